@@ -1,0 +1,42 @@
+//! The core of progress-ledger: an event-sourced, hash-chained progress ledger for government
+//! action plans, stored in an embedded sled database.
+//!
+//! ```
+//! use progress_ledger_core::{Ledger, NewEvent, Payload, StreamId};
+//! use rust_decimal::Decimal;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = tempfile::tempdir()?;
+//! let ledger = Ledger::open(dir.path())?;
+//! let stream = StreamId::indicator("t02-1-childcare-seats")?;
+//! let seats = Payload::ProgressReported { delta: Decimal::from(1200), district: Some("蜀山区".into()) };
+//! let date = jiff::civil::date(2023, 9, 30);
+//! let recorded = ledger.append(NewEvent::new(stream, date, "市卫健委", seats))?;
+//! assert_eq!(recorded.event.seq, 1);
+//! assert!(ledger.verify()?.ok());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The guarantees: events are never updated or deleted; an append is atomic and durable before it
+//! returns; every event's SHA-256 covers the previous one's, so [`Ledger::verify`] finds any
+//! alteration of stored bytes. See `ARCHITECTURE.md` for the map of the crate.
+
+#![deny(missing_docs)]
+
+mod clock;
+pub mod codec;
+mod error;
+mod event;
+mod exchange;
+mod hash;
+pub mod plan;
+mod store;
+mod verify;
+
+pub use error::{Error, Result};
+pub use event::{Event, Head, NewEvent, Payload, StreamId};
+pub use exchange::check_jsonl;
+pub use hash::Hash;
+pub use store::{Appended, Ledger, LedgerConfig, Stats, Subscription};
+pub use verify::{Problem, ProblemKind, VerifyReport};

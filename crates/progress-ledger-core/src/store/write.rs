@@ -1,0 +1,288 @@
+//! Appending: validation against the current state, sealing into the chain, one atomic batch,
+//! then a shared flush.
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use super::{Ledger, Refusal, keys};
+use crate::codec;
+use crate::error::{Error, Result};
+use crate::event::{Event, Head, NewEvent, StreamId};
+use crate::hash::Hash;
+
+/// Longest actor name accepted, in bytes.
+pub const MAX_ACTOR_LEN: usize = 200;
+/// Longest note accepted, in bytes.
+pub const MAX_NOTE_LEN: usize = 4000;
+
+/// The outcome of one appended event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Appended {
+    /// The recorded event (the original one, for an idempotent retry).
+    pub event: Event,
+    /// True if the event was already recorded and nothing was written for it.
+    pub already_recorded: bool,
+}
+
+/// Changes staged by one append call, applied to the writer state only once the batch is stored.
+struct Staged {
+    batch: sled::Batch,
+    head: Head,
+    versions: HashMap<StreamId, u64>,
+    ids: HashMap<Uuid, usize>,
+    results: Vec<Appended>,
+    written: u64,
+    wait_for: u64,
+}
+
+impl Staged {
+    fn new(head: Head) -> Self {
+        Self {
+            batch: sled::Batch::default(),
+            head,
+            versions: HashMap::new(),
+            ids: HashMap::new(),
+            results: Vec::new(),
+            written: 0,
+            wait_for: 0,
+        }
+    }
+
+    fn version_of(&self, stream: &StreamId, committed: &HashMap<StreamId, u64>) -> u64 {
+        self.versions
+            .get(stream)
+            .or_else(|| committed.get(stream))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Adds a sealed event to the batch.
+    fn push(&mut self, event: Event, stored: Vec<u8>) {
+        self.batch.insert(&keys::log(event.seq), stored);
+        self.batch
+            .insert(&keys::id(&event.id), &event.seq.to_be_bytes());
+        self.batch.insert(
+            keys::stream_event(&event.stream, event.version),
+            &event.seq.to_be_bytes(),
+        );
+        self.versions.insert(event.stream.clone(), event.version);
+        self.ids.insert(event.id, self.results.len());
+        self.head = event.head();
+        self.wait_for = self.wait_for.max(event.seq);
+        self.written += 1;
+        self.results.push(Appended {
+            event,
+            already_recorded: false,
+        });
+    }
+}
+
+fn check_fields(new: &NewEvent) -> Result<()> {
+    if new.actor.trim().is_empty() || new.actor.len() > MAX_ACTOR_LEN {
+        return Err(Error::InvalidEvent(format!(
+            "actor must be 1 to {MAX_ACTOR_LEN} bytes, got {} bytes",
+            new.actor.len()
+        )));
+    }
+    if let Some(note) = &new.note {
+        if note.len() > MAX_NOTE_LEN {
+            return Err(Error::InvalidEvent(format!(
+                "note must be at most {MAX_NOTE_LEN} bytes, got {}",
+                note.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl Ledger {
+    /// Appends one event and returns once it is durable.
+    ///
+    /// If `new.id` is already recorded with the same content, nothing is written and the
+    /// original is returned (`already_recorded`); with other content it is
+    /// [`Error::IdConflict`]. If `new.expected_version` is set and the stream is at another
+    /// version, it is [`Error::VersionConflict`].
+    pub fn append(&self, new: NewEvent) -> Result<Appended> {
+        let mut all = self.append_batch(vec![new])?;
+        all.pop()
+            .ok_or_else(|| Error::InvalidEvent("nothing was appended".into()))
+    }
+
+    /// Appends several events atomically: after a crash, all of them are in the log or none.
+    /// Returns once they are durable, one [`Appended`] per input, in order.
+    ///
+    /// Each event is checked as [`Ledger::append`] does, against the ledger and the events
+    /// before it in the batch; if any check fails, nothing is written. Events whose id is
+    /// already recorded with the same content are idempotent retries and are not written again.
+    pub fn append_batch(&self, batch: Vec<NewEvent>) -> Result<Vec<Appended>> {
+        for new in &batch {
+            check_fields(new)?;
+        }
+        let mut writer = self.writer();
+        if let Some(refusal) = &writer.refused {
+            return Err(refusal_error(refusal));
+        }
+        let mut staged = Staged::new(writer.head);
+        for new in batch {
+            if let Some(id) = new.id {
+                if let Some(original) = self.find_original(&staged, id)? {
+                    if !original.same_content(&new) {
+                        return Err(Error::IdConflict {
+                            id,
+                            seq: original.seq,
+                        });
+                    }
+                    staged.wait_for = staged.wait_for.max(original.seq);
+                    staged.results.push(Appended {
+                        event: original,
+                        already_recorded: true,
+                    });
+                    continue;
+                }
+            }
+            let current = staged.version_of(&new.stream, &writer.versions);
+            if let Some(expected) = new.expected_version {
+                if expected != current {
+                    return Err(Error::VersionConflict {
+                        stream: new.stream,
+                        expected,
+                        actual: current,
+                    });
+                }
+            }
+            let mut event = Event {
+                seq: staged.head.seq + 1,
+                id: new.id.unwrap_or_else(Uuid::now_v7),
+                stream: new.stream,
+                version: current + 1,
+                recorded_at: writer.clock.next(),
+                effective: new.effective,
+                actor: new.actor,
+                note: new.note,
+                payload: new.payload,
+                prev_hash: staged.head.hash,
+                hash: Hash::ZERO,
+            };
+            let stored = codec::seal(&mut event)?;
+            if stored.len() as u64 > codec::MAX_EVENT_BYTES {
+                return Err(Error::InvalidEvent(format!(
+                    "event is {} bytes encoded; the limit is {}",
+                    stored.len(),
+                    codec::MAX_EVENT_BYTES
+                )));
+            }
+            staged.push(event, stored);
+        }
+        let wait_for = staged.wait_for;
+        let results = self.store(&mut writer, staged)?;
+        drop(writer);
+        self.inner.commit.wait_durable(wait_for, || self.flush())?;
+        Ok(results)
+    }
+
+    /// An already-recorded event with this id: staged earlier in this batch, or in the log.
+    fn find_original(&self, staged: &Staged, id: Uuid) -> Result<Option<Event>> {
+        if let Some(&index) = staged.ids.get(&id) {
+            return Ok(Some(staged.results[index].event.clone()));
+        }
+        let Some(seq) = self.inner.tree.get(keys::id(&id))? else {
+            return Ok(None);
+        };
+        let seq = keys::u64_value(&seq).ok_or_else(|| Error::Corrupt {
+            seq: 0,
+            reason: format!("id index of {id} is damaged"),
+        })?;
+        let bytes = self
+            .inner
+            .tree
+            .get(keys::log(seq))?
+            .ok_or_else(|| Error::Corrupt {
+                seq,
+                reason: format!("event {id} is indexed but missing"),
+            })?;
+        Self::decode_at(seq, &bytes).map(Some)
+    }
+
+    /// Writes the staged batch in one atomic step and advances the writer state.
+    fn store(&self, writer: &mut super::Writer, mut staged: Staged) -> Result<Vec<Appended>> {
+        if staged.written == 0 {
+            return Ok(staged.results);
+        }
+        for (stream, version) in &staged.versions {
+            staged
+                .batch
+                .insert(keys::stream_version(stream), &version.to_be_bytes());
+        }
+        staged
+            .batch
+            .insert(keys::HEAD, &keys::head_value(&staged.head)[..]);
+        if let Err(error) = self.inner.tree.apply_batch(staged.batch) {
+            // We cannot tell how much of the batch reached the tree's memory: refuse further
+            // writes until a reopen re-reads the state from disk.
+            writer.refused = Some(Refusal::Poisoned);
+            return Err(error.into());
+        }
+        writer.head = staged.head;
+        writer.versions.extend(staged.versions);
+        writer.events_written += staged.written;
+        self.inner.commit.mark_written(staged.head.seq);
+        Ok(staged.results)
+    }
+
+    /// Stores events exactly as given (for import): each must continue the chain (next seq,
+    /// previous hash, next stream version) and carry its correct hash. Not flushed: call
+    /// [`Ledger::sync`] after the last batch.
+    pub(crate) fn store_verbatim(&self, events: Vec<Event>) -> Result<()> {
+        let mut writer = self.writer();
+        if let Some(refusal) = &writer.refused {
+            return Err(refusal_error(refusal));
+        }
+        let mut staged = Staged::new(writer.head);
+        for mut event in events {
+            let expected_version = staged.version_of(&event.stream, &writer.versions) + 1;
+            if event.seq != staged.head.seq + 1
+                || event.prev_hash != staged.head.hash
+                || event.version != expected_version
+            {
+                return Err(Error::InvalidEvent(format!(
+                    "event seq {} does not continue the chain at seq {}",
+                    event.seq, staged.head.seq
+                )));
+            }
+            let claimed = event.hash;
+            let stored = codec::seal(&mut event)?;
+            if event.hash != claimed {
+                return Err(Error::InvalidEvent(format!(
+                    "event seq {} has a wrong hash",
+                    event.seq
+                )));
+            }
+            if self.inner.tree.contains_key(keys::id(&event.id))?
+                || staged.ids.contains_key(&event.id)
+            {
+                return Err(Error::InvalidEvent(format!(
+                    "event id {} appears twice",
+                    event.id
+                )));
+            }
+            let recorded_at = event.recorded_at;
+            staged.push(event, stored);
+            writer.clock = crate::clock::MonotonicClock::starting_after(Some(recorded_at));
+        }
+        self.store(&mut writer, staged).map(drop)
+    }
+
+    /// Makes everything written so far durable.
+    pub fn sync(&self) -> Result<()> {
+        let written = self.writer().head.seq;
+        self.inner.commit.wait_durable(written, || self.flush())
+    }
+}
+
+fn refusal_error(refusal: &Refusal) -> Error {
+    match refusal {
+        Refusal::Poisoned => Error::Poisoned,
+        Refusal::Damaged(why) => Error::Damaged(why.clone()),
+    }
+}
