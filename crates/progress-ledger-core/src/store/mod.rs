@@ -12,6 +12,7 @@ mod write;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
@@ -93,6 +94,33 @@ enum Refusal {
     Damaged(String),
 }
 
+/// How long to wait for a database's file lock held by a handle that is still closing.
+const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// Opens the sled database, waiting briefly if its file lock is still held by a handle of this
+/// process that is closing (sled releases it from a background thread after the last drop).
+fn open_sled(config: &LedgerConfig) -> Result<sled::Db> {
+    let started = Instant::now();
+    loop {
+        let opened = sled::Config::new()
+            .path(&config.path)
+            .cache_capacity(config.cache_capacity)
+            // Every append flushes before it is acknowledged, so sled's background flusher adds
+            // nothing; without it, fewer threads outlive the last handle.
+            .flush_every_ms(None)
+            .open();
+        match opened {
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && started.elapsed() < LOCK_WAIT =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
 impl Ledger {
     /// Opens (or creates) the ledger at `path` with default settings.
     pub fn open(path: impl AsRef<Path>) -> Result<Ledger> {
@@ -104,35 +132,32 @@ impl Ledger {
     /// A ledger whose stored head and last event disagree opens for reading (so that it can be
     /// verified and exported) but refuses appends.
     pub fn open_with(config: LedgerConfig) -> Result<Ledger> {
-        let db = sled::Config::new()
-            .path(&config.path)
-            .cache_capacity(config.cache_capacity)
-            .open()?;
+        let db = open_sled(&config)?;
         let tree = db.open_tree("ledger")?;
 
-        let last = match tree.scan_prefix([keys::LOG]).next_back() {
-            Some(entry) => {
-                let (key, value) = entry?;
-                let seq = keys::log_seq(&key).unwrap_or(0);
-                let event = codec::decode(&value).map_err(|e| Error::Corrupt {
-                    seq,
-                    reason: e.to_string(),
-                })?;
-                Some(event)
-            }
-            None => None,
-        };
-        let head = last.as_ref().map_or(Head::EMPTY, Event::head);
         let stored_head = tree.get(keys::HEAD)?.and_then(|v| keys::parse_head(&v));
-        let refused = match stored_head {
-            Some(stored) if stored != head => Some(Refusal::Damaged(format!(
-                "the stored head is seq {} but the last event is seq {}",
-                stored.seq, head.seq
-            ))),
-            None if head.seq != 0 => Some(Refusal::Damaged(
-                "events are stored but no head is recorded".into(),
-            )),
-            _ => None,
+        let (last, refused) = match Self::last_event(&tree) {
+            Ok(last) => {
+                let head = last.as_ref().map_or(Head::EMPTY, Event::head);
+                let refused = match stored_head {
+                    Some(stored) if stored != head => Some(Refusal::Damaged(format!(
+                        "the stored head is seq {} but the last event is seq {}",
+                        stored.seq, head.seq
+                    ))),
+                    None if head.seq != 0 => Some(Refusal::Damaged(
+                        "events are stored but no head is recorded".into(),
+                    )),
+                    _ => None,
+                };
+                (last, refused)
+            }
+            Err(damage) => (None, Some(Refusal::Damaged(damage.to_string()))),
+        };
+        // A damaged ledger is opened for reading up to the recorded head; appends are refused.
+        let head = match (&last, stored_head) {
+            (Some(event), _) => event.head(),
+            (None, Some(stored)) => stored,
+            (None, None) => Head::EMPTY,
         };
 
         let mut versions = HashMap::new();
@@ -160,6 +185,16 @@ impl Ledger {
                 commit: GroupCommit::starting_at(head.seq),
             }),
         })
+    }
+
+    /// The last stored event, decoded.
+    fn last_event(tree: &sled::Tree) -> Result<Option<Event>> {
+        let Some(entry) = tree.scan_prefix([keys::LOG]).next_back() else {
+            return Ok(None);
+        };
+        let (key, value) = entry?;
+        let seq = keys::log_seq(&key).unwrap_or(0);
+        Self::decode_at(seq, &value).map(Some)
     }
 
     fn writer(&self) -> MutexGuard<'_, Writer> {
