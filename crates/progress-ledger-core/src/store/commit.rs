@@ -5,8 +5,12 @@
 //! leader: it flushes everything written so far and wakes the others; those whose events were
 //! covered return, the rest elect the next leader. While one flush runs, later appends pile up
 //! and are covered together by the next one.
+//!
+//! A leader that sees other appenders in the middle of writing waits for them (up to
+//! [`GATHER_LIMIT`]) before it flushes, so that one fsync covers them too — the same idea as
+//! PostgreSQL's `commit_delay`. A lone appender never waits.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -26,6 +30,19 @@ pub(crate) struct GroupCommit {
     state: Mutex<State>,
     changed: Condvar,
     flushes: AtomicU64,
+    in_flight: AtomicUsize,
+}
+
+/// Longest a flush leader waits for appenders that are still writing.
+pub(crate) const GATHER_LIMIT: Duration = Duration::from_micros(500);
+
+/// Marks one appender as writing until dropped.
+pub(crate) struct InFlight<'a>(&'a GroupCommit);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl GroupCommit {
@@ -46,6 +63,20 @@ impl GroupCommit {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Marks the caller as about to write; the flush leader waits for it while the guard lives.
+    pub(crate) fn begin_write(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        InFlight(self)
+    }
+
+    /// Waits (briefly, bounded) until no appender is in the middle of writing.
+    fn gather(&self) {
+        let started = Instant::now();
+        while self.in_flight.load(Ordering::Acquire) > 0 && started.elapsed() < GATHER_LIMIT {
+            std::thread::yield_now();
+        }
     }
 
     /// Records that everything up to `seq` has been written (not yet flushed).
@@ -79,8 +110,9 @@ impl GroupCommit {
                 continue;
             }
             state.flushing = true;
-            let target = state.written;
             drop(state);
+            self.gather();
+            let target = self.lock().written;
             let outcome = flush();
             state = self.lock();
             state.flushing = false;

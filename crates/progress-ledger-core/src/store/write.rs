@@ -119,6 +119,7 @@ impl Ledger {
         for new in &batch {
             check_fields(new)?;
         }
+        let writing = self.inner.commit.begin_write();
         let mut writer = self.writer();
         if let Some(refusal) = &writer.refused {
             return Err(refusal_error(refusal));
@@ -177,6 +178,7 @@ impl Ledger {
         let wait_for = staged.wait_for;
         let results = self.store(&mut writer, staged)?;
         drop(writer);
+        drop(writing);
         self.inner.commit.wait_durable(wait_for, || self.flush())?;
         Ok(results)
     }

@@ -1,0 +1,147 @@
+//! Export to JSON Lines and import: identical logs, and broken files refused with nothing written.
+
+mod common;
+
+use std::path::Path;
+
+use progress_ledger::{Error, Ledger, NewEvent, Payload, StreamId};
+use rust_decimal::Decimal;
+
+/// A ledger with a varied history: several payload kinds, a correction, notes, ids.
+fn varied(dir: &Path) -> Ledger {
+    let ledger = Ledger::open(dir).expect("open");
+    let date = jiff::civil::date(2023, 9, 1);
+    let rate = StreamId::indicator("t01-1-maternal-management-rate").expect("stream");
+    ledger
+        .append(NewEvent::new(
+            rate.clone(),
+            date,
+            "市卫健委",
+            Payload::MeasurementTaken {
+                value: Decimal::new(9215, 2),
+                district: None,
+            },
+        ))
+        .expect("append");
+    let first = ledger
+        .append(common::progress(1, 3000).with_note("三季度"))
+        .expect("append");
+    ledger
+        .append(NewEvent::new(
+            common::stream(1),
+            date,
+            "市卫健委",
+            Payload::Corrected {
+                corrects: first.event.id,
+                reason: "重复上报".into(),
+                replacement: Some(Box::new(Payload::ProgressReported {
+                    delta: Decimal::from(2500),
+                    district: Some("包河区".into()),
+                })),
+            },
+        ))
+        .expect("append");
+    ledger
+        .append_batch((0..50).map(|n| common::progress(n % 4, n as i64)).collect())
+        .expect("batch");
+    ledger
+}
+
+fn export(ledger: &Ledger, path: &Path) {
+    let mut file = std::fs::File::create(path).expect("create");
+    ledger.export_jsonl(&mut file, &mut |_| {}).expect("export");
+}
+
+#[test]
+fn export_then_import_gives_an_identical_log_and_head() {
+    let source_dir = tempfile::tempdir().expect("temp dir");
+    let target_dir = tempfile::tempdir().expect("temp dir");
+    let file = source_dir.path().join("export.jsonl");
+    let source = varied(&source_dir.path().join("db"));
+    export(&source, &file);
+
+    let target = Ledger::open(target_dir.path()).expect("open");
+    let head = target.import_jsonl(&file, &mut |_| {}).expect("import");
+    assert_eq!(head, source.head().expect("head"));
+    assert_eq!(target.head().expect("head"), head);
+    assert_eq!(common::whole_log(&target), common::whole_log(&source));
+    assert!(target.verify().expect("verify").ok());
+
+    // The imported ledger goes on: versions and the chain continue where the source stopped.
+    let next = target.append(common::progress(1, 1)).expect("append");
+    assert_eq!(next.event.seq, head.seq + 1);
+    assert_eq!(next.event.prev_hash, head.hash);
+    assert_eq!(
+        next.event.version,
+        source.stream_version(&common::stream(1)) + 1
+    );
+    assert!(
+        next.event.recorded_at
+            > source
+                .get(head.seq)
+                .expect("read")
+                .expect("event")
+                .recorded_at
+    );
+}
+
+/// Each alteration of an exported file, and the line where import must refuse it.
+fn alterations(lines: &[String]) -> Vec<(&'static str, Vec<String>, u64)> {
+    let mut swapped = lines.to_vec();
+    swapped.swap(4, 5);
+    let mut dropped = lines.to_vec();
+    dropped.remove(6);
+    let mut edited = lines.to_vec();
+    edited[7] = edited[7].replace("市卫健委", "市教育局");
+    let mut garbage = lines.to_vec();
+    garbage[2] = "{not json".into();
+    let mut rehashed = lines.to_vec();
+    let mut event: serde_json::Value = serde_json::from_str(&rehashed[9]).expect("json");
+    event["hash"] = serde_json::Value::String("0".repeat(64));
+    rehashed[9] = event.to_string();
+    vec![
+        ("two lines swapped", swapped, 5),
+        ("a line removed", dropped, 7),
+        ("an actor edited", edited, 8),
+        ("a line that is not json", garbage, 3),
+        ("a hash replaced", rehashed, 10),
+    ]
+}
+
+#[test]
+fn import_refuses_a_broken_file_and_writes_nothing() {
+    let source_dir = tempfile::tempdir().expect("temp dir");
+    let file = source_dir.path().join("export.jsonl");
+    let source = varied(&source_dir.path().join("db"));
+    export(&source, &file);
+    let text = std::fs::read_to_string(&file).expect("read");
+    let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    for (what, altered, line) in alterations(&lines) {
+        let broken = source_dir.path().join("broken.jsonl");
+        std::fs::write(&broken, altered.join("\n")).expect("write");
+        let target_dir = tempfile::tempdir().expect("temp dir");
+        let target = Ledger::open(target_dir.path()).expect("open");
+        match target.import_jsonl(&broken, &mut |_| {}) {
+            Err(Error::ImportRefused { line: at, .. }) => assert_eq!(at, line, "{what}"),
+            other => panic!("{what}: expected a refusal, got {other:?}"),
+        }
+        assert_eq!(target.len(), 0, "{what}: nothing written");
+        assert_eq!(
+            common::whole_log(&target).len(),
+            0,
+            "{what}: nothing written"
+        );
+    }
+}
+
+#[test]
+fn import_needs_an_empty_ledger() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("export.jsonl");
+    let source = varied(&dir.path().join("db"));
+    export(&source, &file);
+    assert!(matches!(
+        source.import_jsonl(&file, &mut |_| {}),
+        Err(Error::NotEmpty { .. })
+    ));
+}

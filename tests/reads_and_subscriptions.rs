@@ -1,0 +1,123 @@
+//! Reads by sequence (both directions, by page), by stream and by id, and live subscriptions.
+
+mod common;
+
+use std::time::Duration;
+
+use progress_ledger::Ledger;
+
+fn ledger_with(events: usize) -> (tempfile::TempDir, Ledger) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ledger = Ledger::open(dir.path()).expect("open");
+    for n in 0..events {
+        ledger
+            .append(common::progress(n % 3, n as i64 + 1))
+            .expect("append");
+    }
+    (dir, ledger)
+}
+
+#[test]
+fn pages_forwards_and_backwards_cover_the_log_once() {
+    let (_dir, ledger) = ledger_with(25);
+    let mut forwards = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = ledger.read_forward(after, 7).expect("page");
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 7);
+        after = page.last().map_or(after, |e| e.seq);
+        forwards.extend(page.into_iter().map(|e| e.seq));
+    }
+    assert_eq!(forwards, (1..=25).collect::<Vec<_>>());
+
+    let mut backwards = Vec::new();
+    let mut before = u64::MAX;
+    loop {
+        let page = ledger.read_backward(before, 4).expect("page");
+        if page.is_empty() {
+            break;
+        }
+        before = page.last().map_or(before, |e| e.seq);
+        backwards.extend(page.into_iter().map(|e| e.seq));
+    }
+    assert_eq!(backwards, (1..=25).rev().collect::<Vec<_>>());
+}
+
+#[test]
+fn reads_by_stream_and_by_id() {
+    let (_dir, ledger) = ledger_with(30);
+    let stream = ledger
+        .read_stream(&common::stream(1), 0, 100)
+        .expect("stream");
+    assert_eq!(stream.len(), 10);
+    assert!(stream.iter().all(|e| e.stream == common::stream(1)));
+    assert_eq!(
+        stream.iter().map(|e| e.version).collect::<Vec<_>>(),
+        (1..=10).collect::<Vec<_>>()
+    );
+    let tail = ledger
+        .read_stream(&common::stream(1), 8, 100)
+        .expect("stream");
+    assert_eq!(
+        tail.iter().map(|e| e.version).collect::<Vec<_>>(),
+        vec![9, 10]
+    );
+
+    let event = ledger.get(17).expect("get").expect("present");
+    assert_eq!(ledger.get_by_id(event.id).expect("by id"), Some(event));
+    assert_eq!(ledger.get(31).expect("get"), None);
+    assert_eq!(ledger.get_by_id(uuid::Uuid::new_v4()).expect("by id"), None);
+}
+
+#[test]
+fn recorded_at_strictly_increases() {
+    let (_dir, ledger) = ledger_with(50);
+    let log = common::whole_log(&ledger);
+    assert!(log.windows(2).all(|w| w[0].recorded_at < w[1].recorded_at));
+}
+
+#[test]
+fn a_subscription_catches_up_then_follows_without_gaps_or_duplicates() {
+    let (_dir, ledger) = ledger_with(10);
+    let mut subscription = ledger.subscribe(3);
+    let caught_up: Vec<u64> = (0..7)
+        .map(|_| {
+            subscription
+                .next_timeout(Duration::from_secs(5))
+                .expect("next")
+                .expect("event")
+                .seq
+        })
+        .collect();
+    assert_eq!(caught_up, (4..=10).collect::<Vec<_>>());
+    assert_eq!(
+        subscription
+            .next_timeout(Duration::from_millis(20))
+            .expect("next"),
+        None
+    );
+
+    let writer = {
+        let ledger = ledger.clone();
+        std::thread::spawn(move || {
+            for n in 0..40 {
+                ledger.append(common::progress(n % 2, 1)).expect("append");
+            }
+        })
+    };
+    let followed: Vec<u64> = (0..40)
+        .map(|_| {
+            subscription
+                .next_timeout(Duration::from_secs(10))
+                .expect("next")
+                .expect("event")
+                .seq
+        })
+        .collect();
+    writer.join().expect("writer");
+    assert_eq!(followed, (11..=50).collect::<Vec<_>>());
+    assert_eq!(subscription.position(), 50);
+}
