@@ -36,6 +36,14 @@ pub enum Error {
     /// The event is not acceptable (bad stream name, bad field, does not fit its indicator …).
     #[error("invalid event: {0}")]
     InvalidEvent(String),
+    /// An update does not fit the plan (unknown indicator, wrong kind, out of range …).
+    #[error("{message}")]
+    Rejected {
+        /// What kind of problem, for programs.
+        code: RejectCode,
+        /// What is wrong, for people.
+        message: String,
+    },
     /// A text did not hold a 64-digit hex hash.
     #[error("invalid hash {0:?}: expected 64 hex digits")]
     InvalidHash(String),
@@ -88,3 +96,47 @@ pub enum Error {
 
 /// Result with the core crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why an update was rejected, for programs (the server maps these to error codes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RejectCode {
+    /// No indicator with that id is defined.
+    UnknownIndicator,
+    /// The indicator was retired.
+    RetiredIndicator,
+    /// The update's type does not fit the indicator's kind.
+    KindMismatch,
+    /// A number is out of range (negative delta, percentage over 100 …).
+    OutOfRange,
+    /// The effective date is outside the plan period or in the future.
+    OutsidePeriod,
+    /// The district is not in the plan's district set.
+    UnknownDistrict,
+    /// The deliverable is not in the indicator's list.
+    UnknownDeliverable,
+    /// A correction names an event this indicator does not have.
+    UnknownEvent,
+    /// A correction names an event that is already voided.
+    AlreadyCorrected,
+    /// The event cannot be recorded this way (wrong stream, definition through `record` …).
+    NotRecordable,
+}
+
+impl RejectCode {
+    /// snake_case name, as used in API error codes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectCode::UnknownIndicator => "unknown_indicator",
+            RejectCode::RetiredIndicator => "retired_indicator",
+            RejectCode::KindMismatch => "kind_mismatch",
+            RejectCode::OutOfRange => "out_of_range",
+            RejectCode::OutsidePeriod => "outside_period",
+            RejectCode::UnknownDistrict => "unknown_district",
+            RejectCode::UnknownDeliverable => "unknown_deliverable",
+            RejectCode::UnknownEvent => "unknown_event",
+            RejectCode::AlreadyCorrected => "already_corrected",
+            RejectCode::NotRecordable => "not_recordable",
+        }
+    }
+}

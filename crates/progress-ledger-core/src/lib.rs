@@ -31,12 +31,13 @@ mod event;
 mod exchange;
 mod hash;
 pub mod plan;
+pub mod projection;
 mod store;
 mod verify;
 
-pub use error::{Error, Result};
+pub use error::{Error, RejectCode, Result};
 pub use event::{Event, Head, NewEvent, Payload, StreamId};
 pub use exchange::check_jsonl;
 pub use hash::Hash;
-pub use store::{Appended, Ledger, LedgerConfig, Stats, Subscription};
+pub use store::{Appended, Ledger, LedgerConfig, Pending, Stats, Subscription};
 pub use verify::{Problem, ProblemKind, VerifyReport};

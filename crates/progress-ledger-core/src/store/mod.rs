@@ -6,6 +6,7 @@
 
 mod commit;
 mod keys;
+mod snapshots;
 mod subscribe;
 mod write;
 
@@ -23,7 +24,7 @@ use crate::event::{Event, Head, StreamId};
 
 use commit::GroupCommit;
 pub use subscribe::Subscription;
-pub use write::Appended;
+pub use write::{Appended, Pending};
 
 /// How to open a ledger.
 #[derive(Clone, Debug)]

@@ -25,6 +25,40 @@ pub struct Appended {
     pub already_recorded: bool,
 }
 
+/// A written batch that is not yet known to be durable.
+#[must_use = "a pending write must be waited for before it is acknowledged"]
+#[derive(Debug)]
+pub struct Pending {
+    ledger: Ledger,
+    wait_for: u64,
+    results: Vec<Appended>,
+}
+
+impl Pending {
+    /// The events as written (not yet durable).
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        self.results
+            .iter()
+            .filter(|a| !a.already_recorded)
+            .map(|a| &a.event)
+    }
+
+    /// The outcomes, without waiting. Only for callers that wait by other means.
+    pub fn results(&self) -> &[Appended] {
+        &self.results
+    }
+
+    /// Waits until the batch is durable (sharing a flush with concurrent writers).
+    pub fn wait(self) -> Result<Vec<Appended>> {
+        let ledger = &self.ledger;
+        ledger
+            .inner
+            .commit
+            .wait_durable(self.wait_for, || ledger.flush())?;
+        Ok(self.results)
+    }
+}
+
 /// Changes staged by one append call, applied to the writer state only once the batch is stored.
 struct Staged {
     batch: sled::Batch,
@@ -116,6 +150,13 @@ impl Ledger {
     /// before it in the batch; if any check fails, nothing is written. Events whose id is
     /// already recorded with the same content are idempotent retries and are not written again.
     pub fn append_batch(&self, batch: Vec<NewEvent>) -> Result<Vec<Appended>> {
+        self.write_batch(batch)?.wait()
+    }
+
+    /// Writes a batch like [`Ledger::append_batch`] but returns before it is durable: the
+    /// caller must [`Pending::wait`] before acknowledging it to anyone. This lets a caller keep
+    /// a lock only around the write, so that concurrent callers still share one flush.
+    pub fn write_batch(&self, batch: Vec<NewEvent>) -> Result<Pending> {
         for new in &batch {
             check_fields(new)?;
         }
@@ -179,8 +220,11 @@ impl Ledger {
         let results = self.store(&mut writer, staged)?;
         drop(writer);
         drop(writing);
-        self.inner.commit.wait_durable(wait_for, || self.flush())?;
-        Ok(results)
+        Ok(Pending {
+            ledger: self.clone(),
+            wait_for,
+            results,
+        })
     }
 
     /// An already-recorded event with this id: staged earlier in this batch, or in the log.

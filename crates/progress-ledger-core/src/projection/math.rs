@@ -1,0 +1,318 @@
+//! Completion math of each indicator kind, and schedule status. Pure functions.
+//!
+//! Completion is a fraction (0.6875 means 68.75%). `raw` may pass 1 (or fall below 0 for a
+//! level that got worse than its baseline); `capped` is clamped to [0, 1] and is what rollups
+//! use. The rules are written out in docs/completion.md.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::state::{Contribution, IndicatorState};
+use crate::plan::{Direction, IndicatorKind, IndicatorSpec, ItemStatus};
+
+/// A completion, raw and capped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Completion {
+    /// Uncapped fraction.
+    pub raw: Decimal,
+    /// Fraction clamped to [0, 1].
+    pub capped: Decimal,
+}
+
+impl Completion {
+    /// A completion from its raw fraction.
+    pub fn from_raw(raw: Decimal) -> Self {
+        Self {
+            raw,
+            capped: raw.clamp(Decimal::ZERO, Decimal::ONE),
+        }
+    }
+
+    /// Zero completion.
+    pub const ZERO: Completion = Completion {
+        raw: Decimal::ZERO,
+        capped: Decimal::ZERO,
+    };
+}
+
+/// Where an indicator stands against the share of the plan period elapsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Schedule {
+    /// Behind: completion below the share of the period elapsed.
+    Behind,
+    /// Nothing reported yet.
+    NotStarted,
+    /// Completion at or above the share of the period elapsed.
+    OnTrack,
+    /// Target met (capped completion is 1).
+    Met,
+}
+
+impl Schedule {
+    /// Lowercase name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Schedule::Behind => "behind",
+            Schedule::NotStarted => "not_started",
+            Schedule::OnTrack => "on_track",
+            Schedule::Met => "met",
+        }
+    }
+
+    /// Chinese label for reports.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Schedule::Behind => "滞后",
+            Schedule::NotStarted => "未启动",
+            Schedule::OnTrack => "按进度",
+            Schedule::Met => "已完成",
+        }
+    }
+}
+
+/// Share of the period `[start, end]` elapsed at the end of `day`, in [0, 1].
+pub fn elapsed_share(start: Date, end: Date, day: Date) -> Decimal {
+    let total = i64::from((end - start).get_days()) + 1;
+    let done = i64::from((day - start).get_days()) + 1;
+    if total <= 0 {
+        return Decimal::ONE;
+    }
+    (Decimal::from(done.clamp(0, total)) / Decimal::from(total)).round_dp(6)
+}
+
+/// The schedule status of a completion at a point of the period.
+pub fn schedule(capped: Decimal, started: bool, elapsed: Decimal) -> Schedule {
+    if capped >= Decimal::ONE {
+        Schedule::Met
+    } else if !started {
+        Schedule::NotStarted
+    } else if capped >= elapsed {
+        Schedule::OnTrack
+    } else {
+        Schedule::Behind
+    }
+}
+
+/// What an indicator's updates add up to.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// The value: sum (cumulative), latest measurement (level), districts meeting the target
+    /// (coverage), deliverables done (milestones), or 0 / 0.5 / 1 (status).
+    pub value: Option<Decimal>,
+    /// Completion against the target, if one can be computed.
+    pub completion: Completion,
+    /// Whether any update counts.
+    pub started: bool,
+}
+
+fn ratio(numerator: Decimal, denominator: Decimal) -> Option<Decimal> {
+    if denominator.is_zero() {
+        None
+    } else {
+        numerator.checked_div(denominator).map(|r| r.round_dp(6))
+    }
+}
+
+/// Completion of a level value against a target, in a direction, from an optional baseline.
+pub fn level_completion(
+    value: Decimal,
+    target: Decimal,
+    direction: Direction,
+    baseline: Option<Decimal>,
+) -> Decimal {
+    match (direction, baseline) {
+        (Direction::AtLeast, Some(b)) if b < target => ratio(value - b, target - b),
+        (Direction::AtLeast, _) => ratio(value, target),
+        (Direction::AtMost, Some(b)) if b > target => ratio(b - value, b - target),
+        (Direction::AtMost, _) if value <= target => Some(Decimal::ONE),
+        (Direction::AtMost, _) => ratio(target, value),
+    }
+    .unwrap_or(Decimal::ZERO)
+}
+
+/// Evaluates an indicator's updates that count on `effective` (all if `None`) against
+/// `target`; `districts` is the plan's district set (for coverage).
+pub fn evaluate(
+    spec: &IndicatorSpec,
+    target: Option<Decimal>,
+    state: &IndicatorState,
+    effective: Option<Date>,
+    districts: usize,
+) -> Evaluation {
+    let live: Vec<_> = state.live(effective).collect();
+    let started = !live.is_empty();
+    let (value, raw) = match spec.kind {
+        IndicatorKind::Cumulative => {
+            let sum: Decimal = live
+                .iter()
+                .filter_map(|e| match &e.contribution {
+                    Contribution::Delta { amount, .. } => Some(*amount),
+                    _ => None,
+                })
+                .sum();
+            (Some(sum), target.and_then(|t| ratio(sum, t)))
+        }
+        IndicatorKind::Level => {
+            // The measurement with the latest effective date (the later-recorded one on a tie);
+            // plan-wide measurements only: district ones show in the district view.
+            let latest = live
+                .iter()
+                .filter_map(|e| match &e.contribution {
+                    Contribution::Measurement {
+                        value,
+                        district: None,
+                    } => Some((e.effective, e.seq, *value)),
+                    _ => None,
+                })
+                .max_by_key(|(date, seq, _)| (*date, *seq))
+                .map(|(_, _, v)| v);
+            let raw = match (latest, target) {
+                (Some(v), Some(t)) => Some(level_completion(v, t, spec.direction, spec.baseline)),
+                _ => None,
+            };
+            (latest, raw)
+        }
+        IndicatorKind::Coverage => {
+            let per_district = district_sums(live.iter().map(|e| &e.contribution));
+            let needed = target.unwrap_or(Decimal::ONE);
+            let met = per_district.values().filter(|sum| **sum >= needed).count();
+            let met = Decimal::from(met);
+            (Some(met), ratio(met, Decimal::from(districts)))
+        }
+        IndicatorKind::Milestones => {
+            let done: BTreeSet<&str> = live
+                .iter()
+                .filter_map(|e| match &e.contribution {
+                    Contribution::Milestone(name) => Some(name.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let done = Decimal::from(done.len());
+            (
+                Some(done),
+                ratio(done, Decimal::from(spec.deliverables.len())),
+            )
+        }
+        IndicatorKind::Status => {
+            let latest = live
+                .iter()
+                .filter_map(|e| match &e.contribution {
+                    Contribution::Status(s) => Some((e.effective, e.seq, *s)),
+                    _ => None,
+                })
+                .max_by_key(|(date, seq, _)| (*date, *seq))
+                .map(|(_, _, s)| s);
+            let value = match latest.unwrap_or(ItemStatus::NotStarted) {
+                ItemStatus::NotStarted => Decimal::ZERO,
+                ItemStatus::InProgress => Decimal::new(5, 1),
+                ItemStatus::Done => Decimal::ONE,
+            };
+            (Some(value), Some(value))
+        }
+    };
+    let completion = raw.map_or(Completion::ZERO, Completion::from_raw);
+    Evaluation {
+        value,
+        completion,
+        started,
+    }
+}
+
+/// Sum of deltas per district.
+pub fn district_sums<'a>(
+    contributions: impl Iterator<Item = &'a Contribution>,
+) -> BTreeMap<String, Decimal> {
+    let mut sums = BTreeMap::new();
+    for contribution in contributions {
+        if let Contribution::Delta {
+            amount,
+            district: Some(d),
+        } = contribution
+        {
+            *sums.entry(d.clone()).or_insert(Decimal::ZERO) += *amount;
+        }
+    }
+    sums
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Decimal {
+        text.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn level_completion_by_direction_and_baseline() {
+        // 孕产妇系统管理率达92%以上: at least 92, no baseline.
+        assert_eq!(
+            level_completion(d("46"), d("92"), Direction::AtLeast, None),
+            d("0.5")
+        );
+        assert_eq!(
+            level_completion(d("92"), d("92"), Direction::AtLeast, None),
+            d("1")
+        );
+        // At least 90 from a baseline of 80: 85 is half-way.
+        assert_eq!(
+            level_completion(d("85"), d("90"), Direction::AtLeast, Some(d("80"))),
+            d("0.5")
+        );
+        // 由半小时缩短到20分钟以下: at most 20 from 30; 25 is half-way, 15 passes.
+        assert_eq!(
+            level_completion(d("25"), d("20"), Direction::AtMost, Some(d("30"))),
+            d("0.5")
+        );
+        assert_eq!(
+            level_completion(d("15"), d("20"), Direction::AtMost, Some(d("30"))),
+            d("1.5")
+        );
+        assert_eq!(
+            level_completion(d("35"), d("20"), Direction::AtMost, Some(d("30"))),
+            d("-0.5")
+        );
+        // PM2.5不高于32: no baseline; at or under the ceiling is done, above it target/value.
+        assert_eq!(
+            level_completion(d("30"), d("32"), Direction::AtMost, None),
+            d("1")
+        );
+        assert_eq!(
+            level_completion(d("40"), d("32"), Direction::AtMost, None),
+            d("0.8")
+        );
+    }
+
+    #[test]
+    fn elapsed_share_over_a_year() {
+        let start = jiff::civil::date(2023, 1, 1);
+        let end = jiff::civil::date(2023, 12, 31);
+        assert_eq!(
+            elapsed_share(start, end, jiff::civil::date(2022, 6, 1)),
+            Decimal::ZERO
+        );
+        assert_eq!(elapsed_share(start, end, end), Decimal::ONE);
+        assert_eq!(
+            elapsed_share(start, end, jiff::civil::date(2024, 3, 1)),
+            Decimal::ONE
+        );
+        // 2023-07-02 is day 183 of 365.
+        assert_eq!(
+            elapsed_share(start, end, jiff::civil::date(2023, 7, 2)),
+            d("0.501370")
+        );
+    }
+
+    #[test]
+    fn schedule_statuses() {
+        let half = d("0.5");
+        assert_eq!(schedule(Decimal::ONE, true, half), Schedule::Met);
+        assert_eq!(schedule(Decimal::ZERO, false, half), Schedule::NotStarted);
+        assert_eq!(schedule(d("0.6"), true, half), Schedule::OnTrack);
+        assert_eq!(schedule(d("0.4"), true, half), Schedule::Behind);
+    }
+}

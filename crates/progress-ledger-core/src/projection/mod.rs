@@ -1,0 +1,384 @@
+//! Projections: pure folds of the log into the catalog and every indicator's updates, and the
+//! checks an update must pass before it is appended.
+//!
+//! [`Projection::apply`] folds one recorded event; it does no I/O and no validation.
+//! [`Projection::check`] validates a new event against the state folded so far.
+
+mod catalog;
+mod math;
+mod report;
+mod state;
+mod view;
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub use catalog::{Catalog, IndicatorDef, TargetRevision, indicator_id};
+pub use math::{
+    Completion, Evaluation, Schedule, elapsed_share, evaluate, level_completion, schedule,
+};
+pub use report::{Report, ReportItem, UnitReport, report};
+pub use state::{Contribution, Entry, IndicatorState};
+pub use view::{
+    DistrictValue, DistrictView, IndicatorView, ItemView, NodeView, ProgressView, StatusCounts,
+    UnitView, progress_view, unit_aliases,
+};
+
+use crate::error::{Error, RejectCode, Result};
+use crate::event::{Event, NewEvent, Payload};
+use crate::plan::{Direction, IndicatorKind};
+
+/// Everything folded from the log up to one sequence number.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Projection {
+    seq: u64,
+    #[serde(with = "optional_timestamp")]
+    recorded_at: Option<Timestamp>,
+    catalog: Catalog,
+    states: HashMap<String, IndicatorState>,
+    /// Where each correctable update is: event id → (indicator id, index in its entries).
+    updates: HashMap<Uuid, (String, usize)>,
+}
+
+fn reject(code: RejectCode, message: String) -> Error {
+    Error::Rejected { code, message }
+}
+
+impl Projection {
+    /// Sequence number of the last event folded (0: none).
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Recorded-at of the last event folded.
+    pub fn recorded_at(&self) -> Option<Timestamp> {
+        self.recorded_at
+    }
+
+    /// The catalog folded so far.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The updates of one indicator (empty if it has none).
+    pub fn state(&self, indicator: &str) -> Option<&IndicatorState> {
+        self.states.get(indicator)
+    }
+
+    /// Folds one event. Events at or before [`Projection::seq`] are ignored, so folding the same
+    /// range twice changes nothing.
+    pub fn apply(&mut self, event: &Event) {
+        if event.seq <= self.seq {
+            return;
+        }
+        self.seq = event.seq;
+        self.recorded_at = Some(event.recorded_at);
+        self.catalog.apply(event);
+        let Some(indicator) = indicator_id(event.stream.as_str()) else {
+            return;
+        };
+        match &event.payload {
+            Payload::Corrected {
+                corrects,
+                replacement,
+                ..
+            } => {
+                if let Some((target, index)) = self.updates.get(corrects) {
+                    if target == indicator {
+                        if let Some(entry) = self
+                            .states
+                            .get_mut(target)
+                            .and_then(|s| s.entries.get_mut(*index))
+                        {
+                            entry.voided = true;
+                        }
+                    }
+                }
+                if let Some(contribution) = replacement.as_deref().and_then(contribution_of) {
+                    self.push(indicator, event, contribution);
+                }
+            }
+            payload => {
+                if let Some(contribution) = contribution_of(payload) {
+                    self.push(indicator, event, contribution);
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, indicator: &str, event: &Event, contribution: Contribution) {
+        let state = self.states.entry(indicator.to_owned()).or_default();
+        self.updates
+            .insert(event.id, (indicator.to_owned(), state.entries.len()));
+        state.entries.push(Entry {
+            seq: event.seq,
+            effective: event.effective,
+            contribution,
+            voided: false,
+        });
+    }
+
+    /// Checks that `new` may be recorded: its indicator exists and is not retired, its payload
+    /// fits the indicator's kind, its numbers are in range, its district and deliverable are
+    /// known, its effective date lies in the plan period and not after `today`, and a
+    /// correction names a live update of the same indicator.
+    pub fn check(&self, new: &NewEvent, today: Date) -> Result<()> {
+        let Some(id) = indicator_id(new.stream.as_str()) else {
+            return Err(reject(
+                RejectCode::NotRecordable,
+                format!(
+                    "stream {} is not an indicator; updates go to indicator/<id>",
+                    new.stream
+                ),
+            ));
+        };
+        let def = self.catalog.indicator(id).ok_or_else(|| {
+            reject(
+                RejectCode::UnknownIndicator,
+                format!("no indicator {id:?} is defined"),
+            )
+        })?;
+        if def.retired {
+            return Err(reject(
+                RejectCode::RetiredIndicator,
+                format!("indicator {id} is retired"),
+            ));
+        }
+        let plan = self.catalog.plan(&def.plan).ok_or_else(|| {
+            reject(
+                RejectCode::UnknownIndicator,
+                format!("plan {} of indicator {id} is not defined", def.plan),
+            )
+        })?;
+        if new.effective < plan.period_start || new.effective > plan.period_end {
+            return Err(reject(
+                RejectCode::OutsidePeriod,
+                format!(
+                    "effective date {} is outside the plan period {} to {}",
+                    new.effective, plan.period_start, plan.period_end
+                ),
+            ));
+        }
+        if new.effective > today {
+            return Err(reject(
+                RejectCode::OutsidePeriod,
+                format!(
+                    "effective date {} is in the future (today is {today})",
+                    new.effective
+                ),
+            ));
+        }
+        match &new.payload {
+            Payload::Corrected {
+                corrects,
+                replacement,
+                ..
+            } => {
+                let Some((target, index)) = self.updates.get(corrects) else {
+                    return Err(reject(
+                        RejectCode::UnknownEvent,
+                        format!("no update {corrects} to correct"),
+                    ));
+                };
+                if target != id {
+                    return Err(reject(
+                        RejectCode::UnknownEvent,
+                        format!("update {corrects} belongs to indicator {target}, not {id}"),
+                    ));
+                }
+                let voided = self
+                    .states
+                    .get(target)
+                    .and_then(|s| s.entries.get(*index))
+                    .is_none_or(|e| e.voided);
+                if voided {
+                    return Err(reject(
+                        RejectCode::AlreadyCorrected,
+                        format!("update {corrects} is already corrected"),
+                    ));
+                }
+                match replacement.as_deref() {
+                    None => Ok(()),
+                    Some(Payload::Corrected { .. }) => Err(reject(
+                        RejectCode::NotRecordable,
+                        "a replacement cannot itself be a correction".into(),
+                    )),
+                    Some(payload) => check_payload(def, plan, payload),
+                }
+            }
+            payload => check_payload(def, plan, payload),
+        }
+    }
+}
+
+/// The contribution an update payload makes, if it is an update.
+fn contribution_of(payload: &Payload) -> Option<Contribution> {
+    match payload {
+        Payload::ProgressReported { delta, district } => Some(Contribution::Delta {
+            amount: *delta,
+            district: district.clone(),
+        }),
+        Payload::MeasurementTaken { value, district } => Some(Contribution::Measurement {
+            value: *value,
+            district: district.clone(),
+        }),
+        Payload::MilestoneReached { deliverable } => {
+            Some(Contribution::Milestone(deliverable.clone()))
+        }
+        Payload::StatusChanged { status } => Some(Contribution::Status(*status)),
+        _ => None,
+    }
+}
+
+/// The largest number accepted in an update (a trillion: beyond any target in a city plan).
+const MAX_NUMBER: i64 = 1_000_000_000_000;
+
+fn check_number(what: &str, value: Decimal, percent: bool) -> Result<()> {
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(reject(
+            RejectCode::OutOfRange,
+            format!("{what} {value} is negative; to take back an update, record a correction"),
+        ));
+    }
+    if percent && value > Decimal::ONE_HUNDRED {
+        return Err(reject(
+            RejectCode::OutOfRange,
+            format!("{what} {value}% is over 100%"),
+        ));
+    }
+    if value > Decimal::from(MAX_NUMBER) {
+        return Err(reject(
+            RejectCode::OutOfRange,
+            format!("{what} {value} is too large"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_district(
+    plan: &crate::plan::Plan,
+    district: Option<&String>,
+    required: bool,
+) -> Result<()> {
+    match district {
+        Some(name) if !plan.districts.iter().any(|d| &d.name == name) => Err(reject(
+            RejectCode::UnknownDistrict,
+            format!(
+                "district {name:?} is not one of the plan's {} districts",
+                plan.districts.len()
+            ),
+        )),
+        None if required => Err(reject(
+            RejectCode::UnknownDistrict,
+            "a coverage indicator's progress must name its district".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_payload(def: &IndicatorDef, plan: &crate::plan::Plan, payload: &Payload) -> Result<()> {
+    let spec = &def.spec;
+    let mismatch = || {
+        reject(
+            RejectCode::KindMismatch,
+            format!(
+                "indicator {} is {}; a {} update does not fit it",
+                spec.id,
+                kind_name(spec.kind),
+                payload.kind_name()
+            ),
+        )
+    };
+    let percent = spec.unit == "%";
+    match (spec.kind, payload) {
+        (
+            IndicatorKind::Cumulative | IndicatorKind::Coverage,
+            Payload::ProgressReported { delta, district },
+        ) => {
+            check_number("delta", *delta, false)?;
+            check_district(
+                plan,
+                district.as_ref(),
+                spec.kind == IndicatorKind::Coverage,
+            )
+        }
+        (IndicatorKind::Level, Payload::MeasurementTaken { value, district }) => {
+            check_number("value", *value, percent)?;
+            check_district(plan, district.as_ref(), false)
+        }
+        (IndicatorKind::Milestones, Payload::MilestoneReached { deliverable }) => {
+            if spec.deliverables.iter().any(|d| d == deliverable) {
+                Ok(())
+            } else {
+                Err(reject(
+                    RejectCode::UnknownDeliverable,
+                    format!(
+                        "{deliverable:?} is not a deliverable of {}: {}",
+                        spec.id,
+                        spec.deliverables.join("、")
+                    ),
+                ))
+            }
+        }
+        (IndicatorKind::Status, Payload::StatusChanged { .. }) => Ok(()),
+        (
+            IndicatorKind::Cumulative | IndicatorKind::Level | IndicatorKind::Coverage,
+            Payload::TargetRevised { target, .. },
+        ) => {
+            check_number(
+                "target",
+                *target,
+                percent && spec.direction == Direction::AtLeast,
+            )?;
+            if target.is_zero() {
+                return Err(reject(
+                    RejectCode::OutOfRange,
+                    "a target must be above zero".into(),
+                ));
+            }
+            Ok(())
+        }
+        (_, Payload::IndicatorRetired { .. }) => Ok(()),
+        (_, Payload::PlanDefined(_) | Payload::IndicatorDefined { .. }) => Err(reject(
+            RejectCode::NotRecordable,
+            "plans and indicators are defined by loading a plan file, not recorded".into(),
+        )),
+        _ => Err(mismatch()),
+    }
+}
+
+/// snake_case name of an indicator kind.
+pub fn kind_name(kind: IndicatorKind) -> &'static str {
+    match kind {
+        IndicatorKind::Cumulative => "cumulative",
+        IndicatorKind::Level => "level",
+        IndicatorKind::Coverage => "coverage",
+        IndicatorKind::Milestones => "milestones",
+        IndicatorKind::Status => "status",
+    }
+}
+
+mod optional_timestamp {
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        ts: &Option<Timestamp>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        ts.map(|t| t.as_microsecond()).serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Timestamp>, D::Error> {
+        Option::<i64>::deserialize(deserializer)?
+            .map(|m| Timestamp::from_microsecond(m).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}

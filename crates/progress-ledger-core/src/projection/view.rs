@@ -1,0 +1,387 @@
+//! The progress view of a plan: indicators with value, completion and schedule status, rolled
+//! up to items, tasks, categories, parts and the plan, and seen per lead unit and per district.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::math::{Completion, Schedule, district_sums, elapsed_share, evaluate, schedule};
+use super::state::Contribution;
+use super::{IndicatorDef, Projection};
+use crate::plan::{Direction, IndicatorKind, Plan};
+
+/// A node of the plan tree (part, category or task) with its rolled-up completion.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeView {
+    /// Number of the part, category or task.
+    pub number: u32,
+    /// Title.
+    pub title: String,
+    /// Mean capped completion of its children.
+    pub completion: Decimal,
+    /// Schedule status of that completion.
+    pub status: Schedule,
+}
+
+/// An item with its rolled-up completion and its units.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ItemView {
+    /// Task number.
+    pub task: u32,
+    /// Sub-item number, if any.
+    pub item: Option<u32>,
+    /// Title.
+    pub title: String,
+    /// Lead units, as the text spells them.
+    pub lead_units: Vec<String>,
+    /// Cooperating units, as the text spells them.
+    pub cooperating_units: Vec<String>,
+    /// Weighted mean capped completion of its indicators.
+    pub completion: Decimal,
+    /// Schedule status.
+    pub status: Schedule,
+    /// Ids of its indicators.
+    pub indicators: Vec<String>,
+}
+
+/// One indicator's value and completion.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IndicatorView {
+    /// Indicator id.
+    pub id: String,
+    /// Task number.
+    pub task: u32,
+    /// Sub-item number, if any.
+    pub item: Option<u32>,
+    /// Title.
+    pub title: String,
+    /// Kind.
+    pub kind: IndicatorKind,
+    /// Unit of value and target.
+    pub unit: String,
+    /// Target in force.
+    pub target: Option<Decimal>,
+    /// Direction of the target.
+    pub direction: Direction,
+    /// Baseline, if the plan gives one.
+    pub baseline: Option<Decimal>,
+    /// Current value (see the kind's rules).
+    pub value: Option<Decimal>,
+    /// Completion, raw and capped.
+    pub completion: Completion,
+    /// Schedule status.
+    pub status: Schedule,
+    /// Updates that count.
+    pub updates: usize,
+}
+
+/// Completion of the items one unit leads.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UnitView {
+    /// Canonical unit name.
+    pub unit: String,
+    /// Items it leads.
+    pub items: usize,
+    /// Mean capped completion of those items.
+    pub completion: Decimal,
+    /// How many items are met, on track, behind, not started.
+    pub counts: StatusCounts,
+}
+
+/// Counts of items by schedule status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StatusCounts {
+    /// Met.
+    pub met: usize,
+    /// On track.
+    pub on_track: usize,
+    /// Behind.
+    pub behind: usize,
+    /// Not started.
+    pub not_started: usize,
+}
+
+impl StatusCounts {
+    fn add(&mut self, status: Schedule) {
+        match status {
+            Schedule::Met => self.met += 1,
+            Schedule::OnTrack => self.on_track += 1,
+            Schedule::Behind => self.behind += 1,
+            Schedule::NotStarted => self.not_started += 1,
+        }
+    }
+}
+
+/// What was reported for one district.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DistrictView {
+    /// District name.
+    pub district: String,
+    /// Per indicator with district updates: its value there (sum of deltas, or the latest
+    /// measurement), and for coverage whether the district meets the per-district target.
+    pub indicators: Vec<DistrictValue>,
+}
+
+/// One indicator's value in one district.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DistrictValue {
+    /// Indicator id.
+    pub id: String,
+    /// Value in the district.
+    pub value: Decimal,
+    /// For coverage indicators: whether the district meets its target.
+    pub met: Option<bool>,
+}
+
+/// Progress of a whole plan at one point of the log and the calendar.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProgressView {
+    /// Plan id.
+    pub plan: String,
+    /// Plan title.
+    pub title: String,
+    /// Events folded (the log up to this sequence number).
+    pub seq: u64,
+    /// Recorded-at of the last event folded.
+    pub recorded_through: Option<Timestamp>,
+    /// The business-date cutoff, if the view is "as effective on".
+    pub effective: Option<Date>,
+    /// Day the schedule is judged on.
+    pub schedule_date: Date,
+    /// Share of the plan period elapsed on that day.
+    pub elapsed: Decimal,
+    /// Mean capped completion of the parts.
+    pub completion: Decimal,
+    /// Parts.
+    pub parts: Vec<NodeView>,
+    /// Categories.
+    pub categories: Vec<NodeView>,
+    /// Tasks.
+    pub tasks: Vec<NodeView>,
+    /// Items.
+    pub items: Vec<ItemView>,
+    /// Indicators.
+    pub indicators: Vec<IndicatorView>,
+    /// Per lead unit.
+    pub units: Vec<UnitView>,
+    /// Per district.
+    pub districts: Vec<DistrictView>,
+}
+
+fn mean(values: &[(Decimal, Decimal)]) -> Decimal {
+    let weight: Decimal = values.iter().map(|(_, w)| *w).sum();
+    if weight.is_zero() {
+        return Decimal::ZERO;
+    }
+    (values.iter().map(|(v, w)| v * w).sum::<Decimal>() / weight).round_dp(6)
+}
+
+/// Builds the progress view of `plan` from a projection. `effective` limits updates to those
+/// effective on or before that date; the schedule is judged on `schedule_date`.
+pub fn progress_view(
+    projection: &Projection,
+    plan: &Plan,
+    effective: Option<Date>,
+    schedule_date: Date,
+) -> ProgressView {
+    let elapsed = elapsed_share(plan.period_start, plan.period_end, schedule_date);
+    let catalog = projection.catalog();
+    let mut by_item: HashMap<(u32, Option<u32>), Vec<&IndicatorDef>> = HashMap::new();
+    for def in catalog.indicators().filter(|d| d.plan == plan.id) {
+        by_item.entry((def.task, def.item)).or_default().push(def);
+    }
+    let canonical = unit_aliases(plan);
+
+    let mut view = ProgressView {
+        plan: plan.id.clone(),
+        title: plan.title.clone(),
+        seq: projection.seq(),
+        recorded_through: projection.recorded_at(),
+        effective,
+        schedule_date,
+        elapsed,
+        completion: Decimal::ZERO,
+        parts: Vec::new(),
+        categories: Vec::new(),
+        tasks: Vec::new(),
+        items: Vec::new(),
+        indicators: Vec::new(),
+        units: Vec::new(),
+        districts: Vec::new(),
+    };
+    let mut units: BTreeMap<String, (Vec<(Decimal, Decimal)>, StatusCounts)> = BTreeMap::new();
+    let mut districts: BTreeMap<String, Vec<DistrictValue>> = BTreeMap::new();
+    let node = |number, title: &str, completions: &[(Decimal, Decimal)], started| NodeView {
+        number,
+        title: title.to_owned(),
+        completion: mean(completions),
+        status: schedule(mean(completions), started, elapsed),
+    };
+
+    let mut part_values = Vec::new();
+    for part in &plan.parts {
+        let (mut category_values, mut part_started) = (Vec::new(), false);
+        for category in &part.categories {
+            let (mut task_values, mut category_started) = (Vec::new(), false);
+            for task in &category.tasks {
+                let (mut item_values, mut task_started) = (Vec::new(), false);
+                for item in &task.items {
+                    let defs = by_item
+                        .get(&(task.number, item.number))
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]);
+                    let mut indicator_values = Vec::new();
+                    let mut item_started = false;
+                    for def in defs {
+                        let indicator = indicator_view(projection, def, plan, effective, elapsed);
+                        item_started |= indicator.updates > 0;
+                        indicator_values.push((indicator.completion.capped, def.spec.weight));
+                        collect_districts(projection, def, effective, &mut districts);
+                        view.indicators.push(indicator);
+                    }
+                    let completion = mean(&indicator_values);
+                    let status = schedule(completion, item_started, elapsed);
+                    for unit in &item.lead_units {
+                        let name = canonical
+                            .get(unit.as_str())
+                            .copied()
+                            .unwrap_or(unit.as_str());
+                        let entry = units.entry(name.to_owned()).or_default();
+                        entry.0.push((completion, Decimal::ONE));
+                        entry.1.add(status);
+                    }
+                    view.items.push(ItemView {
+                        task: task.number,
+                        item: item.number,
+                        title: item.title.clone(),
+                        lead_units: item.lead_units.clone(),
+                        cooperating_units: item.cooperating_units.clone(),
+                        completion,
+                        status,
+                        indicators: defs.iter().map(|d| d.spec.id.clone()).collect(),
+                    });
+                    task_started |= item_started;
+                    item_values.push((completion, Decimal::ONE));
+                }
+                let task_view = node(task.number, &task.title, &item_values, task_started);
+                task_values.push((task_view.completion, Decimal::ONE));
+                view.tasks.push(task_view);
+                category_started |= task_started;
+            }
+            let category_view = node(
+                category.number,
+                &category.title,
+                &task_values,
+                category_started,
+            );
+            category_values.push((category_view.completion, Decimal::ONE));
+            view.categories.push(category_view);
+            part_started |= category_started;
+        }
+        let part_view = node(part.number, &part.title, &category_values, part_started);
+        part_values.push((part_view.completion, Decimal::ONE));
+        view.parts.push(part_view);
+    }
+    view.completion = mean(&part_values);
+    view.units = units
+        .into_iter()
+        .map(|(unit, (values, counts))| UnitView {
+            unit,
+            items: values.len(),
+            completion: mean(&values),
+            counts,
+        })
+        .collect();
+    view.districts = districts
+        .into_iter()
+        .map(|(district, indicators)| DistrictView {
+            district,
+            indicators,
+        })
+        .collect();
+    view
+}
+
+fn indicator_view(
+    projection: &Projection,
+    def: &IndicatorDef,
+    plan: &Plan,
+    effective: Option<Date>,
+    elapsed: Decimal,
+) -> IndicatorView {
+    let empty = Default::default();
+    let state = projection.state(&def.spec.id).unwrap_or(&empty);
+    let target = def.target();
+    let evaluation = evaluate(&def.spec, target, state, effective, plan.districts.len());
+    IndicatorView {
+        id: def.spec.id.clone(),
+        task: def.task,
+        item: def.item,
+        title: def.spec.title.clone(),
+        kind: def.spec.kind,
+        unit: def.spec.unit.clone(),
+        target,
+        direction: def.spec.direction,
+        baseline: def.spec.baseline,
+        value: evaluation.value,
+        completion: evaluation.completion,
+        status: schedule(evaluation.completion.capped, evaluation.started, elapsed),
+        updates: state.live(effective).count(),
+    }
+}
+
+fn collect_districts(
+    projection: &Projection,
+    def: &IndicatorDef,
+    effective: Option<Date>,
+    districts: &mut BTreeMap<String, Vec<DistrictValue>>,
+) {
+    let Some(state) = projection.state(&def.spec.id) else {
+        return;
+    };
+    let sums = district_sums(state.live(effective).map(|e| &e.contribution));
+    let coverage = def.spec.kind == IndicatorKind::Coverage;
+    let needed = def.target().unwrap_or(Decimal::ONE);
+    for (district, value) in sums {
+        districts.entry(district).or_default().push(DistrictValue {
+            id: def.spec.id.clone(),
+            value,
+            met: coverage.then_some(value >= needed),
+        });
+    }
+    let mut latest: BTreeMap<&str, (Date, u64, Decimal)> = BTreeMap::new();
+    for entry in state.live(effective) {
+        if let Contribution::Measurement {
+            value,
+            district: Some(d),
+        } = &entry.contribution
+        {
+            let candidate = (entry.effective, entry.seq, *value);
+            let slot = latest.entry(d.as_str()).or_insert(candidate);
+            if (candidate.0, candidate.1) > (slot.0, slot.1) {
+                *slot = candidate;
+            }
+        }
+    }
+    for (district, (_, _, value)) in latest {
+        districts
+            .entry(district.to_owned())
+            .or_default()
+            .push(DistrictValue {
+                id: def.spec.id.clone(),
+                value,
+                met: None,
+            });
+    }
+}
+
+/// Maps every alias to its unit's canonical name.
+pub fn unit_aliases(plan: &Plan) -> HashMap<&str, &str> {
+    plan.units
+        .iter()
+        .flat_map(|u| u.aliases.iter().map(move |a| (a.as_str(), u.name.as_str())))
+        .collect()
+}

@@ -1,0 +1,60 @@
+//! Projection snapshots, kept beside the log in their own tree, and lookups by time.
+//!
+//! Snapshots are derived data: losing one costs a longer replay, never an event. They are
+//! written without a flush of their own and become durable with the next append's flush.
+
+use jiff::Timestamp;
+
+use super::{Ledger, keys};
+use crate::error::Result;
+
+impl Ledger {
+    fn snapshot_tree(&self) -> Result<sled::Tree> {
+        Ok(self.inner.db.open_tree("snapshots")?)
+    }
+
+    /// Stores an opaque snapshot of state folded up to `seq`.
+    pub fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<()> {
+        self.snapshot_tree()?.insert(keys::log(seq), bytes)?;
+        Ok(())
+    }
+
+    /// The newest snapshot taken at or before `seq`: (its seq, its bytes).
+    pub fn snapshot_at_or_before(&self, seq: u64) -> Result<Option<(u64, Vec<u8>)>> {
+        let tree = self.snapshot_tree()?;
+        match tree.range(..=keys::log(seq)).next_back() {
+            Some(entry) => {
+                let (key, value) = entry?;
+                Ok(keys::log_seq(&key).map(|at| (at, value.to_vec())))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Sequence numbers of every stored snapshot.
+    pub fn snapshot_seqs(&self) -> Result<Vec<u64>> {
+        self.snapshot_tree()?
+            .iter()
+            .keys()
+            .map(|key| Ok(keys::log_seq(&key?).unwrap_or(0)))
+            .collect()
+    }
+
+    /// The last durable event recorded at or before `time` (0 if none): recorded-at strictly
+    /// increases with the sequence number, so this is a binary search.
+    pub fn seq_recorded_by(&self, time: Timestamp) -> Result<u64> {
+        let (mut low, mut high) = (0u64, self.len());
+        // Invariant: event `low` (or the empty start) was recorded by `time`; events after
+        // `high` were not.
+        while low < high {
+            let mid = low + (high - low).div_ceil(2);
+            let recorded = self.get(mid)?.map(|e| e.recorded_at);
+            if recorded.is_some_and(|r| r <= time) {
+                low = mid;
+            } else {
+                high = mid - 1;
+            }
+        }
+        Ok(low)
+    }
+}
