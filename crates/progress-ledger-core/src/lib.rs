@@ -33,6 +33,7 @@ mod hash;
 pub mod plan;
 pub mod projection;
 mod store;
+mod tracker;
 mod verify;
 
 pub use error::{Error, RejectCode, Result};
@@ -40,4 +41,7 @@ pub use event::{Event, Head, NewEvent, Payload, StreamId};
 pub use exchange::check_jsonl;
 pub use hash::Hash;
 pub use store::{Appended, Ledger, LedgerConfig, Pending, Stats, Subscription};
+pub use tracker::{
+    PLAN_OFFSET, ProgressQuery, Tracker, TrackerConfig, TrailStep, end_of_day, plan_date, today,
+};
 pub use verify::{Problem, ProblemKind, VerifyReport};

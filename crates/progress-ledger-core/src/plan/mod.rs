@@ -1,7 +1,9 @@
 //! Plans as data: the model, plan files, and the importer for official plan documents.
 
+mod definitions;
 mod model;
 
+pub use definitions::{PLAN_FILE_CHANGED, definition_events, outline};
 pub use model::{
     Category, Direction, District, DistrictKind, IndicatorKind, IndicatorSpec, Item, ItemStatus,
     Part, Plan, Task, Unit,

@@ -301,6 +301,11 @@ impl Ledger {
         }
     }
 
+    /// Whether an event with this id is written (durable or about to be).
+    pub fn contains_id(&self, id: Uuid) -> Result<bool> {
+        Ok(self.inner.tree.contains_key(keys::id(&id))?)
+    }
+
     /// Up to `limit` durable events with sequence numbers greater than `after`, oldest first.
     pub fn read_forward(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
         let durable = self.inner.commit.durable();

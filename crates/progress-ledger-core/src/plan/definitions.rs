@@ -1,0 +1,93 @@
+//! The events that make a ledger's plan definitions match a plan file.
+
+use jiff::civil::Date;
+
+use crate::error::Result;
+use crate::event::{NewEvent, Payload, StreamId};
+use crate::plan::Plan;
+use crate::projection::Catalog;
+
+/// Reason given on target revisions that come from a changed plan file.
+pub const PLAN_FILE_CHANGED: &str = "plan file changed (动态调整方案内容)";
+
+/// The plan's outline as stored in `PlanDefined`: the tree without indicators (each indicator
+/// is defined by its own event).
+pub fn outline(plan: &Plan) -> Plan {
+    let mut outline = plan.clone();
+    for item in outline
+        .parts
+        .iter_mut()
+        .flat_map(|p| &mut p.categories)
+        .flat_map(|c| &mut c.tasks)
+        .flat_map(|t| &mut t.items)
+    {
+        item.indicators.clear();
+    }
+    outline
+}
+
+/// The events that bring `catalog` in line with `plan`: a `PlanDefined` if the outline is new
+/// or changed; per indicator an `IndicatorDefined` if it is new or changed in anything but its
+/// target, or a `TargetRevised` if only its target changed. Nothing if all match. Effective
+/// date: the plan's issue date.
+pub fn definition_events(catalog: &Catalog, plan: &Plan, actor: &str) -> Result<Vec<NewEvent>> {
+    let effective: Date = plan.issued;
+    let mut events = Vec::new();
+    let outline = outline(plan);
+    if catalog.plan(&plan.id) != Some(&outline) {
+        events.push(NewEvent::new(
+            StreamId::plan(&plan.id)?,
+            effective,
+            actor,
+            Payload::PlanDefined(outline),
+        ));
+    }
+    for part in &plan.parts {
+        for task in part.categories.iter().flat_map(|c| &c.tasks) {
+            for item in &task.items {
+                for spec in &item.indicators {
+                    let stream = StreamId::indicator(&spec.id)?;
+                    let existing = catalog.indicator(&spec.id);
+                    let same_place = existing.is_some_and(|d| {
+                        d.plan == plan.id
+                            && d.task == task.number
+                            && d.item == item.number
+                            && !d.retired
+                    });
+                    let mut as_defined = spec.clone();
+                    if let Some(def) = existing {
+                        as_defined.target = def.spec.target;
+                    }
+                    match existing {
+                        Some(def) if same_place && def.spec == as_defined => {
+                            if let (Some(target), true) = (spec.target, def.target() != spec.target)
+                            {
+                                events.push(NewEvent::new(
+                                    stream,
+                                    effective,
+                                    actor,
+                                    Payload::TargetRevised {
+                                        target,
+                                        reason: PLAN_FILE_CHANGED.into(),
+                                    },
+                                ));
+                            }
+                        }
+                        _ => events.push(NewEvent::new(
+                            stream,
+                            effective,
+                            actor,
+                            Payload::IndicatorDefined {
+                                plan: plan.id.clone(),
+                                task: task.number,
+                                item: item.number,
+                                spec: spec.clone(),
+                            },
+                        )),
+                    }
+                }
+            }
+        }
+    }
+    Ok(events)
+}

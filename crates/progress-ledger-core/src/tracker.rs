@@ -1,0 +1,376 @@
+//! The tracker: a ledger with its projection kept current, checks before every append,
+//! snapshots every K events, and the queries users come for (progress now, as recorded at a
+//! time, as effective on a date, the trail of an indicator, the supervision report).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bincode::Options;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::Offset;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::event::{Event, NewEvent, StreamId};
+use crate::plan::Plan;
+use crate::projection::{self, Completion, ProgressView, Projection, Report};
+use crate::store::{Appended, Ledger, LedgerConfig, Pending};
+
+/// Format byte of projection snapshots (bump when `Projection`'s shape changes; an unreadable
+/// snapshot is ignored and the state is rebuilt from the log).
+const SNAPSHOT_FORMAT: u8 = 1;
+
+/// How to open a tracker.
+#[derive(Clone, Debug)]
+pub struct TrackerConfig {
+    /// The ledger to open.
+    pub ledger: LedgerConfig,
+    /// Take a projection snapshot every this many events (at least 1).
+    pub snapshot_every: u64,
+}
+
+impl TrackerConfig {
+    /// Default snapshot interval.
+    pub const DEFAULT_SNAPSHOT_EVERY: u64 = 10_000;
+
+    /// Defaults for the ledger at `path`.
+    pub fn new(path: impl Into<std::path::PathBuf>) -> Self {
+        Self {
+            ledger: LedgerConfig::new(path),
+            snapshot_every: Self::DEFAULT_SNAPSHOT_EVERY,
+        }
+    }
+}
+
+/// The business time zone of plan dates: Asia/Shanghai, which is UTC+8 all year (no daylight
+/// saving since 1991), so a fixed offset needs no time-zone database.
+pub const PLAN_OFFSET: Offset = Offset::constant(8);
+
+/// The date of `time` in the plan time zone.
+pub fn plan_date(time: Timestamp) -> Date {
+    PLAN_OFFSET.to_datetime(time).date()
+}
+
+/// Today's date in the plan time zone.
+pub fn today() -> Date {
+    plan_date(Timestamp::now())
+}
+
+/// The last microsecond of `date` in the plan time zone.
+pub fn end_of_day(date: Date) -> Timestamp {
+    date.tomorrow()
+        .ok()
+        .and_then(|next| {
+            PLAN_OFFSET
+                .to_timestamp(next.to_datetime(jiff::civil::Time::midnight()))
+                .ok()
+        })
+        .and_then(|t| t.checked_sub(jiff::SignedDuration::from_micros(1)).ok())
+        .unwrap_or(Timestamp::MAX)
+}
+
+/// Which state of the log a query looks at.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProgressQuery {
+    /// Plan id (`None`: the only plan, or the first by id).
+    pub plan: Option<String>,
+    /// As recorded at this time: only events recorded at or before it (`None`: now).
+    pub as_of: Option<Timestamp>,
+    /// As effective on this date: only updates whose business date is on or before it.
+    pub effective: Option<Date>,
+}
+
+/// One step of an indicator's trail: an event and what the indicator stood at after it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TrailStep {
+    /// The event.
+    pub event: Event,
+    /// Value after it.
+    pub value: Option<Decimal>,
+    /// Target in force after it.
+    pub target: Option<Decimal>,
+    /// Completion after it.
+    pub completion: Completion,
+}
+
+struct Live {
+    projection: Projection,
+    last_snapshot: u64,
+}
+
+/// A ledger with its live projection. Cheap to clone; thread-safe.
+#[derive(Clone)]
+pub struct Tracker {
+    ledger: Ledger,
+    live: Arc<Mutex<Live>>,
+    snapshot_every: u64,
+}
+
+impl std::fmt::Debug for Tracker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tracker")
+            .field("ledger", &self.ledger)
+            .finish_non_exhaustive()
+    }
+}
+
+fn snapshot_options() -> impl Options {
+    bincode::DefaultOptions::new()
+}
+
+impl Tracker {
+    /// Opens the ledger at `path` with defaults.
+    pub fn open(path: impl Into<std::path::PathBuf>) -> Result<Tracker> {
+        Self::open_with(TrackerConfig::new(path))
+    }
+
+    /// Opens a ledger and brings its projection up to date: from the newest snapshot, folding
+    /// only the events after it.
+    pub fn open_with(config: TrackerConfig) -> Result<Tracker> {
+        let ledger = Ledger::open_with(config.ledger)?;
+        let tracker = Tracker {
+            ledger,
+            live: Arc::new(Mutex::new(Live {
+                projection: Projection::default(),
+                last_snapshot: 0,
+            })),
+            snapshot_every: config.snapshot_every.max(1),
+        };
+        let (projection, _) = tracker.projection_at(tracker.ledger.len())?;
+        let snapshot = tracker
+            .ledger
+            .snapshot_at_or_before(projection.seq())?
+            .map_or(0, |(s, _)| s);
+        let mut live = tracker.lock();
+        live.projection = projection;
+        live.last_snapshot = snapshot;
+        tracker.maybe_snapshot(&mut live)?;
+        drop(live);
+        Ok(tracker)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Live> {
+        // The live state is only replaced by whole values, so a poisoned lock is still sound.
+        self.live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The underlying ledger (for reads, verification, export). Write through the tracker.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Records one update after checking it (see [`Projection::check`]); returns once durable.
+    /// A retry of an already-recorded id returns the original without checking again.
+    pub fn record(&self, new: NewEvent) -> Result<Appended> {
+        let mut all = self.record_batch(vec![new])?;
+        all.pop()
+            .ok_or_else(|| Error::InvalidEvent("nothing was recorded".into()))
+    }
+
+    /// Records several updates atomically. Each is checked against the state before the batch.
+    pub fn record_batch(&self, batch: Vec<NewEvent>) -> Result<Vec<Appended>> {
+        let today = today();
+        let mut live = self.lock();
+        for new in &batch {
+            let retry = match new.id {
+                Some(id) => self.ledger.contains_id(id)?,
+                None => false,
+            };
+            if !retry {
+                live.projection.check(new, today)?;
+            }
+        }
+        let pending = self.write(&mut live, batch)?;
+        drop(live);
+        pending.wait()
+    }
+
+    /// Writes events under the live lock and folds them; the caller waits for durability
+    /// after releasing the lock, so that concurrent recorders share flushes.
+    fn write(&self, live: &mut Live, batch: Vec<NewEvent>) -> Result<Pending> {
+        let pending = self.ledger.write_batch(batch)?;
+        for event in pending.events() {
+            live.projection.apply(event);
+        }
+        self.maybe_snapshot(live)?;
+        Ok(pending)
+    }
+
+    /// Loads a plan: the events that make the ledger's definitions match `plan` (nothing if
+    /// they already do), written atomically.
+    pub fn load_plan(&self, plan: &Plan, actor: &str) -> Result<Vec<Appended>> {
+        let mut live = self.lock();
+        let events = crate::plan::definition_events(live.projection.catalog(), plan, actor)?;
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pending = self.write(&mut live, events)?;
+        drop(live);
+        pending.wait()
+    }
+
+    fn maybe_snapshot(&self, live: &mut Live) -> Result<()> {
+        let seq = live.projection.seq();
+        if seq >= live.last_snapshot + self.snapshot_every {
+            let mut bytes = vec![SNAPSHOT_FORMAT];
+            snapshot_options()
+                .serialize_into(&mut bytes, &live.projection)
+                .map_err(|e| Error::InvalidEvent(format!("snapshot cannot be encoded: {e}")))?;
+            self.ledger.put_snapshot(seq, &bytes)?;
+            live.last_snapshot = seq;
+        }
+        Ok(())
+    }
+
+    /// The projection of the log up to `seq`, from the newest usable snapshot at or before it,
+    /// and how many events had to be folded on top of that snapshot.
+    pub fn projection_at(&self, seq: u64) -> Result<(Projection, u64)> {
+        let start = match self.ledger.snapshot_at_or_before(seq)? {
+            Some((_, bytes)) if bytes.first() == Some(&SNAPSHOT_FORMAT) => snapshot_options()
+                .deserialize::<Projection>(&bytes[1..])
+                .unwrap_or_default(),
+            _ => Projection::default(),
+        };
+        self.fold_onto(start, seq)
+    }
+
+    fn fold_onto(&self, mut projection: Projection, seq: u64) -> Result<(Projection, u64)> {
+        let mut folded = 0;
+        if projection.seq() < seq {
+            for event in self.ledger.events_from(projection.seq() + 1) {
+                let event = event?;
+                if event.seq > seq {
+                    break;
+                }
+                projection.apply(&event);
+                folded += 1;
+            }
+        }
+        Ok((projection, folded))
+    }
+
+    /// Rebuilds the projection from the first event, ignoring snapshots.
+    pub fn rebuild(&self) -> Result<Projection> {
+        let head = self.ledger.len();
+        self.fold_onto(Projection::default(), head).map(|(p, _)| p)
+    }
+
+    /// A copy of the live projection.
+    pub fn live_projection(&self) -> Projection {
+        self.lock().projection.clone()
+    }
+
+    /// Runs `f` on the live projection without copying it.
+    pub fn with_live<T>(&self, f: impl FnOnce(&Projection) -> T) -> T {
+        f(&self.lock().projection)
+    }
+
+    /// The projection a query looks at: the live one, or the log as recorded at `as_of`.
+    fn projection_for(&self, as_of: Option<Timestamp>) -> Result<Projection> {
+        match as_of {
+            None => Ok(self.live_projection()),
+            Some(time) => {
+                let seq = self.ledger.seq_recorded_by(time)?;
+                self.projection_at(seq).map(|(p, _)| p)
+            }
+        }
+    }
+
+    /// Progress of a plan, now, as recorded at a time, as effective on a date, or both.
+    pub fn progress(&self, query: &ProgressQuery) -> Result<ProgressView> {
+        let projection = self.projection_for(query.as_of)?;
+        let plan = pick_plan(&projection, query.plan.as_deref())?;
+        let schedule_date = query
+            .effective
+            .or_else(|| query.as_of.map(plan_date))
+            .unwrap_or_else(today);
+        Ok(projection::progress_view(
+            &projection,
+            &plan,
+            query.effective,
+            schedule_date,
+        ))
+    }
+
+    /// The supervision report on `date`: everything recorded by `recorded_by` (`None`: now)
+    /// that is effective on or before `date`.
+    pub fn report(
+        &self,
+        plan: Option<&str>,
+        date: Date,
+        recorded_by: Option<Timestamp>,
+    ) -> Result<Report> {
+        let projection = self.projection_for(recorded_by)?;
+        let plan = pick_plan(&projection, plan)?;
+        let view = projection::progress_view(&projection, &plan, Some(date), date);
+        Ok(projection::report(&view, &plan))
+    }
+
+    /// The trail of one indicator: each of its events with the value, target and completion
+    /// after it.
+    pub fn history(&self, indicator: &str) -> Result<Vec<TrailStep>> {
+        let stream = StreamId::indicator(indicator)?;
+        let (plan_id, districts) = self.with_live(|p| {
+            let def = p.catalog().indicator(indicator);
+            let plan = def.and_then(|d| p.catalog().plan(&d.plan));
+            (
+                def.map(|d| d.plan.clone()),
+                plan.map_or(0, |p| p.districts.len()),
+            )
+        });
+        let Some(plan_id) = plan_id else {
+            return Err(Error::Rejected {
+                code: crate::error::RejectCode::UnknownIndicator,
+                message: format!("no indicator {indicator:?} is defined"),
+            });
+        };
+        let mut events = self
+            .ledger
+            .read_stream(&StreamId::plan(&plan_id)?, 0, usize::MAX)?;
+        events.extend(self.ledger.read_stream(&stream, 0, usize::MAX)?);
+        events.sort_by_key(|e| e.seq);
+        let mut projection = Projection::default();
+        let mut trail = Vec::new();
+        for event in events {
+            projection.apply(&event);
+            if event.stream != stream {
+                continue;
+            }
+            let Some(def) = projection.catalog().indicator(indicator) else {
+                continue;
+            };
+            let empty = Default::default();
+            let state = projection.state(indicator).unwrap_or(&empty);
+            let evaluation = projection::evaluate(&def.spec, def.target(), state, None, districts);
+            trail.push(TrailStep {
+                value: evaluation.value,
+                target: def.target(),
+                completion: evaluation.completion,
+                event,
+            });
+        }
+        Ok(trail)
+    }
+
+    /// Whether an event with this id is recorded (durable or not).
+    pub fn contains(&self, id: Uuid) -> Result<bool> {
+        self.ledger.contains_id(id)
+    }
+}
+
+/// The plan a query names, or the only (first) plan.
+fn pick_plan(projection: &Projection, id: Option<&str>) -> Result<Plan> {
+    let catalog = projection.catalog();
+    let plan = match id {
+        Some(id) => catalog.plan(id),
+        None => catalog.plans().next(),
+    };
+    plan.cloned().ok_or_else(|| Error::Plan {
+        path: id.unwrap_or("(any)").to_owned(),
+        reason: "no such plan is loaded in this ledger (at that time)".into(),
+    })
+}
