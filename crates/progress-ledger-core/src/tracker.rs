@@ -98,6 +98,9 @@ pub struct TrailStep {
 struct Live {
     projection: Projection,
     last_snapshot: u64,
+    /// The last "now" view computed: (plan asked for, schedule date, view). Valid while the
+    /// projection has not moved past `view.seq`.
+    current_view: Option<(Option<String>, Date, ProgressView)>,
 }
 
 /// A ledger with its live projection. Cheap to clone; thread-safe.
@@ -135,6 +138,7 @@ impl Tracker {
             live: Arc::new(Mutex::new(Live {
                 projection: Projection::default(),
                 last_snapshot: 0,
+                current_view: None,
             })),
             snapshot_every: config.snapshot_every.max(1),
         };
@@ -269,31 +273,57 @@ impl Tracker {
         f(&self.lock().projection)
     }
 
-    /// The projection a query looks at: the live one, or the log as recorded at `as_of`.
-    fn projection_for(&self, as_of: Option<Timestamp>) -> Result<Projection> {
+    /// Runs `f` on the projection a query looks at: the live one (not copied), or the log as
+    /// recorded at `as_of`.
+    fn at<T>(
+        &self,
+        as_of: Option<Timestamp>,
+        f: impl FnOnce(&Projection) -> Result<T>,
+    ) -> Result<T> {
         match as_of {
-            None => Ok(self.live_projection()),
+            None => f(&self.lock().projection),
             Some(time) => {
                 let seq = self.ledger.seq_recorded_by(time)?;
-                self.projection_at(seq).map(|(p, _)| p)
+                f(&self.projection_at(seq)?.0)
             }
         }
     }
 
     /// Progress of a plan, now, as recorded at a time, as effective on a date, or both.
     pub fn progress(&self, query: &ProgressQuery) -> Result<ProgressView> {
-        let projection = self.projection_for(query.as_of)?;
-        let plan = pick_plan(&projection, query.plan.as_deref())?;
+        if query.as_of.is_none() && query.effective.is_none() {
+            return self.current_progress(query.plan.as_deref());
+        }
         let schedule_date = query
             .effective
             .or_else(|| query.as_of.map(plan_date))
             .unwrap_or_else(today);
-        Ok(projection::progress_view(
-            &projection,
-            &plan,
-            query.effective,
-            schedule_date,
-        ))
+        self.at(query.as_of, |projection| {
+            let plan = pick_plan(projection, query.plan.as_deref())?;
+            Ok(projection::progress_view(
+                projection,
+                &plan,
+                query.effective,
+                schedule_date,
+            ))
+        })
+    }
+
+    /// Progress now, computed on the live projection without copying it, and kept until the
+    /// next append or the next day.
+    fn current_progress(&self, plan: Option<&str>) -> Result<ProgressView> {
+        let today = today();
+        let mut live = self.lock();
+        let seq = live.projection.seq();
+        if let Some((asked, date, view)) = &live.current_view {
+            if asked.as_deref() == plan && *date == today && view.seq == seq {
+                return Ok(view.clone());
+            }
+        }
+        let chosen = pick_plan(&live.projection, plan)?;
+        let view = projection::progress_view(&live.projection, &chosen, None, today);
+        live.current_view = Some((plan.map(str::to_owned), today, view.clone()));
+        Ok(view)
     }
 
     /// The supervision report on `date`: everything recorded by `recorded_by` (`None`: now)
@@ -304,10 +334,11 @@ impl Tracker {
         date: Date,
         recorded_by: Option<Timestamp>,
     ) -> Result<Report> {
-        let projection = self.projection_for(recorded_by)?;
-        let plan = pick_plan(&projection, plan)?;
-        let view = projection::progress_view(&projection, &plan, Some(date), date);
-        Ok(projection::report(&view, &plan))
+        self.at(recorded_by, |projection| {
+            let plan = pick_plan(projection, plan)?;
+            let view = projection::progress_view(projection, &plan, Some(date), date);
+            Ok(projection::report(&view, &plan))
+        })
     }
 
     /// The trail of one indicator: each of its events with the value, target and completion
