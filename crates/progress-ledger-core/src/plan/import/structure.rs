@@ -162,6 +162,17 @@ fn date_line(text: &str) -> Option<Date> {
     .ok()
 }
 
+/// A page marker: 第3页, 第 3 页 共 10 页, - 3 -.
+fn page_marker(text: &str) -> bool {
+    let t: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(super::text::normalize_char)
+        .collect();
+    let inner = t.trim_matches(|c: char| matches!(c, '-' | '—' | '–'));
+    inner.chars().all(|c| c.is_ascii_digit()) || (t.starts_with('第') && t.ends_with('页'))
+}
+
 /// Four-digit years (1900–2100) written in `text`.
 fn years(text: &str) -> Vec<i16> {
     let v = View::new(text);
@@ -252,7 +263,21 @@ pub(crate) fn build(text: &str) -> Draft {
                 && char_len(l.text) <= 40
                 && !l.text.ends_with([':', '：'])
                 && date_line(l.text).is_none()
+                && !page_marker(l.text)
+                && l.text
+                    .chars()
+                    .filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c))
+                    .count()
+                    >= 2
         })
+    };
+    // Unnumbered part headings only count in documents whose parts are not numbered 一、 (so a
+    // stray short line before a category cannot become a part there).
+    let numbered_parts_after = |start: usize| {
+        lines
+            .iter()
+            .skip(start)
+            .any(|l| matches!(l.shape, Shape::Numbered { .. }))
     };
     let part_heading = |i: usize| heading_like(i) && is_category(i + 1);
     let title_like = |i: usize| {
@@ -310,12 +335,13 @@ pub(crate) fn build(text: &str) -> Draft {
         expected_task: 1,
     };
     b.front_matter(&lines, body_start, title_idx);
+    let unnumbered_parts = !numbered_parts_after(body_start);
     for (i, line) in lines.iter().enumerate().skip(body_start) {
         match line.shape {
             Shape::Numbered { number, rest } => {
                 b.part(Some(number), line.text.get(rest..).unwrap_or(""), line.no);
             }
-            Shape::Plain if part_heading(i) => b.part(None, line.text, line.no),
+            Shape::Plain if unnumbered_parts && part_heading(i) => b.part(None, line.text, line.no),
             Shape::Category { number, rest } => {
                 b.category(number, line.text.get(rest..).unwrap_or(""), line.no);
             }
@@ -788,6 +814,40 @@ impl Builder {
 
     /// Plan-level placeholders and checks of the finished tree.
     fn finish(&mut self) {
+        // Repeated task or sub-item numbers would repeat ids: the later ones get a suffix.
+        let mut seen = std::collections::BTreeSet::new();
+        let mut renamed = Vec::new();
+        let candidates = self
+            .draft
+            .parts
+            .iter_mut()
+            .flat_map(|p| &mut p.categories)
+            .flat_map(|c| &mut c.tasks)
+            .flat_map(|t| &mut t.items)
+            .flat_map(|i| &mut i.indicators);
+        for c in candidates {
+            if !seen.contains(&c.id) {
+                seen.insert(c.id.clone());
+                continue;
+            }
+            let mut k = 2;
+            while seen.contains(&format!("{}-{k}", c.id)) {
+                k += 1;
+            }
+            let id = format!("{}-{k}", c.id);
+            renamed.push((
+                c.line,
+                format!(
+                    "id {} is used twice (repeated numbering): renamed {id}",
+                    c.id
+                ),
+            ));
+            seen.insert(id.clone());
+            c.id = id;
+        }
+        for (line, message) in renamed {
+            self.warn(Some(line), message);
+        }
         self.warn(
             None,
             "the document gives no plan id: \"draft\" is a placeholder".into(),

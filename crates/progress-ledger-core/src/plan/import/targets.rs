@@ -268,7 +268,17 @@ fn baseline(v: &View<'_>, s: usize, f: &Figure) -> Result<Option<Decimal>, Strin
 
 /// A title from the phrase around a figure: the words without the figure and without fillers.
 fn title(v: &View<'_>, (a, b): (usize, usize), f: &Figure) -> String {
-    let mut t = format!("{}{}", v.slice(a, f.start.max(a)), v.slice(f.end.min(b), b));
+    // 由半小时缩短到20分钟: the title stops before the starting value.
+    let changes = f
+        .pre
+        .is_some_and(|(w, _)| w.ends_with('到') || w.ends_with('至'));
+    let before_end = [v.rfind(a, f.start, "由"), v.rfind(a, f.start, "从")]
+        .into_iter()
+        .flatten()
+        .max()
+        .filter(|_| changes)
+        .unwrap_or(f.start.max(a));
+    let mut t = format!("{}{}", v.slice(a, before_end), v.slice(f.end.min(b), b));
     loop {
         let trimmed = trim_punct(&t);
         let stripped = FILLERS
