@@ -21,12 +21,13 @@
 //! [`Draft::unclassified`] with its line number and the reason. `docs/importer.md` states the
 //! rules (what is a part, what is a target and what only describes scope).
 //!
-//! Modules: `text` (normalised character views), `structure` (lines → parts, categories, tasks,
-//! items), `attribution` (the brackets), `figures` (numbers, units, direction words) and
-//! `targets` (which figures are targets, their kinds and baselines).
+//! Modules: `text` (normalised character views), `lines` (line shapes, dates), `structure`
+//! (lines → parts, categories, tasks, items), `attribution` (the brackets), `figures` (numbers,
+//! units, direction words) and `targets` (which figures are targets, their kinds, baselines).
 
 mod attribution;
 mod figures;
+mod lines;
 mod structure;
 mod targets;
 mod text;
