@@ -1,14 +1,23 @@
 //! Plans as data: the model, plan files, and the importer for official plan documents.
 
+mod check;
 mod definitions;
+mod file;
 mod import;
+mod load;
 mod model;
 
+pub use check::{is_valid_id, validate_plan};
 pub use definitions::{PLAN_FILE_CHANGED, definition_events, outline};
+pub use file::{
+    DEFAULT_DISTRICT_SET, HEFEI_2023_TOML, PLAN_FILE_NAME, hefei_2023, load_plan_file, parse_plan,
+    plan_to_toml,
+};
 pub use import::{
     Candidate, Draft, DraftCategory, DraftItem, DraftPart, DraftTask, FrontMatterLine,
     FrontMatterRole, Noted, Warning, import_document,
 };
+pub use load::{LoadSummary, REMOVED_FROM_PLAN, load_events, load_plan};
 pub use model::{
     Category, Direction, District, DistrictKind, IndicatorKind, IndicatorSpec, Item, ItemStatus,
     Part, Plan, Task, Unit,
