@@ -1,0 +1,285 @@
+//! The command line, as clap derive types. The doc comments are the help text.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// An event-sourced progress ledger for government action plans.
+///
+/// Every update of an indicator is an immutable, hash-chained event. The data directory holds
+/// the ledger (`<data>/ledger`, a sled database that one process at a time may open) and the
+/// token file (`<data>/tokens.json`). While `serve` runs, use the HTTP API to read and write;
+/// `token add` works alongside it.
+#[derive(Debug, Parser)]
+#[command(name = "progress-ledger", version, propagate_version = true)]
+pub struct Cli {
+    /// Data directory: the ledger is `<data>/ledger`, tokens are in `<data>/tokens.json`.
+    #[arg(long, value_name = "DIR", default_value = "./data", global = true)]
+    pub data: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API. With no arguments: opens ./data, loads the Hefei 2023 plan if the
+    /// ledger has no plan, and listens on 127.0.0.1:8080. Ctrl-C or SIGTERM stops it gracefully.
+    Serve(ServeArgs),
+    /// Plans: import a plan document into a draft, or show the plan loaded in the ledger.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+    /// Record an update from the command line (local and trusted: the actor is given here).
+    Record(Box<RecordArgs>),
+    /// Show progress now, as recorded at a time, as effective on a date, or both.
+    Progress(ProgressArgs),
+    /// Show the trail of one indicator: every event, and what the indicator stood at after it.
+    History(HistoryArgs),
+    /// Print the supervision report (督查通报) for a date.
+    Report(ReportArgs),
+    /// Recompute the hash chain; exits with status 3 if a problem is found.
+    Verify(VerifyArgs),
+    /// Export every event to a JSON Lines file.
+    Export(ExportArgs),
+    /// Import a JSON Lines export into an empty ledger, checking the whole chain first.
+    Import(ImportArgs),
+    /// Credentials for the server.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Plan file to load (its changes are recorded as events); default: the built-in Hefei
+    /// 2023 plan, loaded only if the ledger has no plan yet.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// Require a token for reads too (writes always need one once a token exists).
+    #[arg(long)]
+    pub require_token_for_reads: bool,
+}
+
+/// `plan …`.
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Read a plan document (一、 (一) 1. (1) headings, 〔牵头单位:…〕 brackets) and print the draft
+    /// plan as JSON, with what could not be classified.
+    Import {
+        /// The document, as UTF-8 text.
+        file: PathBuf,
+    },
+    /// Show the plan loaded in the ledger and its indicators.
+    Show {
+        /// Print JSON (the plan tree, and the indicators with the fields of GET /v1/indicators).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Kinds of update.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum UpdateKind {
+    /// Progress on a cumulative or coverage indicator (--delta, --district).
+    Progress,
+    /// A measurement of a level indicator (--value, --district).
+    Measurement,
+    /// A deliverable completed (--deliverable).
+    Milestone,
+    /// A status (--status not_started|in_progress|done).
+    Status,
+    /// Voids an earlier update (--corrects, --reason).
+    Correction,
+    /// Revises the target (--target, --reason).
+    TargetRevised,
+}
+
+impl UpdateKind {
+    /// The API's name of the kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpdateKind::Progress => "progress",
+            UpdateKind::Measurement => "measurement",
+            UpdateKind::Milestone => "milestone",
+            UpdateKind::Status => "status",
+            UpdateKind::Correction => "correction",
+            UpdateKind::TargetRevised => "target_revised",
+        }
+    }
+}
+
+/// `record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Indicator id, e.g. t02-1-childcare-seats.
+    #[arg(long)]
+    pub indicator: String,
+    /// Kind of update.
+    #[arg(long = "type", value_enum)]
+    pub kind: UpdateKind,
+    /// Business date of the update, YYYY-MM-DD.
+    #[arg(long)]
+    pub effective: String,
+    /// Who records it (the unit), e.g. 市卫健委.
+    #[arg(long)]
+    pub actor: String,
+    /// progress: amount added (exact decimal).
+    #[arg(long, allow_hyphen_values = true)]
+    pub delta: Option<String>,
+    /// measurement: the measured value (exact decimal).
+    #[arg(long, allow_hyphen_values = true)]
+    pub value: Option<String>,
+    /// progress, measurement: district.
+    #[arg(long)]
+    pub district: Option<String>,
+    /// milestone: the deliverable completed.
+    #[arg(long)]
+    pub deliverable: Option<String>,
+    /// status: not_started, in_progress or done.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// correction: id of the update voided.
+    #[arg(long)]
+    pub corrects: Option<String>,
+    /// correction, target_revised: why.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// target_revised: the new target.
+    #[arg(long, allow_hyphen_values = true)]
+    pub target: Option<String>,
+    /// Free text.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Event id (UUID), to make a retry idempotent.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Fail unless the indicator's stream is at this version.
+    #[arg(long)]
+    pub expected_version: Option<u64>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `progress`.
+#[derive(Debug, Args)]
+pub struct ProgressArgs {
+    /// As recorded at this time: RFC 3339, or YYYY-MM-DD meaning the end of that day (Asia/Shanghai).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// As effective on this date, YYYY-MM-DD.
+    #[arg(long)]
+    pub effective: Option<String>,
+    /// Also list every indicator.
+    #[arg(long)]
+    pub indicators: bool,
+    /// Also list every lead unit.
+    #[arg(long)]
+    pub units: bool,
+    /// Print JSON (the same as GET /v1/progress).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Indicator id.
+    pub indicator: String,
+    /// Print JSON (the same as GET /v1/indicators/{id}/history).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportFormat {
+    /// Markdown, grouped by lead unit.
+    Markdown,
+    /// CSV, one row per unit and item.
+    Csv,
+    /// JSON (the same as GET /v1/report).
+    Json,
+}
+
+/// `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The date reported on, YYYY-MM-DD (default: today in Asia/Shanghai).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: ReportFormat,
+}
+
+/// `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Sequence number of a head published earlier, to check the log against.
+    #[arg(long, requires = "hash")]
+    pub seq: Option<u64>,
+    /// Hash of that head (64 hex digits).
+    #[arg(long, requires = "seq")]
+    pub hash: Option<String>,
+    /// Print JSON (the same as GET /v1/verify).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// File to write (replaced if it exists).
+    pub file: PathBuf,
+}
+
+/// `import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// JSON Lines export to read.
+    pub file: PathBuf,
+}
+
+/// Roles of a token.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    /// Records updates of the items its unit leads or cooperates on.
+    Recorder,
+    /// Reads only.
+    Auditor,
+    /// Records anything and revises targets.
+    Admin,
+}
+
+/// `token …`.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a unit and print it once; only its hash is stored. Works while the
+    /// server runs (it re-reads the token file).
+    Add {
+        /// The unit the token acts for, as the plan names it (e.g. 市卫健委); it becomes the
+        /// actor of every event recorded with the token.
+        #[arg(long)]
+        unit: String,
+        /// What the token allows.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+    /// List the tokens (id, unit, role, created; never the tokens themselves).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by its id (or a unique prefix of at least 6 characters).
+    Revoke {
+        /// The token's id, as `token list` shows it.
+        id: String,
+    },
+}

@@ -1,0 +1,133 @@
+//! `verify`, `export`, `import`: the auditor's commands. Long work shows progress on stderr.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use progress_ledger_core::{Hash, Head};
+use serde_json::json;
+
+use crate::cli::{ExportArgs, ImportArgs, VerifyArgs};
+use crate::data::open_ledger;
+use crate::failure::{Failure, Outcome};
+
+/// Exit status of `verify` when it finds a problem.
+pub const VERIFY_PROBLEM: u8 = 3;
+
+fn progress_line(what: &'static str) -> impl FnMut(u64) {
+    move |count| {
+        eprint!("\r{what} {count} events");
+        let _ = std::io::stderr().flush();
+    }
+}
+
+pub fn verify(data: &Path, args: VerifyArgs, out: &mut dyn Write) -> Outcome {
+    let published = match (args.seq, &args.hash) {
+        (Some(seq), Some(hash)) => Some(Head {
+            seq,
+            hash: Hash::from_hex(hash.trim())?,
+        }),
+        _ => None,
+    };
+    let ledger = open_ledger(data)?;
+    let mut report = ledger.verify_with_progress(&mut progress_line("verified"))?;
+    if let Some(head) = published {
+        report = ledger.verify_against(head)?;
+    }
+    if report.head.seq >= 10_000 {
+        eprintln!();
+    }
+    if args.json {
+        let problem = report.problem.as_ref().map(|p| {
+            json!({"seq": p.seq, "kind": serde_json::to_value(&p.kind).ok().and_then(|v| v.get("kind").cloned()), "message": p.to_string()})
+        });
+        let body = json!({
+            "ok": report.ok(),
+            "events": report.events,
+            "head": {"seq": report.head.seq, "hash": report.head.hash.to_hex()},
+            "problem": problem,
+            "published": published.map(|h| json!({"seq": h.seq, "hash": h.hash.to_hex()})),
+        });
+        serde_json::to_writer_pretty(&mut *out, &body)?;
+        writeln!(out)?;
+    } else {
+        match &report.problem {
+            None => writeln!(
+                out,
+                "ok: {} events verified; head seq {} hash {}",
+                report.events,
+                report.head.seq,
+                report.head.hash.to_hex()
+            )?,
+            Some(problem) => writeln!(
+                out,
+                "PROBLEM {problem}\n{} events verified before it; last sound head seq {} hash {}",
+                report.events,
+                report.head.seq,
+                report.head.hash.to_hex()
+            )?,
+        }
+    }
+    match &report.problem {
+        None => Ok(()),
+        Some(problem) => Err(Failure::finding(
+            format!("verification found a problem {problem}"),
+            VERIFY_PROBLEM,
+        )),
+    }
+}
+
+pub fn export(data: &Path, args: ExportArgs, out: &mut dyn Write) -> Outcome {
+    let ledger = open_ledger(data)?;
+    let file = File::create(&args.file).map_err(|e| {
+        Failure::from(e).with_message(format!("cannot create {}", args.file.display()))
+    })?;
+    let mut writer = BufWriter::new(file);
+    let head = ledger
+        .export_jsonl(&mut writer, &mut progress_line("exported"))
+        .map_err(|e| {
+            Failure::from(e).with_message(format!("cannot export to {}", args.file.display()))
+        })?;
+    writer
+        .into_inner()
+        .map_err(|e| {
+            Failure::msg(format!(
+                "cannot write {}: {}",
+                args.file.display(),
+                e.error()
+            ))
+        })?
+        .sync_all()?;
+    if head.seq >= 10_000 {
+        eprintln!();
+    }
+    writeln!(
+        out,
+        "exported {} events to {}; head seq {} hash {}",
+        head.seq,
+        args.file.display(),
+        head.seq,
+        head.hash.to_hex()
+    )?;
+    Ok(())
+}
+
+pub fn import(data: &Path, args: ImportArgs, out: &mut dyn Write) -> Outcome {
+    let ledger = open_ledger(data)?;
+    eprintln!("checking {} …", args.file.display());
+    let head = ledger
+        .import_jsonl(&args.file, &mut progress_line("imported"))
+        .map_err(|e| {
+            Failure::from(e).with_message(format!("cannot import {}", args.file.display()))
+        })?;
+    eprintln!();
+    ledger.close()?;
+    writeln!(
+        out,
+        "imported {} events; head seq {} hash {}",
+        head.seq,
+        head.seq,
+        head.hash.to_hex()
+    )?;
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! One module per group of commands.
+
+pub mod audit;
+pub mod plan;
+pub mod queries;
+pub mod record;
+pub mod serve;
+pub mod token;

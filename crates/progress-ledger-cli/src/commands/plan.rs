@@ -1,0 +1,119 @@
+//! `plan import` and `plan show`.
+
+use std::io::Write;
+use std::path::Path;
+
+use progress_ledger_core::plan::import_document;
+use progress_ledger_server::dto::{IndicatorDto, PlanDto};
+use serde_json::json;
+
+use crate::cli::PlanCommand;
+use crate::data::open_existing;
+use crate::failure::{Failure, Outcome};
+use crate::table::{Align, Table};
+
+pub fn plan(data: &Path, command: PlanCommand, out: &mut dyn Write) -> Outcome {
+    match command {
+        PlanCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                Failure::from(e).with_message(format!("cannot read {}", file.display()))
+            })?;
+            let draft = import_document(&text);
+            serde_json::to_writer_pretty(&mut *out, &draft)?;
+            writeln!(out)?;
+            let indicators: usize = draft.items().map(|(_, i)| i.indicators.len()).sum();
+            eprintln!(
+                "{} parts, {} categories, {} tasks, {} items, {} indicators; {} unclassified, {} warnings",
+                draft.parts.len(),
+                draft.category_count(),
+                draft.tasks().count(),
+                draft.items().count(),
+                indicators,
+                draft.unclassified.len(),
+                draft.warnings.len()
+            );
+        }
+        PlanCommand::Show { json } => {
+            let tracker = open_existing(data)?;
+            let shown = tracker.with_live(|p| {
+                let catalog = p.catalog();
+                catalog.plans().next().map(|plan| {
+                    (
+                        PlanDto::new(plan, catalog),
+                        IndicatorDto::all(catalog, Some(&plan.id)),
+                    )
+                })
+            });
+            let Some((plan, indicators)) = shown else {
+                return Err(Failure::msg("no plan is loaded in this ledger"));
+            };
+            if json {
+                serde_json::to_writer_pretty(
+                    &mut *out,
+                    &json!({"plan": plan, "indicators": indicators}),
+                )?;
+                writeln!(out)?;
+                return Ok(());
+            }
+            let tasks = plan
+                .parts
+                .iter()
+                .flat_map(|p| &p.categories)
+                .flat_map(|c| &c.tasks);
+            let items: usize = tasks.clone().map(|t| t.items.len()).sum();
+            writeln!(out, "{} ({})", plan.title, plan.id)?;
+            writeln!(
+                out,
+                "issued {} by {}; period {} to {}; {} parts, {} tasks, {} items, {} indicators, {} districts",
+                plan.issued,
+                plan.issuer,
+                plan.period_start,
+                plan.period_end,
+                plan.parts.len(),
+                tasks.count(),
+                items,
+                indicators.len(),
+                plan.districts.len()
+            )?;
+            let mut table = Table::new(&[
+                ("item", Align::Left),
+                ("indicator", Align::Left),
+                ("title", Align::Left),
+                ("kind", Align::Left),
+                ("target", Align::Right),
+                ("unit", Align::Left),
+                ("lead units", Align::Left),
+            ])
+            .max_width(1, 32)
+            .max_width(2, 24)
+            .max_width(6, 30);
+            for i in &indicators {
+                let value = serde_json::to_value(i).unwrap_or_default();
+                let text = |k: &str| {
+                    value
+                        .get(k)
+                        .map(|v| v.to_string().trim_matches('"').to_owned())
+                        .unwrap_or_default()
+                };
+                table.row(vec![
+                    match i.item {
+                        Some(n) => format!("{}({n})", i.task),
+                        None => i.task.to_string(),
+                    },
+                    i.id.clone(),
+                    i.title.clone(),
+                    text("kind"),
+                    if i.target.is_some() {
+                        text("target")
+                    } else {
+                        "-".into()
+                    },
+                    i.unit.clone(),
+                    i.lead_units.join("、"),
+                ]);
+            }
+            write!(out, "\n{}", table.render())?;
+        }
+    }
+    Ok(())
+}

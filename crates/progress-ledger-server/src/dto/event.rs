@@ -1,0 +1,349 @@
+//! Recorded events as JSON: the log, the live feed, the append answer and the trail.
+
+use progress_ledger_core::projection::indicator_id;
+use progress_ledger_core::{Appended, Event, Payload, TrailStep};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::plan::IndicatorDto;
+use super::{DirectionDto, ItemStatusDto, KindDto, Num};
+
+/// The answer to an append: where the event is in the log.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct AppendedDto {
+    /// Global sequence number.
+    pub seq: u64,
+    /// Event id.
+    pub id: Uuid,
+    /// Version within the indicator's stream.
+    pub version: u64,
+    /// SHA-256 of the event (covers the previous hash), 64 hex digits.
+    pub hash: String,
+    /// When the ledger recorded it (RFC 3339, UTC).
+    pub recorded_at: String,
+    /// True if this id was already recorded with the same body (an idempotent retry: nothing
+    /// was written, the answer is the original's and the status 200 instead of 201).
+    pub already_recorded: bool,
+}
+
+impl From<&Appended> for AppendedDto {
+    fn from(appended: &Appended) -> Self {
+        let event = &appended.event;
+        Self {
+            seq: event.seq,
+            id: event.id,
+            version: event.version,
+            hash: event.hash.to_hex(),
+            recorded_at: event.recorded_at.to_string(),
+            already_recorded: appended.already_recorded,
+        }
+    }
+}
+
+/// The update a correction put in place of the voided one.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct ReplacementDto {
+    /// progress, measurement, milestone or status.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// progress: amount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>)]
+    pub delta: Option<Num>,
+    /// measurement: value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>)]
+    pub value: Option<Num>,
+    /// District.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub district: Option<String>,
+    /// milestone: deliverable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deliverable: Option<String>,
+    /// status: the new status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<ItemStatusDto>,
+}
+
+/// An indicator as a definition event states it.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct DefinitionDto {
+    /// Plan id.
+    pub plan: String,
+    /// Task number.
+    pub task: u32,
+    /// Sub-item number.
+    pub item: Option<u32>,
+    /// Indicator title.
+    pub title: String,
+    /// Kind.
+    pub kind: KindDto,
+    /// Unit.
+    pub unit: String,
+    /// Target as defined.
+    #[schema(value_type = Option<f64>)]
+    pub target: Option<Num>,
+    /// Direction.
+    pub direction: DirectionDto,
+    /// Baseline.
+    #[schema(value_type = Option<f64>)]
+    pub baseline: Option<Num>,
+    /// Source phrase.
+    pub source: String,
+    /// Deliverables of a milestones indicator.
+    pub deliverables: Vec<String>,
+}
+
+/// One recorded event. `type` names the payload; the fields of that payload follow, flat, as
+/// in the append request.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct EventDto {
+    /// Global sequence number, gapless from 1.
+    pub seq: u64,
+    /// Event id.
+    pub id: Uuid,
+    /// Stream: `indicator/<id>` or `plan/<id>`.
+    pub stream: String,
+    /// The indicator, for an indicator stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indicator: Option<String>,
+    /// Version within the stream.
+    pub version: u64,
+    /// When the ledger recorded it (RFC 3339, UTC).
+    pub recorded_at: String,
+    /// Business date it is about (`YYYY-MM-DD`, Asia/Shanghai).
+    pub effective: String,
+    /// Unit that recorded it (from its credential).
+    pub actor: String,
+    /// Free text.
+    pub note: Option<String>,
+    /// progress, measurement, milestone, status, correction, target_revised, plan_defined,
+    /// indicator_defined or indicator_retired.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// progress: amount added.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>)]
+    pub delta: Option<Num>,
+    /// measurement: value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>)]
+    pub value: Option<Num>,
+    /// progress, measurement: district.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub district: Option<String>,
+    /// milestone: deliverable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deliverable: Option<String>,
+    /// status: new status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<ItemStatusDto>,
+    /// correction: id of the voided update.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<Uuid>,
+    /// correction, target_revised, indicator_retired: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// correction: the replacement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<ReplacementDto>,
+    /// target_revised: the new target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>)]
+    pub target: Option<Num>,
+    /// plan_defined: the plan's id and title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    /// plan_defined: the plan's title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// indicator_defined: the definition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub definition: Option<DefinitionDto>,
+    /// Hash of the previous event.
+    pub prev_hash: String,
+    /// SHA-256 of this event.
+    pub hash: String,
+}
+
+fn replacement(payload: &Payload) -> ReplacementDto {
+    let mut dto = ReplacementDto {
+        kind: update_type(payload).to_owned(),
+        delta: None,
+        value: None,
+        district: None,
+        deliverable: None,
+        status: None,
+    };
+    match payload {
+        Payload::ProgressReported { delta, district } => {
+            dto.delta = Some(Num(*delta));
+            dto.district = district.clone();
+        }
+        Payload::MeasurementTaken { value, district } => {
+            dto.value = Some(Num(*value));
+            dto.district = district.clone();
+        }
+        Payload::MilestoneReached { deliverable } => dto.deliverable = Some(deliverable.clone()),
+        Payload::StatusChanged { status } => dto.status = Some((*status).into()),
+        _ => {}
+    }
+    dto
+}
+
+/// The API's name of a payload kind (the `type` of the append request).
+pub fn update_type(payload: &Payload) -> &'static str {
+    match payload {
+        Payload::ProgressReported { .. } => "progress",
+        Payload::MeasurementTaken { .. } => "measurement",
+        Payload::MilestoneReached { .. } => "milestone",
+        Payload::StatusChanged { .. } => "status",
+        Payload::Corrected { .. } => "correction",
+        Payload::TargetRevised { .. } => "target_revised",
+        Payload::PlanDefined(_) => "plan_defined",
+        Payload::IndicatorDefined { .. } => "indicator_defined",
+        Payload::IndicatorRetired { .. } => "indicator_retired",
+        // Payload kinds added to the core later are shown by their core name.
+        #[allow(unreachable_patterns)]
+        other => other.kind_name(),
+    }
+}
+
+impl From<&Event> for EventDto {
+    fn from(event: &Event) -> Self {
+        let mut dto = EventDto {
+            seq: event.seq,
+            id: event.id,
+            stream: event.stream.to_string(),
+            indicator: indicator_id(event.stream.as_str()).map(str::to_owned),
+            version: event.version,
+            recorded_at: event.recorded_at.to_string(),
+            effective: event.effective.to_string(),
+            actor: event.actor.clone(),
+            note: event.note.clone(),
+            kind: update_type(&event.payload).to_owned(),
+            delta: None,
+            value: None,
+            district: None,
+            deliverable: None,
+            status: None,
+            corrects: None,
+            reason: None,
+            replacement: None,
+            target: None,
+            plan: None,
+            title: None,
+            definition: None,
+            prev_hash: event.prev_hash.to_hex(),
+            hash: event.hash.to_hex(),
+        };
+        match &event.payload {
+            Payload::ProgressReported { delta, district } => {
+                dto.delta = Some(Num(*delta));
+                dto.district = district.clone();
+            }
+            Payload::MeasurementTaken { value, district } => {
+                dto.value = Some(Num(*value));
+                dto.district = district.clone();
+            }
+            Payload::MilestoneReached { deliverable } => {
+                dto.deliverable = Some(deliverable.clone());
+            }
+            Payload::StatusChanged { status } => dto.status = Some((*status).into()),
+            Payload::Corrected {
+                corrects,
+                reason,
+                replacement: instead,
+            } => {
+                dto.corrects = Some(*corrects);
+                dto.reason = Some(reason.clone());
+                dto.replacement = instead.as_deref().map(replacement);
+            }
+            Payload::TargetRevised { target, reason } => {
+                dto.target = Some(Num(*target));
+                dto.reason = Some(reason.clone());
+            }
+            Payload::IndicatorRetired { reason } => dto.reason = Some(reason.clone()),
+            Payload::PlanDefined(plan) => {
+                dto.plan = Some(plan.id.clone());
+                dto.title = Some(plan.title.clone());
+            }
+            Payload::IndicatorDefined {
+                plan,
+                task,
+                item,
+                spec,
+            } => {
+                dto.definition = Some(DefinitionDto {
+                    plan: plan.clone(),
+                    task: *task,
+                    item: *item,
+                    title: spec.title.clone(),
+                    kind: spec.kind.into(),
+                    unit: spec.unit.clone(),
+                    target: spec.target.map(Num),
+                    direction: spec.direction.into(),
+                    baseline: spec.baseline.map(Num),
+                    source: spec.source.clone(),
+                    deliverables: spec.deliverables.clone(),
+                });
+            }
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+        dto
+    }
+}
+
+/// A page of the log.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct LogPage {
+    /// Events, oldest first.
+    pub events: Vec<EventDto>,
+    /// The `after` to ask for the next page; null when this page reaches the end of the log.
+    pub next: Option<u64>,
+    /// Sequence number of the last durable event of the whole log.
+    pub head: u64,
+}
+
+/// One step of an indicator's trail.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct TrailStepDto {
+    /// The event.
+    pub event: EventDto,
+    /// The indicator's value after it.
+    #[schema(value_type = Option<f64>)]
+    pub value: Option<Num>,
+    /// Target in force after it.
+    #[schema(value_type = Option<f64>)]
+    pub target: Option<Num>,
+    /// Completion after it (capped at 1).
+    #[schema(value_type = f64)]
+    pub completion: Num,
+    /// Completion after it, uncapped.
+    #[schema(value_type = f64)]
+    pub completion_raw: Num,
+}
+
+impl From<&TrailStep> for TrailStepDto {
+    fn from(step: &TrailStep) -> Self {
+        Self {
+            event: EventDto::from(&step.event),
+            value: step.value.map(Num),
+            target: step.target.map(Num),
+            completion: Num(step.completion.capped),
+            completion_raw: Num(step.completion.raw),
+        }
+    }
+}
+
+/// The trail of one indicator.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct HistoryDto {
+    /// The indicator as now defined.
+    pub indicator: IndicatorDto,
+    /// Its events (definitions included), oldest first, each with what the indicator stood at
+    /// after it.
+    pub trail: Vec<TrailStepDto>,
+}

@@ -1,0 +1,188 @@
+//! The one error type of the server: every failure becomes a status and a JSON body
+//! `{"error": {"code", "message"}}`, in one place.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use progress_ledger_core::{Error as CoreError, RejectCode};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An error answer: an HTTP status, a stable snake_case code for programs and a message for
+/// people. Messages say what is wrong without leaking internals (storage errors are logged and
+/// answered with a generic message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable code, e.g. `invalid_date`.
+    pub code: &'static str,
+    /// What is wrong, for people.
+    pub message: String,
+}
+
+/// The JSON body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// Code and message of an error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable snake_case code, e.g. `invalid_date`, `version_conflict`, `kind_mismatch`.
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with any status.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400: the request is malformed or a value is invalid.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 404: the thing named does not exist.
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    /// 401: no credential, or one that is not known.
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    /// 403: the credential does not allow this.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// 503: the service cannot do this now.
+    pub fn unavailable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
+    }
+
+    /// 500, with a generic message; the details go to the log only.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the server failed to complete the request; the error was logged",
+        )
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::warn!(
+                status = self.status.as_u16(),
+                code = self.code,
+                "{}",
+                self.message
+            );
+        } else {
+            tracing::debug!(
+                status = self.status.as_u16(),
+                code = self.code,
+                "{}",
+                self.message
+            );
+        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// The code of a core rejection (the same snake_case names the core uses).
+fn reject_code(code: RejectCode) -> &'static str {
+    code.as_str()
+}
+
+impl From<CoreError> for ApiError {
+    fn from(error: CoreError) -> Self {
+        match error {
+            CoreError::VersionConflict { .. } => {
+                Self::new(StatusCode::CONFLICT, "version_conflict", error.to_string())
+            }
+            CoreError::IdConflict { .. } => {
+                Self::new(StatusCode::CONFLICT, "id_conflict", error.to_string())
+            }
+            CoreError::Rejected { code, message } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, reject_code(code), message)
+            }
+            CoreError::InvalidEvent(_) => Self::bad_request("invalid_event", error.to_string()),
+            CoreError::InvalidHash(_) => Self::bad_request("invalid_hash", error.to_string()),
+            CoreError::Plan { .. } => Self::not_found("no_plan", error.to_string()),
+            CoreError::Poisoned => Self::unavailable("ledger_poisoned", error.to_string()),
+            CoreError::Damaged(_) => Self::unavailable("ledger_damaged", error.to_string()),
+            CoreError::Corrupt { .. } => Self::unavailable("ledger_damaged", error.to_string()),
+            other => Self::internal(other),
+        }
+    }
+}
+
+/// Result with [`ApiError`].
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_errors_map_to_their_statuses() {
+        let rejected = CoreError::Rejected {
+            code: RejectCode::OutsidePeriod,
+            message: "effective date 2024-01-01 is outside the plan period".into(),
+        };
+        let api = ApiError::from(rejected);
+        assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(api.code, "outside_period");
+        assert_eq!(
+            ApiError::from(CoreError::Poisoned).status,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            ApiError::from(CoreError::Damaged("x".into())).code,
+            "ledger_damaged"
+        );
+        assert_eq!(
+            ApiError::from(CoreError::InvalidEvent("x".into())).status,
+            StatusCode::BAD_REQUEST
+        );
+        let io = CoreError::Io(std::io::Error::other("disk on fire at /secret/path"));
+        let api = ApiError::from(io);
+        assert_eq!(api.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!api.message.contains("/secret/path"));
+    }
+}

@@ -1,0 +1,202 @@
+//! `POST /v1/events` (append an update) and `GET /v1/events` (the log, by page).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use progress_ledger_core::StreamId;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::credentials::may_write;
+use crate::dto::{AppendedDto, EventDto, LogPage, NewEventRequest};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::params::{ApiQuery, parse_count};
+use crate::state::{AppState, blocking};
+
+/// Default page size of the log.
+const DEFAULT_LIMIT: u64 = 100;
+/// Largest page size of the log.
+const MAX_LIMIT: u64 = 1000;
+
+fn body_error(rejection: BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the request body is over the server's limit (64 KiB by default)",
+        )
+    } else {
+        ApiError::bad_request("invalid_body", rejection.body_text())
+    }
+}
+
+fn check_json_content_type(headers: &HeaderMap) -> ApiResult<()> {
+    let is_json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
+    if is_json {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON with Content-Type: application/json",
+        ))
+    }
+}
+
+/// Records an update. The actor is the unit of the caller's token (in open development mode:
+/// `development`), never anything in the body.
+#[utoipa::path(post, path = "/v1/events", tag = "events",
+    request_body = NewEventRequest,
+    security((), ("bearer" = [])),
+    responses(
+        (status = 201, description = "recorded and durable", body = AppendedDto),
+        (status = 200, description = "an idempotent retry: this id was already recorded with the same body; nothing was written", body = AppendedDto),
+        (status = 400, description = "malformed or invalid request", body = ErrorBody),
+        (status = 401, description = "no token, or an unknown one", body = ErrorBody),
+        (status = 403, description = "the token may not write to this indicator", body = ErrorBody),
+        (status = 409, description = "version conflict, or the id was used with another body", body = ErrorBody),
+        (status = 413, description = "body over the limit", body = ErrorBody),
+        (status = 415, description = "body not sent as JSON", body = ErrorBody),
+        (status = 422, description = "the update does not fit the plan (unknown indicator, kind mismatch, out of range, outside the period …)", body = ErrorBody),
+        (status = 503, description = "the ledger refuses writes (damaged or poisoned)", body = ErrorBody),
+    ))]
+pub(crate) async fn append(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, Json<AppendedDto>)> {
+    let caller = state.write_access(&headers)?;
+    check_json_content_type(&headers)?;
+    let body = body.map_err(body_error)?;
+    let request = NewEventRequest::from_json(&body)?;
+    let checked = request.check(caller.actor())?;
+    state
+        .tracker()
+        .with_live(|projection| {
+            let catalog = projection.catalog();
+            let place = catalog
+                .indicator(&checked.indicator)
+                .and_then(|def| Some((catalog.plan(&def.plan)?, catalog.item_of(def)?)));
+            may_write(
+                &caller,
+                checked.write,
+                &checked.indicator,
+                place,
+                checked.district.as_deref(),
+            )
+        })
+        .map_err(ApiError::forbidden)?;
+    let tracker = state.tracker().clone();
+    let event = checked.event;
+    let appended = blocking(move || tracker.record(event).map_err(ApiError::from)).await?;
+    let status = if appended.already_recorded {
+        StatusCode::OK
+    } else {
+        tracing::info!(
+            seq = appended.event.seq,
+            stream = %appended.event.stream,
+            actor = %appended.event.actor,
+            kind = appended.event.payload.kind_name(),
+            "recorded"
+        );
+        StatusCode::CREATED
+    };
+    Ok((status, Json(AppendedDto::from(&appended))))
+}
+
+/// Where to start and how much.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PageParams {
+    /// Return events with sequence numbers above this (default 0: from the start).
+    #[param(value_type = Option<u64>)]
+    after: Option<String>,
+    /// Most events to return (1–1000, default 100).
+    #[param(value_type = Option<u64>)]
+    limit: Option<String>,
+    /// Only the events of this indicator.
+    indicator: Option<String>,
+}
+
+/// The log, oldest first, one page at a time; follow `next` for the next page.
+#[utoipa::path(get, path = "/v1/events", tag = "events", params(PageParams),
+    responses(
+        (status = 200, description = "a page of the log", body = LogPage),
+        (status = 400, description = "bad parameter", body = ErrorBody),
+        (status = 404, description = "unknown indicator", body = ErrorBody),
+    ))]
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> ApiResult<Json<LogPage>> {
+    state.read_access(&headers)?;
+    let after = params
+        .after
+        .as_deref()
+        .map(|a| parse_count("after", a))
+        .transpose()?
+        .unwrap_or(0);
+    let limit = params
+        .limit
+        .as_deref()
+        .map(|l| parse_count("limit", l))
+        .transpose()?
+        .unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::bad_request(
+            "invalid_parameter",
+            format!("limit {limit} is not between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let stream = match &params.indicator {
+        Some(id) => {
+            let known = state
+                .tracker()
+                .with_live(|p| p.catalog().indicator(id).is_some());
+            if !known {
+                return Err(ApiError::not_found(
+                    "unknown_indicator",
+                    format!("no indicator {id:?} is defined"),
+                ));
+            }
+            Some(StreamId::indicator(id).map_err(ApiError::from)?)
+        }
+        None => None,
+    };
+    let ledger = state.tracker().ledger().clone();
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    blocking(move || {
+        let head = ledger.len();
+        let mut events = match &stream {
+            None => ledger.read_forward(after, limit + 1)?,
+            Some(stream) => ledger
+                .read_stream(stream, 0, usize::MAX)?
+                .into_iter()
+                .filter(|e| e.seq > after)
+                .take(limit + 1)
+                .collect(),
+        };
+        let more = events.len() > limit;
+        events.truncate(limit);
+        let next = if more {
+            events.last().map(|e| e.seq)
+        } else {
+            None
+        };
+        Ok(Json(LogPage {
+            events: events.iter().map(EventDto::from).collect(),
+            next,
+            head,
+        }))
+    })
+    .await
+}

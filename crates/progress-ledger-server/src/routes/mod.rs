@@ -1,0 +1,124 @@
+//! The routes: one module per resource, collected with their OpenAPI descriptions.
+
+mod events;
+mod health;
+mod history;
+mod indicators;
+mod live;
+mod plan;
+mod progress;
+mod report;
+mod verify;
+
+use std::any::Any;
+
+use axum::Json;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+/// The top of the OpenAPI description; the paths are added from the handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "progress-ledger",
+        description = "An event-sourced progress ledger for government action plans. Every \
+            update is an immutable, hash-chained event; projections fold them into completion \
+            at every level of the plan. Errors answer `{\"error\": {\"code\", \"message\"}}`. \
+            Writes need `Authorization: Bearer <token>` once a token exists (tokens are created \
+            with `progress-ledger token add`); with none the server runs in open development mode."
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(ErrorBody)),
+    tags(
+        (name = "health", description = "liveness and mode"),
+        (name = "plan", description = "the plan and its indicators"),
+        (name = "events", description = "the log: append, read by page, follow live"),
+        (name = "queries", description = "progress, history, the supervision report"),
+        (name = "audit", description = "verification of the hash chain"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(plan::plan))
+        .routes(routes!(indicators::indicators))
+        .routes(routes!(events::append, events::page))
+        .routes(routes!(live::live))
+        .routes(routes!(progress::progress))
+        .routes(routes!(history::history))
+        .routes(routes!(report::report))
+        .routes(routes!(verify::verify))
+}
+
+/// The OpenAPI description.
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
+
+/// The whole router, with its state, limits, error fallbacks and tracing.
+pub(crate) fn router(state: AppState) -> axum::Router {
+    let body_limit = state.config().body_limit;
+    let (router, openapi) = api().split_for_parts();
+    let document = std::sync::Arc::new(openapi);
+    router
+        .route(
+            "/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move { Json(document.as_ref().clone()) }
+            }),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+        .layer(CatchPanicLayer::custom(panicked))
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("not_found", "no such path; GET /openapi.json lists them")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this path does not accept that method; GET /openapi.json lists them",
+    )
+}
+
+fn panicked(_: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!("a handler panicked");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "the server failed to complete the request; the error was logged",
+    )
+    .into_response()
+}

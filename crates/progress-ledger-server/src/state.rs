@@ -1,0 +1,120 @@
+//! What every handler shares: the tracker, the credentials, the configuration; and the two
+//! helpers every handler uses (access checks, running blocking core calls off the executor).
+
+use std::sync::Arc;
+
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use progress_ledger_core::Tracker;
+use tokio::sync::Semaphore;
+
+use crate::ServerConfig;
+use crate::credentials::{Caller, Credentials, Refused, TokenStore};
+use crate::error::{ApiError, ApiResult};
+
+/// Shared state of the handlers. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    tracker: Tracker,
+    credentials: Credentials,
+    config: ServerConfig,
+    live_feeds: Arc<Semaphore>,
+}
+
+impl AppState {
+    pub(crate) fn new(tracker: Tracker, config: ServerConfig) -> Self {
+        let credentials = Credentials::new(TokenStore::at(config.tokens.clone()));
+        // Reads the token file once now, so that open development mode is announced at startup.
+        let _ = credentials.mode();
+        Self {
+            inner: Arc::new(Inner {
+                tracker,
+                credentials,
+                live_feeds: Arc::new(Semaphore::new(config.max_live_feeds)),
+                config,
+            }),
+        }
+    }
+
+    pub(crate) fn tracker(&self) -> &Tracker {
+        &self.inner.tracker
+    }
+
+    pub(crate) fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn credentials(&self) -> &Credentials {
+        &self.inner.credentials
+    }
+
+    pub(crate) fn live_feeds(&self) -> &Arc<Semaphore> {
+        &self.inner.live_feeds
+    }
+
+    /// Checks the credential of a read.
+    pub(crate) fn read_access(&self, headers: &HeaderMap) -> ApiResult<Caller> {
+        self.access(headers, self.inner.config.require_token_for_reads)
+    }
+
+    /// Checks the credential of a write (who may write what is checked by the handler).
+    pub(crate) fn write_access(&self, headers: &HeaderMap) -> ApiResult<Caller> {
+        self.access(headers, true)
+    }
+
+    fn access(&self, headers: &HeaderMap, required: bool) -> ApiResult<Caller> {
+        let bearer = bearer(headers)?;
+        self.inner
+            .credentials
+            .authenticate(bearer, required)
+            .map_err(|refused| match refused {
+                Refused::Missing => ApiError::unauthorized(
+                    "missing_token",
+                    "this request needs a token: send the header Authorization: Bearer <token>",
+                ),
+                Refused::Unknown => ApiError::unauthorized(
+                    "invalid_token",
+                    "the token is not known (or was revoked)",
+                ),
+                Refused::Unavailable(_) => ApiError::unavailable(
+                    "credentials_unavailable",
+                    "the token file cannot be read; requests that need a credential are refused",
+                ),
+            })
+    }
+}
+
+/// The bearer token of a request, if it sends one.
+fn bearer(headers: &HeaderMap) -> ApiResult<Option<&str>> {
+    let Some(value) = headers.get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let malformed = || {
+        ApiError::unauthorized(
+            "invalid_token",
+            "the Authorization header must be `Bearer <token>`",
+        )
+    };
+    let text = value.to_str().map_err(|_| malformed())?;
+    let (scheme, token) = text.trim().split_once(' ').ok_or_else(malformed)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(malformed());
+    }
+    Ok(Some(token.trim()))
+}
+
+/// Runs a blocking core call (appends wait for a flush; replays read many events) on the
+/// blocking pool, off the executor threads.
+pub(crate) async fn blocking<T, F>(work: F) -> ApiResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> ApiResult<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::internal(format!("a blocking task failed: {e}")))?
+}

@@ -1,0 +1,152 @@
+//! The real server on a free loopback port, over a real sled ledger in a temporary directory
+//! with the Hefei 2023 plan loaded; and small helpers for requests.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use progress_ledger_core::Tracker;
+use progress_ledger_core::plan::hefei_2023;
+use progress_ledger_server::{Server, ServerConfig, run};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// An indicator of task 1 (lead: 市卫健委), level, at least 92 %.
+pub const MATERNAL_RATE: &str = "t01-1-maternal-management-rate";
+/// An indicator of task 2 (1) (lead: 市卫健委, 市教育局), cumulative, 16000 个.
+pub const CHILDCARE_SEATS: &str = "t02-1-childcare-seats";
+/// A coverage indicator of task 2 (1): one per district.
+pub const CHILDCARE_PER_DISTRICT: &str = "t02-1-inclusive-childcare-per-district";
+/// An indicator of task 46 (lead: 市生态环境局 and others, not 市卫健委), level, at most 63.
+pub const PM10: &str = "t46-0-pm10";
+/// A status indicator of task 1 (3).
+pub const SCREENING_STATUS: &str = "t01-3-status";
+
+/// A running server.
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// A client.
+    pub client: Client,
+    /// The tracker the server serves (to check the ledger directly).
+    pub tracker: Tracker,
+    /// The data directory (tokens.json lives here).
+    pub dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// Starts a server with the default configuration.
+pub async fn start() -> TestServer {
+    start_with(|_, _| {}).await
+}
+
+/// Starts a server after `configure` adjusts its configuration (tokens are in the temp dir).
+pub async fn start_with(configure: impl FnOnce(&mut ServerConfig, &std::path::Path)) -> TestServer {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tracker = Tracker::open(dir.path().join("ledger")).expect("ledger opens");
+    let plan = hefei_2023().expect("the embedded plan parses");
+    tracker.load_plan(&plan, "test loader").expect("plan loads");
+    let mut config = ServerConfig::new(dir.path());
+    config.keep_alive = Duration::from_millis(500);
+    config.shutdown_grace = Duration::from_secs(5);
+    configure(&mut config, dir.path());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = Server::new(tracker.clone(), config);
+    let handle = tokio::spawn(run(listener, server, async {
+        let _ = stopped.await;
+    }));
+    let client = Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    TestServer {
+        base,
+        client,
+        tracker,
+        dir,
+        stop: Some(stop),
+        handle: Some(handle),
+    }
+}
+
+impl TestServer {
+    /// The full URL of a path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET, as JSON.
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET answers");
+        status_and_json(response).await
+    }
+
+    /// POST a JSON body to /v1/events.
+    pub async fn post_event(&self, body: &Value) -> (StatusCode, Value) {
+        self.post_event_as(body, None).await
+    }
+
+    /// POST a JSON body to /v1/events with a bearer token.
+    pub async fn post_event_as(&self, body: &Value, token: Option<&str>) -> (StatusCode, Value) {
+        let mut request = self.client.post(self.url("/v1/events")).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        status_and_json(request.send().await.expect("POST answers")).await
+    }
+
+    /// Events in the ledger.
+    pub fn log_len(&self) -> u64 {
+        self.tracker.ledger().len()
+    }
+
+    /// Stops the server gracefully and waits for `run` to return.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            let result = tokio::time::timeout(Duration::from_secs(15), handle)
+                .await
+                .expect("the server stops within the grace period")
+                .expect("the server task did not panic");
+            assert!(result.is_ok(), "run returned {result:?}");
+        }
+    }
+}
+
+/// The status and JSON body of a response.
+pub async fn status_and_json(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.expect("body reads");
+    let value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("body is not JSON ({e}): {text}"));
+    (status, value)
+}
+
+/// A progress update of the childcare seats.
+pub fn seats(delta: i64, effective: &str) -> Value {
+    json!({
+        "indicator": CHILDCARE_SEATS,
+        "type": "progress",
+        "effective": effective,
+        "delta": delta,
+        "district": "蜀山区",
+    })
+}
+
+/// The error code of an error body.
+pub fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("(no error code)")
+}
