@@ -313,267 +313,87 @@ fn item_texts_are_verbatim_in_the_seed() -> TestResult {
     Ok(())
 }
 
-/// (id, target, unit, direction) checked against the source text by hand, covering all 17
-/// categories and every 万- and 亿-scaled target.
-const SPOT: &[(&str, &str, &str, Direction)] = &[
+/// "id target unit direction" (>= at least, <= at most), checked against the source text by
+/// hand, covering all 17 categories and every 万- and 亿-scaled target.
+const SPOT: &[&str] = &[
     // (一) 幼有所育
-    (
-        "t01-1-maternal-management-rate",
-        "92",
-        "%",
-        Direction::AtLeast,
-    ),
-    (
-        "t01-2-newborn-screening-rate",
-        "98",
-        "%",
-        Direction::AtLeast,
-    ),
-    ("t02-1-childcare-seats", "16000", "个", Direction::AtLeast), // 1.6万个
-    (
-        "t02-1-inclusive-childcare-per-district",
-        "1",
-        "个",
-        Direction::AtLeast,
-    ),
+    "t01-1-maternal-management-rate 92 % >=",
+    "t01-2-newborn-screening-rate 98 % >=",
+    "t02-1-childcare-seats 16000 个 >=", // 1.6万个
+    "t02-1-inclusive-childcare-per-district 1 个 >=",
     // (二) 学有所教
-    (
-        "t03-0-kindergarten-places",
-        "26000",
-        "个",
-        Direction::AtLeast,
-    ), // 2.6万个
-    (
-        "t03-0-public-kindergarten-share",
-        "60",
-        "%",
-        Direction::AtLeast,
-    ),
-    ("t04-0-school-places", "45000", "个", Direction::AtLeast), // 4.5万个
-    ("t07-0-senior-learners", "120000", "人", Direction::AtLeast), // 12万人左右
-    (
-        "t07-0-community-senior-schools",
-        "134",
-        "所",
-        Direction::AtLeast,
-    ),
+    "t03-0-kindergarten-places 26000 个 >=", // 2.6万个
+    "t03-0-public-kindergarten-share 60 % >=",
+    "t04-0-school-places 45000 个 >=",    // 4.5万个
+    "t07-0-senior-learners 120000 人 >=", // 12万人左右
+    "t07-0-community-senior-schools 134 所 >=",
     // (三) 病有所医
-    ("t09-3-immunisation-rate", "90", "%", Direction::AtLeast),
-    ("t10-2-ambulance-stations", "53", "个", Direction::AtLeast),
-    (
-        "t10-4-youth-psychology-clinics",
-        "75",
-        "%",
-        Direction::AtLeast,
-    ),
+    "t09-3-immunisation-rate 90 % >=",
+    "t10-2-ambulance-stations 53 个 >=",
+    "t10-4-youth-psychology-clinics 75 % >=",
     // (四) 老有所养
-    ("t12-0-home-adaptations", "1800", "户", Direction::AtLeast),
-    ("t13-0-senior-canteens", "290", "个", Direction::AtLeast),
-    ("t14-0-nursing-bed-share", "52", "%", Direction::AtLeast),
-    (
-        "t16-0-provincial-model-centres",
-        "8",
-        "家",
-        Direction::AtLeast,
-    ),
+    "t12-0-home-adaptations 1800 户 >=",
+    "t13-0-senior-canteens 290 个 >=",
+    "t14-0-nursing-bed-share 52 % >=",
+    "t16-0-provincial-model-centres 8 家 >=",
     // (五) 住有所居
-    (
-        "t17-1-rental-housing-units",
-        "11800",
-        "套",
-        Direction::AtLeast,
-    ), // 1.18万套
-    (
-        "t17-3-resettlement-starts",
-        "77000",
-        "套",
-        Direction::AtLeast,
-    ), // 7.7万套
-    (
-        "t17-3-resettlement-completions",
-        "21300",
-        "套",
-        Direction::AtLeast,
-    ), // 2.13万套
-    (
-        "t17-4-hard-to-resettle-units",
-        "130000",
-        "套",
-        Direction::AtLeast,
-    ), // 13万套
-    ("t17-5-rent-withdrawals", "12", "次", Direction::AtLeast),
-    (
-        "t18-0-demolition-area",
-        "4480000",
-        "平方米",
-        Direction::AtLeast,
-    ), // 448万平方米
+    "t17-1-rental-housing-units 11800 套 >=",     // 1.18万套
+    "t17-3-resettlement-starts 77000 套 >=",      // 7.7万套
+    "t17-3-resettlement-completions 21300 套 >=", // 2.13万套
+    "t17-4-hard-to-resettle-units 130000 套 >=",  // 13万套
+    "t17-5-rent-withdrawals 12 次 >=",
+    "t18-0-demolition-area 4480000 平方米 >=", // 448万平方米
     // (六) 劳有所得
-    ("t21-0-reemployment", "37600", "人", Direction::AtLeast), // 3.76万人
-    (
-        "t22-0-graduates-attracted",
-        "300000",
-        "人",
-        Direction::AtLeast,
-    ), // 30万人
-    (
-        "t22-0-graduate-retention-rate",
-        "52",
-        "%",
-        Direction::AtLeast,
-    ),
-    (
-        "t23-0-startup-loans",
-        "1000000000",
-        "元",
-        Direction::AtLeast,
-    ), // 10亿元
-    (
-        "t23-0-startups-supported",
-        "18000",
-        "名",
-        Direction::AtLeast,
-    ), // 1.8万名
-    ("t23-0-startup-training", "30000", "人", Direction::AtLeast), // 3万人
-    (
-        "t23-0-startup-training-offline",
-        "20000",
-        "人",
-        Direction::AtLeast,
-    ), // 2万人
-    (
-        "t24-0-subsidised-training",
-        "110000",
-        "人次",
-        Direction::AtLeast,
-    ), // 11万人次
-    ("t24-0-high-skill-talent", "25000", "人", Direction::AtLeast), // 2.5万人
-    (
-        "t24-0-migrant-worker-training",
-        "27500",
-        "人次",
-        Direction::AtLeast,
-    ), // 2.75万人次
+    "t21-0-reemployment 37600 人 >=",         // 3.76万人
+    "t22-0-graduates-attracted 300000 人 >=", // 30万人
+    "t22-0-graduate-retention-rate 52 % >=",
+    "t23-0-startup-loans 1000000000 元 >=",        // 10亿元
+    "t23-0-startups-supported 18000 名 >=",        // 1.8万名
+    "t23-0-startup-training 30000 人 >=",          // 3万人
+    "t23-0-startup-training-offline 20000 人 >=",  // 2万人
+    "t24-0-subsidised-training 110000 人次 >=",    // 11万人次
+    "t24-0-high-skill-talent 25000 人 >=",         // 2.5万人
+    "t24-0-migrant-worker-training 27500 人次 >=", // 2.75万人次
     // (七) 弱有所扶
-    (
-        "t27-2-psychiatric-drug-subsidies",
-        "10450",
-        "名",
-        Direction::AtLeast,
-    ),
-    ("t27-4-barrier-free-homes", "2000", "户", Direction::AtLeast),
-    (
-        "t28-4-custody-enforcement-rate",
-        "90",
-        "%",
-        Direction::AtLeast,
-    ),
+    "t27-2-psychiatric-drug-subsidies 10450 名 >=",
+    "t27-4-barrier-free-homes 2000 户 >=",
+    "t28-4-custody-enforcement-rate 90 % >=",
     // (八) 诉有所应
-    ("t30-0-policy-query-days", "3", "工作日", Direction::AtMost),
-    (
-        "t32-0-police-chat-members",
-        "20000",
-        "人",
-        Direction::AtLeast,
-    ), // 2万人
-    (
-        "t33-0-first-petition-satisfaction-rate",
-        "90",
-        "%",
-        Direction::AtLeast,
-    ),
+    "t30-0-policy-query-days 3 工作日 <=",
+    "t32-0-police-chat-members 20000 人 >=", // 2万人
+    "t33-0-first-petition-satisfaction-rate 90 % >=",
     // (九) 文体旅游服务提升
-    (
-        "t34-0-books-per-reading-space",
-        "10000",
-        "册",
-        Direction::AtLeast,
-    ),
-    (
-        "t35-0-villages-performances",
-        "1194",
-        "个",
-        Direction::AtLeast,
-    ),
-    ("t36-0-fitness-trails", "200", "公里", Direction::AtLeast),
-    (
-        "t40-0-park-service-radius-coverage",
-        "86",
-        "%",
-        Direction::AtLeast,
-    ),
-    ("t43-0-tourism-leaflets", "100000", "册", Direction::AtLeast), // 10万册
+    "t34-0-books-per-reading-space 10000 册 >=",
+    "t35-0-villages-performances 1194 个 >=",
+    "t36-0-fitness-trails 200 公里 >=",
+    "t40-0-park-service-radius-coverage 86 % >=",
+    "t43-0-tourism-leaflets 100000 册 >=", // 10万册
     // (十) 生态环境服务提升
-    (
-        "t44-0-provincial-sections-good-rate",
-        "77.4",
-        "%",
-        Direction::AtLeast,
-    ),
-    ("t46-0-pm10", "63", "微克/立方米", Direction::AtMost),
-    ("t47-0-pm25", "32", "微克/立方米", Direction::AtMost),
-    ("t49-0-noise-average", "60", "分贝", Direction::AtMost),
+    "t44-0-provincial-sections-good-rate 77.4 % >=",
+    "t46-0-pm10 63 微克/立方米 <=",
+    "t47-0-pm25 32 微克/立方米 <=",
+    "t49-0-noise-average 60 分贝 <=",
     // (十一) 城乡建设服务提升
-    ("t50-0-toilet-renovation", "10000", "户", Direction::AtLeast),
-    ("t51-0-gas-pipes", "247", "公里", Direction::AtLeast),
-    ("t54-0-parking-spaces", "100000", "个", Direction::AtLeast), // 10万个
-    (
-        "t54-0-public-parking-spaces",
-        "14000",
-        "个",
-        Direction::AtLeast,
-    ), // 1.4万个
-    (
-        "t56-0-kitchen-waste-collection-rate",
-        "100",
-        "%",
-        Direction::AtLeast,
-    ),
-    (
-        "t57-0-class-one-toilet-share",
-        "80",
-        "%",
-        Direction::AtLeast,
-    ),
+    "t50-0-toilet-renovation 10000 户 >=",
+    "t51-0-gas-pipes 247 公里 >=",
+    "t54-0-parking-spaces 100000 个 >=",       // 10万个
+    "t54-0-public-parking-spaces 14000 个 >=", // 1.4万个
+    "t56-0-kitchen-waste-collection-rate 100 % >=",
+    "t57-0-class-one-toilet-share 80 % >=",
     // (十二) 社会治安服务提升
-    ("t63-0-return-pledges", "10000", "户", Direction::AtLeast), // 1万户
-    ("t63-0-complex-coverage", "60", "%", Direction::AtLeast),
+    "t63-0-return-pledges 10000 户 >=", // 1万户
+    "t63-0-complex-coverage 60 % >=",
     // (十三) 城市安全服务提升
-    (
-        "t65-0-city-county-hazard-rate",
-        "90",
-        "%",
-        Direction::AtLeast,
-    ),
-    (
-        "t67-0-dangerous-buildings",
-        "24000",
-        "平方米",
-        Direction::AtLeast,
-    ), // 2.4万平方米
-    (
-        "t69-0-elevator-rescue-minutes",
-        "20",
-        "分钟",
-        Direction::AtMost,
-    ),
-    (
-        "t69-0-elevator-spot-checks-per-district",
-        "10",
-        "%",
-        Direction::AtLeast,
-    ),
-    ("t70-0-food-tests", "2000", "批次", Direction::AtLeast),
+    "t65-0-city-county-hazard-rate 90 % >=",
+    "t67-0-dangerous-buildings 24000 平方米 >=", // 2.4万平方米
+    "t69-0-elevator-rescue-minutes 20 分钟 <=",
+    "t69-0-elevator-spot-checks-per-district 10 % >=",
+    "t70-0-food-tests 2000 批次 >=",
     // (十四) 加强法治建设
-    ("t71-0-legality-review-rate", "100", "%", Direction::AtLeast),
-    ("t73-0-publicity-events", "200", "场", Direction::AtLeast),
+    "t71-0-legality-review-rate 100 % >=",
+    "t73-0-publicity-events 200 场 >=",
     // (十六) 提升服务效能
-    (
-        "t77-0-model-service-centre-per-district",
-        "1",
-        "处",
-        Direction::AtLeast,
-    ),
+    "t77-0-model-service-centre-per-district 1 处 >=",
 ];
 
 #[test]
@@ -581,11 +401,19 @@ fn targets_match_the_source_text() -> TestResult {
     let plan = hefei_2023()?;
     let all = indicators(&plan);
     let mut categories = BTreeSet::new();
-    for (id, target, unit, direction) in SPOT {
-        let (_, _, category, spec) = all.get(*id).unwrap_or_else(|| panic!("{id} is missing"));
+    for line in SPOT {
+        let [id, target, unit, direction] = line.split(' ').collect::<Vec<_>>()[..] else {
+            panic!("bad spot-check line {line:?}");
+        };
+        let (_, _, category, spec) = all.get(id).unwrap_or_else(|| panic!("{id} is missing"));
         assert_eq!(spec.target, Some(dec(target)), "{id}");
-        assert_eq!(spec.unit, *unit, "{id}");
-        assert_eq!(spec.direction, *direction, "{id}");
+        assert_eq!(spec.unit, unit, "{id}");
+        let direction = if direction == "<=" {
+            Direction::AtMost
+        } else {
+            Direction::AtLeast
+        };
+        assert_eq!(spec.direction, direction, "{id}");
         categories.insert(*category);
     }
     assert!(SPOT.len() >= 40);
