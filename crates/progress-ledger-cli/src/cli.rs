@@ -74,6 +74,13 @@ pub enum PlanCommand {
         /// The document, as UTF-8 text.
         file: PathBuf,
     },
+    /// Load a plan file into the ledger (default: the built-in Hefei 2023 plan). Loading the
+    /// same plan again writes nothing; a changed file is recorded as definition events and
+    /// target revisions.
+    Load {
+        /// A plan file (plan.toml) or a plan folder.
+        file: Option<PathBuf>,
+    },
     /// Show the plan loaded in the ledger and its indicators.
     Show {
         /// Print JSON (the plan tree, and the indicators with the fields of GET /v1/indicators).

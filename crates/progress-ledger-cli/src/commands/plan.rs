@@ -8,9 +8,12 @@ use progress_ledger_server::dto::{IndicatorDto, PlanDto};
 use serde_json::json;
 
 use crate::cli::PlanCommand;
-use crate::data::open_existing;
+use crate::data::{default_plan, open_existing, open_tracker, read_plan_file};
 use crate::failure::{Failure, Outcome};
 use crate::table::{Align, Table};
+
+/// Actor of the events that load a plan from the command line.
+const LOADER: &str = "progress-ledger plan load";
 
 pub fn plan(data: &Path, command: PlanCommand, out: &mut dyn Write) -> Outcome {
     match command {
@@ -32,6 +35,27 @@ pub fn plan(data: &Path, command: PlanCommand, out: &mut dyn Write) -> Outcome {
                 draft.unclassified.len(),
                 draft.warnings.len()
             );
+        }
+        PlanCommand::Load { file } => {
+            let plan = match &file {
+                Some(file) => read_plan_file(file)?,
+                None => default_plan()?,
+            };
+            let tracker = open_tracker(data)?;
+            let written = tracker.load_plan(&plan, LOADER).map_err(|e| {
+                Failure::from(e).with_message(format!("cannot load plan {}", plan.id))
+            })?;
+            if written.is_empty() {
+                writeln!(out, "plan {} is loaded and unchanged", plan.id)?;
+            } else {
+                let last = written.last().map_or(0, |a| a.event.seq);
+                writeln!(
+                    out,
+                    "loaded plan {}: {} definition events, up to seq {last}",
+                    plan.id,
+                    written.len()
+                )?;
+            }
         }
         PlanCommand::Show { json } => {
             let tracker = open_existing(data)?;
