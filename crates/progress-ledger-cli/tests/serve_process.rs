@@ -26,15 +26,37 @@ const INDICATORS: [&str; 4] = [
     "t46-0-dust-control-tasks",
 ];
 
-/// A running `serve` process and its address.
+/// A running `serve` process and its address. Dropping it kills the process, so that a
+/// failing test leaves no server behind.
 struct Served {
-    child: Child,
+    child: Option<Child>,
     base: String,
+}
+
+impl Served {
+    /// SIGKILL, and reap.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Hands the process over (to signal and wait for it).
+    fn take(&mut self) -> Child {
+        self.child.take().expect("the process is still ours")
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }
 
 /// Starts `progress-ledger serve` on a free loopback port and waits until it listens.
 fn serve(data: &Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_progress-ledger"))
+    let child = Command::new(env!("CARGO_BIN_EXE_progress-ledger"))
         .args(["serve", "--addr", "127.0.0.1:0", "--data"])
         .arg(data)
         .env("RUST_LOG", "info")
@@ -42,7 +64,15 @@ fn serve(data: &Path) -> Served {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
-    let stderr = child.stderr.take().expect("stderr is piped");
+    let mut served = Served {
+        child: Some(child),
+        base: String::new(),
+    };
+    let stderr = served
+        .child
+        .as_mut()
+        .and_then(|c| c.stderr.take())
+        .expect("stderr is piped");
     let (lines, received) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -63,10 +93,8 @@ fn serve(data: &Path) -> Served {
             let address = address.split_whitespace().next().unwrap_or("").to_owned();
             // Keep draining stderr so that the server never blocks on a full pipe.
             std::thread::spawn(move || while received.recv().is_ok() {});
-            return Served {
-                child,
-                base: format!("http://{address}"),
-            };
+            served.base = format!("http://{address}");
+            return served;
         }
         seen.push(line);
     }
@@ -154,8 +182,7 @@ async fn acknowledged_events_survive_a_sigkill_under_load_and_the_chain_verifies
             }
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        first.child.kill().expect("SIGKILL");
-        let _ = first.child.wait();
+        first.kill();
     };
     tokio::time::timeout(Duration::from_secs(180), killer)
         .await
@@ -218,13 +245,14 @@ async fn acknowledged_events_survive_a_sigkill_under_load_and_the_chain_verifies
         (response.status(), ())
     };
     assert_eq!(status, StatusCode::CREATED);
-    let pid = second.child.id().to_string();
+    let mut process = second.take();
+    let pid = process.id().to_string();
     let sent = Command::new("kill")
         .args(["-TERM", &pid])
         .status()
         .expect("kill -TERM runs");
     assert!(sent.success());
-    let exited = tokio::task::spawn_blocking(move || second.child.wait())
+    let exited = tokio::task::spawn_blocking(move || process.wait())
         .await
         .expect("wait task")
         .expect("wait");
