@@ -1,17 +1,21 @@
 //! The Hefei 2023 plan file (`plans/hefei-2023/plan.toml`): its counts, targets checked against
-//! the source text, units and aliases, ids, sources; the file format's validation; and loading
-//! the plan into a real ledger (idempotent, target revisions, reopen).
+//! the source text, units and aliases, ids, sources; the file format's validation; and, in
+//! `plan_hefei/load.rs`, loading the plan into a real ledger (idempotent, target revisions,
+//! reopen).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::str::FromStr;
 
 use progress_ledger::plan::{
-    Direction, DistrictKind, IndicatorKind, IndicatorSpec, Item, Plan, hefei_2023, load_events,
-    load_plan, load_plan_file, parse_plan, plan_to_toml,
+    Direction, DistrictKind, IndicatorKind, IndicatorSpec, Item, Plan, hefei_2023, load_plan_file,
+    parse_plan, plan_to_toml,
 };
-use progress_ledger::{Error, Ledger, Payload, StreamId};
+use progress_ledger::{Error, StreamId};
 use rust_decimal::Decimal;
+
+#[path = "plan_hefei/load.rs"]
+mod load;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -551,148 +555,4 @@ fn validation_reports_problems_without_panicking() {
         load_plan_file("/nonexistent/plan.toml"),
         Err(Error::Plan { .. })
     ));
-}
-
-// --- loading into a ledger ------------------------------------------------------------------
-
-#[test]
-fn loading_twice_writes_nothing_the_second_time() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let ledger = Ledger::open(dir.path())?;
-    let plan = hefei_2023()?;
-    let count = indicators(&plan).len();
-
-    let first = load_plan(&ledger, &plan, "市政务服务局", None)?;
-    assert_eq!(first.plan_defined, 1);
-    assert_eq!(first.indicators_defined, count);
-    assert_eq!((first.targets_revised, first.indicators_retired), (0, 0));
-    assert_eq!(ledger.len(), 1 + count as u64);
-    // The outline carries no indicators; each indicator is its own stream.
-    let outline = ledger.read_stream(&StreamId::plan("hefei-2023")?, 0, 10)?;
-    match &outline[0].payload {
-        Payload::PlanDefined(p) => {
-            assert!(items(p).iter().all(|(_, i, _)| i.indicators.is_empty()));
-            assert_eq!(items(p).len(), 109);
-        }
-        other => panic!("expected plan_defined, got {other:?}"),
-    }
-    assert_eq!(outline[0].effective, plan.issued);
-    assert_eq!(outline[0].actor, "市政务服务局");
-    let seats = ledger.read_stream(&StreamId::indicator("t02-1-childcare-seats")?, 0, 10)?;
-    assert!(matches!(&seats[0].payload,
-        Payload::IndicatorDefined { plan, task: 2, item: Some(1), spec }
-            if plan == "hefei-2023" && spec.target == Some(dec("16000"))));
-
-    let second = load_plan(&ledger, &plan, "市政务服务局", None)?;
-    assert!(second.is_empty(), "{second:?}");
-    assert_eq!(ledger.len(), 1 + count as u64);
-    assert!(ledger.verify()?.ok());
-    Ok(())
-}
-
-#[test]
-fn changes_become_revisions_redefinitions_and_retirements() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().to_path_buf();
-    let plan = hefei_2023()?;
-    let effective = jiff::civil::date(2023, 10, 1);
-    {
-        let ledger = Ledger::open(&path)?;
-        load_plan(&ledger, &plan, "admin", None)?;
-        let before = ledger.len();
-
-        // One target changed: exactly one TargetRevised, on that indicator's stream.
-        let mut revised = plan.clone();
-        set_spec(&mut revised, "t02-1-childcare-seats", |s| {
-            s.target = Some(dec("18000"))
-        });
-        assert_eq!(
-            load_events(&ledger, &revised, "admin", Some(effective))?.len(),
-            1
-        );
-        let summary = load_plan(&ledger, &revised, "admin", Some(effective))?;
-        assert_eq!(summary.written(), 1);
-        assert_eq!(summary.targets_revised, 1);
-        let event = &summary.appended[0].event;
-        assert_eq!(event.stream, StreamId::indicator("t02-1-childcare-seats")?);
-        assert_eq!(event.effective, effective);
-        assert!(matches!(&event.payload,
-            Payload::TargetRevised { target, reason } if *target == dec("18000") && !reason.is_empty()));
-        assert_eq!(ledger.len(), before + 1);
-        assert!(load_plan(&ledger, &revised, "admin", None)?.is_empty());
-    }
-    // Reopened: the ledger still matches the revised plan, so nothing is written.
-    let ledger = Ledger::open(&path)?;
-    let mut revised = plan.clone();
-    set_spec(&mut revised, "t02-1-childcare-seats", |s| {
-        s.target = Some(dec("18000"))
-    });
-    let before = ledger.len();
-    assert!(load_plan(&ledger, &revised, "admin", None)?.is_empty());
-    assert_eq!(ledger.len(), before);
-
-    // Back to the original target: one more revision.
-    assert_eq!(load_plan(&ledger, &plan, "admin", None)?.targets_revised, 1);
-
-    // An outline change: one PlanDefined and nothing else.
-    let mut renamed = plan.clone();
-    renamed.parts[0].categories[0].tasks[0].title = "优孕优生(修订)".into();
-    let summary = load_plan(&ledger, &renamed, "admin", None)?;
-    assert_eq!((summary.plan_defined, summary.written()), (1, 1));
-
-    // Another change to a spec: one IndicatorDefined.
-    let mut retitled = renamed.clone();
-    set_spec(&mut retitled, "t47-0-pm25", |s| {
-        s.title = "PM2.5年平均浓度".into()
-    });
-    let summary = load_plan(&ledger, &retitled, "admin", None)?;
-    assert_eq!((summary.indicators_defined, summary.written()), (1, 1));
-
-    // An indicator removed from the plan: retired.
-    let mut fewer = retitled.clone();
-    for task in fewer
-        .parts
-        .iter_mut()
-        .flat_map(|p| &mut p.categories)
-        .flat_map(|c| &mut c.tasks)
-    {
-        for item in &mut task.items {
-            item.indicators
-                .retain(|s| s.id != "t46-0-dust-control-tasks");
-        }
-    }
-    let summary = load_plan(&ledger, &fewer, "admin", None)?;
-    assert_eq!((summary.indicators_retired, summary.written()), (1, 1));
-    assert!(load_plan(&ledger, &fewer, "admin", None)?.is_empty());
-    assert!(ledger.verify()?.ok());
-    Ok(())
-}
-
-#[test]
-fn an_invalid_plan_is_refused_before_anything_is_written() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let ledger = Ledger::open(dir.path())?;
-    let mut plan = hefei_2023()?;
-    set_spec(&mut plan, "t47-0-pm25", |s| s.id = "t46-0-pm10".into());
-    assert!(matches!(
-        load_plan(&ledger, &plan, "admin", None),
-        Err(Error::Plan { .. })
-    ));
-    assert!(ledger.is_empty());
-    Ok(())
-}
-
-fn set_spec(plan: &mut Plan, id: &str, change: impl Fn(&mut IndicatorSpec)) {
-    let mut found = false;
-    for part in &mut plan.parts {
-        for task in part.categories.iter_mut().flat_map(|c| &mut c.tasks) {
-            for spec in task.items.iter_mut().flat_map(|i| &mut i.indicators) {
-                if spec.id == id {
-                    change(spec);
-                    found = true;
-                }
-            }
-        }
-    }
-    assert!(found, "{id} is missing");
 }
