@@ -127,3 +127,34 @@ async fn a_live_feed_resumes_from_last_event_id() {
     drop(response);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_feed_ends_when_its_client_disconnects() {
+    let server = common::start_with(|config, _| config.max_live_feeds = 1).await;
+    let head = server.log_len();
+    let url = server.url(&format!("/v1/events/live?after={head}"));
+    let first = server.client.get(&url).send().await.expect("opens");
+    assert_eq!(first.status(), StatusCode::OK);
+    let (status, refused) =
+        common::status_and_json(server.client.get(&url).send().await.expect("answers")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(common::code(&refused), "too_many_live_feeds");
+
+    // The client goes away: its feed ends and frees its place.
+    drop(first);
+    let mut reopened = None;
+    for _ in 0..50 {
+        let response = server.client.get(&url).send().await.expect("answers");
+        if response.status() == StatusCode::OK {
+            reopened = Some(response);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        reopened.is_some(),
+        "the feed of the gone client ended within 5 s"
+    );
+    drop(reopened);
+    server.stop().await;
+}

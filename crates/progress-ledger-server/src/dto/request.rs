@@ -587,6 +587,54 @@ mod tests {
     }
 
     #[test]
+    fn awkward_numbers_are_refused_without_panicking() {
+        for text in [
+            "1e99999999999999999999",
+            "1e-99999999999999999999",
+            "-1e-4000",
+            "9999999999999999999999999999999",
+            "0.00000000000000000000000000001",
+            "1.0e",
+            "e5",
+            "--1",
+            "1_000",
+            "٣",
+            "1e28",
+            "79228162514264337593543950336",
+        ] {
+            let _ = parse_decimal_text("delta", text);
+        }
+        assert!(parse_decimal_text("delta", "79228162514264337593543950335").is_ok());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_text_makes_the_number_parser_panic(text in ".{0,80}") {
+            let _ = parse_decimal_text("delta", &text);
+            let _ = parse_date("effective", &text);
+        }
+
+        #[test]
+        fn no_body_makes_the_request_checks_panic(
+            indicator in ".{0,30}",
+            kind in "(progress|measurement|milestone|status|correction|target_revised|x)",
+            effective in "[0-9-]{0,12}",
+            number in "[-+0-9.eE]{0,20}",
+            text in ".{0,20}",
+        ) {
+            let body = serde_json::json!({
+                "indicator": indicator, "type": kind, "effective": effective,
+                "delta": number, "value": number, "target": number, "district": text,
+                "deliverable": text, "status": text, "corrects": text, "reason": text,
+                "replacement": {"type": kind, "delta": number},
+            });
+            if let Ok(request) = NewEventRequest::from_json(body.to_string().as_bytes()) {
+                let _ = request.check("unit");
+            }
+        }
+    }
+
+    #[test]
     fn fields_of_another_type_are_refused() {
         let request = NewEventRequest::from_json(
             br#"{"indicator":"x","type":"progress","effective":"2023-09-30","delta":1,"value":2}"#,
