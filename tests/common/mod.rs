@@ -51,7 +51,7 @@ pub fn spec(
         target: target.map(Decimal::from),
         direction,
         baseline: None,
-        source: String::new(),
+        source: format!("{id}目标"),
         deliverables: Vec::new(),
         weight: Decimal::ONE,
     }
@@ -61,7 +61,11 @@ fn item(number: Option<u32>, lead: &str, indicators: Vec<IndicatorSpec>) -> Item
     Item {
         number,
         title: format!("item {number:?}"),
-        text: String::new(),
+        text: indicators
+            .iter()
+            .map(|i| i.source.as_str())
+            .collect::<Vec<_>>()
+            .join("，"),
         lead_units: vec![lead.into()],
         cooperating_units: vec!["各县(市)区、开发区".into()],
         indicators,
@@ -112,6 +116,10 @@ pub fn small_plan() -> Plan {
             },
             Unit {
                 name: "市生态环境局".into(),
+                aliases: vec![],
+            },
+            Unit {
+                name: "各县(市)区、开发区".into(),
                 aliases: vec![],
             },
         ],

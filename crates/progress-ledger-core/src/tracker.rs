@@ -204,9 +204,11 @@ impl Tracker {
         Ok(pending)
     }
 
-    /// Loads a plan: the events that make the ledger's definitions match `plan` (nothing if
-    /// they already do), written atomically.
+    /// Loads a plan: checks it ([`crate::plan::validate_plan`]), then writes atomically the
+    /// events that make the ledger's definitions match it (see
+    /// [`crate::plan::definition_events`]); nothing if they already do.
     pub fn load_plan(&self, plan: &Plan, actor: &str) -> Result<Vec<Appended>> {
+        crate::plan::validate_plan(plan)?;
         let mut live = self.lock();
         let events = crate::plan::definition_events(live.projection.catalog(), plan, actor)?;
         if events.is_empty() {

@@ -10,6 +10,9 @@ use crate::projection::Catalog;
 /// Reason given on target revisions that come from a changed plan file.
 pub const PLAN_FILE_CHANGED: &str = "plan file changed (动态调整方案内容)";
 
+/// Reason given when an indicator is retired because the plan no longer has it.
+pub const REMOVED_FROM_PLAN: &str = "removed from the plan file";
+
 /// The plan's outline as stored in `PlanDefined`: the tree without indicators (each indicator
 /// is defined by its own event).
 pub fn outline(plan: &Plan) -> Plan {
@@ -28,8 +31,9 @@ pub fn outline(plan: &Plan) -> Plan {
 
 /// The events that bring `catalog` in line with `plan`: a `PlanDefined` if the outline is new
 /// or changed; per indicator an `IndicatorDefined` if it is new or changed in anything but its
-/// target, or a `TargetRevised` if only its target changed. Nothing if all match. Effective
-/// date: the plan's issue date.
+/// target, or a `TargetRevised` if only its target changed; an `IndicatorRetired` for each of
+/// the plan's indicators in the catalog that the plan no longer has. Nothing if all match.
+/// Effective date: the plan's issue date.
 pub fn definition_events(catalog: &Catalog, plan: &Plan, actor: &str) -> Result<Vec<NewEvent>> {
     let effective: Date = plan.issued;
     let mut events = Vec::new();
@@ -87,6 +91,27 @@ pub fn definition_events(catalog: &Catalog, plan: &Plan, actor: &str) -> Result<
                     }
                 }
             }
+        }
+    }
+    let ids: std::collections::BTreeSet<&str> = plan
+        .parts
+        .iter()
+        .flat_map(|p| &p.categories)
+        .flat_map(|c| &c.tasks)
+        .flat_map(|t| &t.items)
+        .flat_map(|i| &i.indicators)
+        .map(|s| s.id.as_str())
+        .collect();
+    for def in catalog.indicators() {
+        if def.plan == plan.id && !def.retired && !ids.contains(def.spec.id.as_str()) {
+            events.push(NewEvent::new(
+                StreamId::indicator(&def.spec.id)?,
+                effective,
+                actor,
+                Payload::IndicatorRetired {
+                    reason: REMOVED_FROM_PLAN.into(),
+                },
+            ));
         }
     }
     Ok(events)

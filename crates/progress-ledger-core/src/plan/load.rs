@@ -30,15 +30,14 @@ use jiff::civil::Date;
 use super::check::validate_plan;
 #[cfg(doc)]
 use super::definitions::PLAN_FILE_CHANGED;
+#[cfg(doc)]
+use super::definitions::REMOVED_FROM_PLAN;
 use super::definitions::definition_events;
 use crate::error::Result;
 use crate::event::{NewEvent, Payload, StreamId};
 use crate::plan::Plan;
 use crate::projection::{Catalog, indicator_id};
 use crate::store::{Appended, Ledger};
-
-/// Reason given when an indicator is retired because the plan no longer has it.
-pub const REMOVED_FROM_PLAN: &str = "removed from the plan file";
 
 /// What loading a plan wrote.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -149,18 +148,6 @@ pub fn load_events(
     }
 
     let mut events = definition_events(&catalog, plan, actor)?;
-    for def in catalog.indicators() {
-        if def.plan == plan.id && !def.retired && !ids.contains(def.spec.id.as_str()) {
-            events.push(NewEvent::new(
-                StreamId::indicator(&def.spec.id)?,
-                effective,
-                actor,
-                Payload::IndicatorRetired {
-                    reason: REMOVED_FROM_PLAN.into(),
-                },
-            ));
-        }
-    }
     for event in &mut events {
         event.effective = effective;
         event.expected_version = Some(read.get(&event.stream).copied().unwrap_or(0));
