@@ -204,9 +204,6 @@ pub fn update_type(payload: &Payload) -> &'static str {
         Payload::PlanDefined(_) => "plan_defined",
         Payload::IndicatorDefined { .. } => "indicator_defined",
         Payload::IndicatorRetired { .. } => "indicator_retired",
-        // Payload kinds added to the core later are shown by their core name.
-        #[allow(unreachable_patterns)]
-        other => other.kind_name(),
     }
 }
 
@@ -289,8 +286,6 @@ impl From<&Event> for EventDto {
                     deliverables: spec.deliverables.clone(),
                 });
             }
-            #[allow(unreachable_patterns)]
-            _ => {}
         }
         dto
     }

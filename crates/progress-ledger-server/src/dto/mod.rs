@@ -14,7 +14,10 @@ use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 use utoipa::ToSchema;
 
-pub use event::{AppendedDto, EventDto, HistoryDto, LogPage, ReplacementDto, TrailStepDto};
+pub use event::{
+    AppendedDto, DefinitionDto, EventDto, HistoryDto, LogPage, ReplacementDto, TrailStepDto,
+    update_type,
+};
 pub use plan::{
     CategoryDto, DistrictDto, IndicatorDto, ItemDto, PartDto, PlanDto, TaskDto, UnitDto,
 };
@@ -165,9 +168,4 @@ impl From<progress_ledger_core::Head> for HeadDto {
             hash: head.hash.to_hex(),
         }
     }
-}
-
-/// A fraction as a JSON number.
-pub fn fraction(value: Decimal) -> Num {
-    Num(value)
 }
