@@ -376,3 +376,42 @@ fn the_report_groups_items_by_lead_unit_behind_first() {
     assert!(csv.starts_with("unit,task,item,title,completion,status\n"));
     assert!(csv.contains("市卫健委,2,1,item Some(1),1,met"), "{csv}");
 }
+
+#[test]
+fn growth_rates_may_decline_but_shares_stay_within_zero_and_one_hundred() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tracker = Tracker::open(dir.path()).expect("open");
+    let plan = progress_ledger::plan::hefei_2023().expect("plan");
+    tracker.load_plan(&plan, "loader").expect("load");
+    let day = date(2023, 6, 30);
+    tracker
+        .record(measurement("t39-0-rural-visitor-growth", "-5", day))
+        .expect("a decline is recorded");
+    tracker
+        .record(measurement("t39-0-rural-visitor-growth", "130", day))
+        .expect("growth over 100%");
+    let share = plan
+        .parts
+        .iter()
+        .flat_map(|p| &p.categories)
+        .flat_map(|c| &c.tasks)
+        .flat_map(|t| &t.items)
+        .flat_map(|i| &i.indicators)
+        .find(|s| {
+            s.unit == "%" && !s.growth && s.kind == progress_ledger::plan::IndicatorKind::Level
+        })
+        .expect("a share indicator");
+    for bad in ["-1", "100.5"] {
+        let outcome = tracker.record(measurement(&share.id, bad, day));
+        assert!(
+            matches!(
+                outcome,
+                Err(progress_ledger::Error::Rejected {
+                    code: progress_ledger::RejectCode::OutOfRange,
+                    ..
+                })
+            ),
+            "{bad}: {outcome:?}"
+        );
+    }
+}

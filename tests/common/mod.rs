@@ -54,6 +54,7 @@ pub fn spec(
         source: format!("{id}目标"),
         deliverables: Vec::new(),
         weight: Decimal::ONE,
+        growth: false,
     }
 }
 

@@ -203,6 +203,8 @@ struct FileIndicator {
     deliverables: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     weight: Option<Number>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    growth: bool,
 }
 
 /// An exact decimal written as a TOML integer, float or string (`16000`, `77.4`, `"77.4"`).
@@ -443,6 +445,7 @@ impl FileIndicator {
             source: self.source,
             deliverables: self.deliverables,
             weight: self.weight.map_or(Decimal::ONE, |n| n.0),
+            growth: self.growth,
         }
     }
 }

@@ -167,6 +167,9 @@ pub struct IndicatorSpec {
     /// Weight in rollups (equal weights: 1).
     #[serde(default = "default_weight")]
     pub weight: Decimal,
+    /// The value is a growth rate (增长10%): a measurement may be negative or above 100%.
+    #[serde(default)]
+    pub growth: bool,
 }
 
 fn default_direction() -> Direction {

@@ -238,6 +238,16 @@ fn contribution_of(payload: &Payload) -> Option<Contribution> {
 /// The largest number accepted in an update (a trillion: beyond any target in a city plan).
 const MAX_NUMBER: i64 = 1_000_000_000_000;
 
+fn check_magnitude(what: &str, value: Decimal) -> Result<()> {
+    if value.abs() > Decimal::from(MAX_NUMBER) {
+        return Err(reject(
+            RejectCode::OutOfRange,
+            format!("{what} {value} is too large"),
+        ));
+    }
+    Ok(())
+}
+
 fn check_number(what: &str, value: Decimal, percent: bool) -> Result<()> {
     if value.is_sign_negative() && !value.is_zero() {
         return Err(reject(
@@ -251,13 +261,7 @@ fn check_number(what: &str, value: Decimal, percent: bool) -> Result<()> {
             format!("{what} {value}% is over 100%"),
         ));
     }
-    if value > Decimal::from(MAX_NUMBER) {
-        return Err(reject(
-            RejectCode::OutOfRange,
-            format!("{what} {value} is too large"),
-        ));
-    }
-    Ok(())
+    check_magnitude(what, value)
 }
 
 fn check_district(
@@ -308,7 +312,11 @@ fn check_payload(def: &IndicatorDef, plan: &crate::plan::Plan, payload: &Payload
             )
         }
         (IndicatorKind::Level, Payload::MeasurementTaken { value, district }) => {
-            check_number("value", *value, percent)?;
+            if spec.growth {
+                check_magnitude("value", *value)?;
+            } else {
+                check_number("value", *value, percent)?;
+            }
             check_district(plan, district.as_ref(), false)
         }
         (IndicatorKind::Milestones, Payload::MilestoneReached { deliverable }) => {

@@ -152,6 +152,7 @@ impl FileIndicator {
             source: spec.source.clone(),
             deliverables: spec.deliverables.clone(),
             weight: (spec.weight != Decimal::ONE).then_some(Number(spec.weight)),
+            growth: spec.growth,
         }
     }
 }

@@ -309,6 +309,7 @@ impl Candidate {
             source: self.source.clone(),
             deliverables: self.deliverables.clone(),
             weight: Decimal::ONE,
+            growth: false,
         }
     }
 }
