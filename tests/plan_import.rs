@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use progress_ledger::plan::{
-    Candidate, Direction, Draft, DraftItem, FrontMatterRole, IndicatorKind, import_document,
+    Candidate, Direction, Draft, DraftItem, FrontMatterRole, IndicatorKind, IndicatorSpec, Plan,
+    import_document, load_plan_file,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -198,11 +199,11 @@ fn seed_attribution_brackets() {
         water.cooperating_units.last().map(String::as_str),
         Some(districts)
     );
-    // Written with a comma (line 44): one unit, with a warning.
+    // Written with a comma (line 44): one unit, spelled as written, with a warning.
     let insurance = item(&draft, 11, Some(1));
     assert_eq!(
         insurance.cooperating_units,
-        ["市市场监管局", "市卫健委", districts]
+        ["市市场监管局", "市卫健委", "各县(市)区,开发区"]
     );
     assert!(draft.warnings.iter().any(|w| w.line == Some(44)));
     // 市土储中心等 loses its 等.
@@ -237,6 +238,16 @@ fn seed_targets_spot_checks() {
         (70, None, "2000", "批次", AtLeast),
         (37, None, "50", "所", AtLeast),
         (22, None, "400", "场次", AtLeast),
+        // The count that full coverage must reach; per-unit standards and frequencies.
+        (35, None, "1194", "个", AtLeast),
+        (2, Some(1), "10", "个/千人", AtLeast),
+        (2, Some(1), "8", "个/千人", AtLeast),
+        (6, None, "1", "所/县(市)", AtLeast),
+        (8, None, "1", "名/所", AtLeast),
+        (13, None, "30", "平方米/百户", AtLeast),
+        (14, None, "1", "次/半年", AtLeast),
+        (29, Some(4), "1", "次/学期", AtLeast),
+        (34, None, "500", "册/月", AtLeast),
         // Every 万 and 亿 figure that is a target.
         (2, Some(1), "16000", "个", AtLeast),
         (3, None, "26000", "个", AtLeast),
@@ -317,10 +328,10 @@ fn seed_targets_spot_checks() {
         "救援人员到达现场平均时间由半小时缩短到20分钟以下"
     );
     // Items without a number get a status indicator.
-    let vocational = item(&draft, 6, None);
-    assert_eq!(vocational.indicators.len(), 1);
+    let poverty = item(&draft, 26, None);
+    assert_eq!(poverty.indicators.len(), 1);
     assert_eq!(
-        vocational.indicators.first().map(|c| c.kind),
+        poverty.indicators.first().map(|c| c.kind),
         Some(IndicatorKind::Status)
     );
 }
@@ -336,8 +347,7 @@ fn seed_scope_figures_are_not_targets() {
             .any(|c| c.target == Some(dec(value)))
     };
     // (task, value, as written): 第五批37所, 107所 and 68所 (加强), 监测137座桥梁 and 7316公里,
-    // 覆盖131万平方米 and 742栋, 已建成的4000余座, 1194个行政村 (全覆盖), 30万人的合肥义警, 65岁,
-    // the slogan “20万个岗位”.
+    // 覆盖131万平方米 and 742栋, 已建成的4000余座, 30万人的合肥义警, 65岁, the slogan “20万个岗位”.
     for (task, value, written) in [
         (4, "37", "37所"),
         (4, "107", "107所"),
@@ -347,7 +357,6 @@ fn seed_scope_figures_are_not_targets() {
         (51, "1310000", "131万平方米"),
         (51, "742", "742栋"),
         (56, "4000", "4000余座"),
-        (35, "1194", "1194个"),
         (59, "300000", "30万人"),
         (16, "65", "65岁"),
         (22, "200000", "20万个"),
@@ -414,6 +423,128 @@ fn seed_lists_what_it_could_not_read() {
     assert_eq!(draft.id, "draft");
     assert!(draft.warnings.iter().any(|w| w.message.contains("plan id")));
     assert!(draft.warnings.iter().any(|w| w.message.contains("period")));
+}
+
+// --- the seed against the curated plan file -------------------------------------------------------
+
+/// (part, category, task, item number, lead units, cooperating units) of every item.
+type Outline = Vec<(u32, u32, u32, Option<u32>, Vec<String>, Vec<String>)>;
+
+fn outline(plan: &Plan) -> Outline {
+    let mut out = Vec::new();
+    for p in &plan.parts {
+        for c in &p.categories {
+            for t in &c.tasks {
+                for i in &t.items {
+                    out.push((
+                        p.number,
+                        c.number,
+                        t.number,
+                        i.number,
+                        i.lead_units.clone(),
+                        i.cooperating_units.clone(),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn indicators_by_item(plan: &Plan) -> Vec<(u32, Option<u32>, &[IndicatorSpec])> {
+    plan.parts
+        .iter()
+        .flat_map(|p| &p.categories)
+        .flat_map(|c| &c.tasks)
+        .flat_map(|t| {
+            t.items
+                .iter()
+                .map(move |i| (t.number, i.number, i.indicators.as_slice()))
+        })
+        .collect()
+}
+
+/// The importer, run on the seed, finds the structure of the curated plan
+/// (`plans/hefei-2023/plan.toml`) exactly, and proposes at least 90% of its targets with the same
+/// value, unit and direction (each proposal matched at most once, within the same item).
+#[test]
+fn seed_import_agrees_with_the_curated_plan() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plans/hefei-2023");
+    let curated = load_plan_file(&path)
+        .unwrap_or_else(|e| panic!("the curated plan {} does not load: {e}", path.display()));
+    let imported = import_document(&seed_text()).to_plan();
+
+    type Titles = Vec<(u32, String, Vec<(u32, String)>)>;
+    let titles = |plan: &Plan| -> Titles {
+        plan.parts
+            .iter()
+            .map(|p| {
+                let cats = p
+                    .categories
+                    .iter()
+                    .map(|c| (c.number, c.title.clone()))
+                    .collect();
+                (p.number, p.title.clone(), cats)
+            })
+            .collect()
+    };
+    assert_eq!(titles(&imported), titles(&curated));
+    let tasks = |plan: &Plan| -> Vec<(u32, String)> {
+        plan.parts
+            .iter()
+            .flat_map(|p| &p.categories)
+            .flat_map(|c| &c.tasks)
+            .map(|t| (t.number, t.title.clone()))
+            .collect()
+    };
+    assert_eq!(tasks(&imported), tasks(&curated));
+    let (mine, theirs) = (outline(&imported), outline(&curated));
+    assert_eq!(mine.len(), theirs.len());
+    for (m, t) in mine.iter().zip(&theirs) {
+        assert_eq!(m, t, "item structure differs");
+    }
+
+    let proposed = indicators_by_item(&imported);
+    let mut total = 0usize;
+    let mut matched = 0usize;
+    let mut missed = Vec::new();
+    for ((task, number, curated_specs), (_, _, proposals)) in
+        indicators_by_item(&curated).into_iter().zip(proposed)
+    {
+        let mut pool: Vec<&IndicatorSpec> = proposals.iter().collect();
+        for spec in curated_specs.iter().filter(|s| s.target.is_some()) {
+            total += 1;
+            let hit = pool.iter().position(|p| {
+                p.target == spec.target && p.unit == spec.unit && p.direction == spec.direction
+            });
+            match hit {
+                Some(k) => {
+                    pool.remove(k);
+                    matched += 1;
+                }
+                None => missed.push(format!(
+                    "task {task} item {number:?}: {} {} {:?} ({})",
+                    spec.target.map(|t| t.to_string()).unwrap_or_default(),
+                    spec.unit,
+                    spec.direction,
+                    spec.source
+                )),
+            }
+        }
+    }
+    let share = matched as f64 / total as f64;
+    println!(
+        "importer proposes {matched} of the curated plan's {total} targets with the same value, \
+         unit and direction: {:.1}%",
+        share * 100.0
+    );
+    for m in &missed {
+        println!("  not proposed: {m}");
+    }
+    assert!(
+        share >= 0.9,
+        "only {matched}/{total} curated targets proposed: {missed:#?}"
+    );
 }
 
 // --- (c) a second document of the same form, with another structure ------------------------------
@@ -488,7 +619,7 @@ fn second_document_structure() {
             Some(1),
             "上门服务",
             s(&["市民政局", "市卫健委"]),
-            s(&[d]),
+            s(&["各县(市)区,开发区"]),
             (16, 16),
         ),
         (
@@ -598,6 +729,7 @@ fn second_document_structure() {
             "市市场监管局",
             d,
             "市卫健委",
+            "各县(市)区,开发区",
             "市残联",
             "市人社局",
             "人行滨江中心支行",

@@ -159,8 +159,9 @@ fn is_district_head(name: &str) -> bool {
     n == "各县(市)区" || n == "县(市)区" || n == "各县(市、区)" || n == "各县区"
 }
 
-/// Splits a list of units at separators outside brackets (, 、 ; and spaces), rejoining the
-/// district set 各县(市)区、开发区 and dropping a trailing 等.
+/// Splits a list of units at separators outside brackets (, 、 ; and spaces), keeping the district
+/// set 各县(市)区、开发区 (also written 各县(市)区,开发区) as one unit spelled as written, and
+/// dropping a trailing 等.
 fn split_units(v: &View<'_>, a: usize, b: usize, notes: &mut Vec<String>) -> Vec<String> {
     let mut tokens: Vec<(usize, usize, Option<char>)> = Vec::new();
     let (mut depth, mut start) = (0usize, a);
@@ -189,15 +190,14 @@ fn split_units(v: &View<'_>, a: usize, b: usize, notes: &mut Vec<String>) -> Vec
                 let next = trim(v.slice(s2, e2));
                 if next == "开发区" {
                     k += 1;
-                    if sep == Some('、') {
-                        out.push(trim(v.slice(s, e2)).to_string());
-                    } else {
+                    let written = trim(v.slice(s, e2));
+                    if sep != Some('、') {
                         notes.push(format!(
-                            "district set written as \"{}\": read as {name}、{next}",
-                            trim(v.slice(s, e2))
+                            "district set written as \"{written}\": kept as one unit, as written \
+                             (list it as an alias of {name}、{next})"
                         ));
-                        out.push(format!("{name}、{next}"));
                     }
+                    out.push(written.to_string());
                     continue;
                 }
             }
@@ -249,7 +249,7 @@ mod tests {
     #[test]
     fn district_set_with_comma_and_trailing_deng() {
         let (_, a) = parse("〔牵头单位:市医保局;配合单位:市土储中心等,各县(市)区,开发区〕");
-        assert_eq!(a.cooperating, ["市土储中心", "各县(市)区、开发区"]);
+        assert_eq!(a.cooperating, ["市土储中心", "各县(市)区,开发区"]);
         assert_eq!(a.notes.len(), 2);
     }
 

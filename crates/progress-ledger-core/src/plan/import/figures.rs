@@ -440,6 +440,52 @@ fn read_at(v: &View<'_>, a: usize, i: usize, b: usize) -> (Found, usize) {
     (Found::Figure(figure), end)
 }
 
+/// Count units a Chinese-numeral figure may carry (一次, 一所); class and grade words (级, 类, 期)
+/// are left out on purpose: 二级以上 and 一类公厕 qualify, they do not count.
+const CN_COUNT_UNITS: &[&str] = &[
+    "次", "所", "个", "名", "家", "场", "人", "户", "支", "处", "座", "项", "条", "套",
+];
+
+/// Figures written in Chinese numerals (一次, 一所, 两场) in `a..b`, for per-unit standards. A
+/// numeral right after 每 or 第 (每千人口, 第五批) or inside a longer run of CJK numerals is not
+/// a figure, nor is 一次性 (one-off).
+pub(crate) fn scan_chinese(v: &View<'_>, a: usize, b: usize) -> Vec<Figure> {
+    let b = b.min(v.len());
+    let mut out = Vec::new();
+    let mut i = a;
+    while i < b {
+        if !v.is(i, is_cn_numeral) {
+            i += 1;
+            continue;
+        }
+        let mut k = i;
+        while k < b && v.is(k, is_cn_numeral) {
+            k += 1;
+        }
+        let after_marker = i > a && v.is(i - 1, |c| c == '每' || c == '第');
+        let unit = v
+            .longest_at(k, CN_COUNT_UNITS)
+            .and_then(|(idx, len)| CN_COUNT_UNITS.get(idx).map(|u| (*u, len)));
+        let value = parse_cn_numeral(&v.norm(i, k));
+        if let (false, Some((unit, len)), Some(value)) = (after_marker, unit, value) {
+            if k + len <= b && !v.is(k + len, |c| c == '性') {
+                out.push(Figure {
+                    start: i,
+                    num_start: i,
+                    end: k + len,
+                    value: Decimal::from(value),
+                    unit: unit.to_string(),
+                    pre: None,
+                    post: None,
+                    approx: false,
+                });
+            }
+        }
+        i = k;
+    }
+    out
+}
+
 /// Reads a quantity written before a change verb, for baselines: digits or a Chinese numeral
 /// (半 = 0.5) in `a..b`, followed by a unit. Returns the value and the unit.
 pub(crate) fn quantity(v: &View<'_>, a: usize, b: usize) -> Option<(Decimal, &'static str)> {
@@ -641,6 +687,39 @@ mod tests {
         }
         // 65岁以上 is a figure whose unit (岁) the target rules treat as scope.
         assert_eq!(figure("65岁以上").1, "岁");
+    }
+
+    #[test]
+    fn chinese_numeral_figures() {
+        let read = |s: &str| {
+            let v = View::new(s);
+            scan_chinese(&v, 0, v.len())
+                .into_iter()
+                .map(|f| (f.value.to_string(), f.unit))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            read("每学期至少开展一次培训"),
+            [("1".to_string(), "次".to_string())]
+        );
+        assert_eq!(
+            read("推动每个县(市)打造一所职教中心"),
+            [("1".to_string(), "所".to_string())]
+        );
+        assert_eq!(
+            read("每月开展两场活动"),
+            [("2".to_string(), "场".to_string())]
+        );
+        for none in [
+            "每千人口",
+            "第五批",
+            "二级以上",
+            "一类公厕",
+            "一次性用品",
+            "三级一体化",
+        ] {
+            assert_eq!(read(none), [], "{none}");
+        }
     }
 
     #[test]

@@ -170,7 +170,7 @@ pub(crate) fn extract(text: &str) -> Extracted {
 }
 
 /// The reason a target-looking figure only describes scope, if it does.
-fn scope_reason(v: &View<'_>, (s, e): (usize, usize), f: &Figure) -> Option<String> {
+fn scope_reason(v: &View<'_>, s: usize, f: &Figure) -> Option<String> {
     if f.unit == "岁" {
         return Some("an age: describes who is served".into());
     }
@@ -205,10 +205,84 @@ fn scope_reason(v: &View<'_>, (s, e): (usize, usize), f: &Figure) -> Option<Stri
     if v.contains(s, f.start, "已") || v.contains(s, f.start, "现有") {
         return Some("an existing stock (已…, 现有…)".into());
     }
-    if v.contains(f.end, e, "全覆盖") {
-        return Some("the population a 全覆盖 (full coverage) target covers".into());
+    None
+}
+
+/// Periods a per-unit standard may be counted over (每半年, 每学期 …).
+const PERIODS: &[&str] = &[
+    "半年", "季度", "学期", "学年", "半月", "年", "月", "周", "天", "日",
+];
+
+/// Administrative units a per-unit standard may be counted per (每个县(市)).
+const ADMIN_UNITS: &[&str] = &["县(市)", "县(区)", "县", "区", "乡镇", "街道", "村", "社区"];
+
+/// The denominator written after the 每 at `p`: 每半年 → 半年, 每千人口 → 千人, 每百户 → 百户,
+/// 每所(学校) → 所, 每个县(市) → 县(市). `None` for 每个 + an ordinary noun (每个阅读空间), whose
+/// figure keeps its plain unit.
+fn denominator(v: &View<'_>, p: usize) -> Option<String> {
+    let k = p + 1;
+    if let Some((idx, _)) = v.longest_at(k, PERIODS) {
+        return PERIODS.get(idx).map(|x| x.to_string());
+    }
+    if v.is(k, |c| c == '个') {
+        let (idx, _) = v.longest_at(k + 1, ADMIN_UNITS)?;
+        return ADMIN_UNITS.get(idx).map(|x| x.to_string());
+    }
+    let mut j = k;
+    while v.is(j, |c| matches!(c, '十' | '百' | '千' | '万')) {
+        j += 1;
+    }
+    if j > k {
+        return match v.c(j) {
+            Some('人') => Some(format!("{}人", v.norm(k, j))),
+            Some(c @ ('户' | '名')) => Some(format!("{}{c}", v.norm(k, j))),
+            _ => None,
+        };
+    }
+    v.is(k, |c| c == '所').then(|| "所".to_string())
+}
+
+/// Per-unit standards: the denominator of a figure (`个/千人`, `次/半年`), if it has one.
+///
+/// - 每 + denominator before the figure in its own segment (每半年至少开展1次);
+/// - a segment that opens with a period, in a clause that has a 每 before it
+///   (每个阅读空间…、月更新不少于500册 → 册/月);
+/// - a bare figure continuing a list takes the previous figure's denominator
+///   (每千人口…不得少于10个托位、8个托位).
+fn per_unit(
+    v: &View<'_>,
+    clause_start: usize,
+    (a, b): (usize, usize),
+    f: &Figure,
+    previous: Option<&String>,
+) -> Option<String> {
+    if let Some(p) = v.rfind(a, f.start, "每") {
+        return denominator(v, p);
+    }
+    let (ta, _) = v.trim_range(a, b);
+    if v.contains(clause_start, a, "每") {
+        if let Some((idx, len)) = v.longest_at(ta, PERIODS) {
+            let qualifier = v.is(ta + len, |c| {
+                matches!(c, '底' | '内' | '度' | '末' | '初' | '份' | '前' | '中')
+            });
+            if !qualifier && ta + len < f.start {
+                return PERIODS.get(idx).map(|x| x.to_string());
+            }
+        }
+    }
+    if ta == f.start {
+        return previous.cloned();
     }
     None
+}
+
+/// A segment without a figure that ends with 每 + a denominator (村(社区)每天、…每半月排查1次)
+/// shares the next frequency: its denominator.
+fn trailing_denominator(v: &View<'_>, (a, b): (usize, usize)) -> Option<String> {
+    let (a, b) = v.trim_range(a, b);
+    let p = v.rfind(a, b, "每")?;
+    let d = denominator(v, p)?;
+    (p + 1 + d.chars().count() == b).then_some(d)
 }
 
 /// The kind a figure suggests.
@@ -356,7 +430,19 @@ fn clause(
     quoted: &[bool],
     out: &mut Extracted,
 ) {
-    let found = figures::scan(v, s, e);
+    let mut found = figures::scan(v, s, e);
+    // Per-unit standards may be written in Chinese numerals (每学期至少开展一次).
+    for &(a, b) in segments {
+        for f in figures::scan_chinese(v, a, b) {
+            if v.contains(a, f.start, "每") {
+                found.push(Found::Figure(f));
+            }
+        }
+    }
+    found.sort_by_key(|f| match f {
+        Found::Figure(f) => f.num_start,
+        Found::Ignored { start, .. } | Found::Odd { start, .. } => *start,
+    });
     if found.is_empty() {
         out.proposed.extend(milestones(v, (s, e), segments));
         return;
@@ -386,7 +472,7 @@ fn clause(
                     "inside quotation marks: a name or slogan".into(),
                 ));
             }
-            Found::Figure(f) => match scope_reason(v, (s, e), &f) {
+            Found::Figure(f) => match scope_reason(v, s, &f) {
                 Some(reason) => {
                     let (a, b) = segment_of(f.num_start);
                     out.skipped.push(noted(a, b, reason));
@@ -414,20 +500,24 @@ fn clause(
     let single = targets.len() == 1;
     let mut previous: Option<Direction> = None;
     let mut last_segment: Option<usize> = None;
+    let mut previous_denominator: Option<String> = None;
     for f in &targets {
         let seg = segment_of(f.num_start);
         // Segments since the previous figure that name a rate without a number
         // (化解率、满意率90%以上) share this figure.
         let index = segments.iter().position(|&x| x == seg);
         let from = last_segment.map_or(0, |k| k + 1);
-        let pending_rates: Vec<(usize, usize)> = index
+        let between: Vec<(usize, usize)> = index
             .and_then(|k| segments.get(from..k))
             .unwrap_or(&[])
             .iter()
             .copied()
-            .filter(|&(a, b)| {
-                figures::scan(v, a, b).is_empty() && trim_punct(v.slice(a, b)).ends_with('率')
-            })
+            .filter(|&(a, b)| figures::scan(v, a, b).is_empty())
+            .collect();
+        let pending_rates: Vec<(usize, usize)> = between
+            .iter()
+            .copied()
+            .filter(|&(a, b)| trim_punct(v.slice(a, b)).ends_with('率'))
             .collect();
         last_segment = index.or(last_segment);
         let explicit = f.explicit_direction(v, s);
@@ -449,10 +539,17 @@ fn clause(
             }
         };
         let (src_a, src_b) = if single { v.trim_range(s, e) } else { seg };
+        let denominator = per_unit(v, s, seg, f, previous_denominator.as_ref());
+        let own_every = v.contains(seg.0, f.start, "每");
+        previous_denominator = denominator.clone();
+        let unit = match &denominator {
+            Some(d) => format!("{}/{d}", f.unit),
+            None => f.unit.clone(),
+        };
         let proposed = Proposed {
             title: title(v, seg, f),
             kind: kind_of(v, s, seg.0, f, direction),
-            unit: f.unit.clone(),
+            unit,
             target: Some(f.value),
             direction,
             baseline,
@@ -460,6 +557,19 @@ fn clause(
             deliverables: Vec::new(),
             at: v.byte(f.num_start),
         };
+        if own_every && denominator.is_some() {
+            for &(a, b) in &between {
+                if let Some(d) = trailing_denominator(v, (a, b)) {
+                    out.proposed.push(Proposed {
+                        title: trim_punct(v.slice(a, b)).to_string(),
+                        unit: format!("{}/{d}", f.unit),
+                        source: trim_punct(v.slice(a, f.end)).to_string(),
+                        at: v.byte(a),
+                        ..proposed.clone()
+                    });
+                }
+            }
+        }
         if is_percent(&f.unit) {
             for (a, b) in pending_rates {
                 out.proposed.push(Proposed {
@@ -592,7 +702,6 @@ mod tests {
             "加强107所农村小规模学校和68所乡镇寄宿制学校管理。",
             "常态化开展65岁以上常住老年人免费常规体检。",
             "已建成的4000余座居民小区生活垃圾分类集中投放点全部投入运行。",
-            "全市1194个行政村输送文艺演出全覆盖。",
             "建强用好30万人的“合肥义警”等群防群治力量。",
             "启动改造老旧小区项目119个,覆盖131万平方米、742栋楼房。",
             "持续举办“合肥请您来,20万个岗位供您选”活动。",
@@ -625,14 +734,69 @@ mod tests {
         );
         assert_eq!(
             targets("每所中小学至少配备1名专(兼)职心理健康教师"),
-            [t("1", "名", AtLeast, Level)]
+            [t("1", "名/所", AtLeast, Level)]
         );
         assert_eq!(
             targets("新建小区按每百户不低于30平方米、单体面积不低于350平方米标准配套建设"),
             [
-                t("30", "平方米", AtLeast, Level),
+                t("30", "平方米/百户", AtLeast, Level),
                 t("350", "平方米", AtLeast, Level)
             ]
+        );
+    }
+
+    #[test]
+    fn per_unit_standards_and_frequencies() {
+        assert_eq!(
+            targets("每千人口规划建设分别不得少于10个托位、8个托位"),
+            [
+                t("10", "个/千人", AtLeast, Level),
+                t("8", "个/千人", AtLeast, Level)
+            ]
+        );
+        assert_eq!(
+            targets("每半年至少开展1次应急知识宣传和1次应急演练"),
+            [
+                t("1", "次/半年", AtLeast, Level),
+                t("1", "次/半年", AtLeast, Level)
+            ]
+        );
+        assert_eq!(
+            targets("学校每学期至少开展一次防校园欺凌专项教育培训"),
+            [t("1", "次/学期", AtLeast, Level)]
+        );
+        assert_eq!(
+            targets("推动每个县(市)集中力量打造一所多功能、现代化的职教中心"),
+            [t("1", "所/县(市)", AtLeast, Level)]
+        );
+        assert_eq!(
+            targets(
+                "每个阅读空间配备公共图书不少于10000册、月更新不少于500册、年举办公益性活动不少于100场"
+            ),
+            [
+                t("10000", "册", AtLeast, Level),
+                t("500", "册/月", AtLeast, Level),
+                t("100", "场/年", AtLeast, Level),
+            ]
+        );
+        assert_eq!(
+            targets("村(社区)每天、乡镇(街道)每周、县级层面每半月排查1次矛盾纠纷和信访隐患"),
+            [
+                t("1", "次/天", AtLeast, Level),
+                t("1", "次/周", AtLeast, Level),
+                t("1", "次/半月", AtLeast, Level),
+            ]
+        );
+        // No 每: Chinese numerals are not figures; 年度 is not a period of a standard.
+        assert_eq!(targets("完成严重精神障碍患者住院一次救助"), []);
+        assert_eq!(
+            targets("年度扶持残疾人创业100名以上"),
+            [t("100", "名", AtLeast, Cumulative)]
+        );
+        // A count that full coverage must reach is a target.
+        assert_eq!(
+            targets("全市1194个行政村输送文艺演出全覆盖"),
+            [t("1194", "个", AtLeast, Cumulative)]
         );
     }
 
