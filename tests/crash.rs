@@ -89,10 +89,16 @@ fn sigkill_never_loses_an_acknowledged_event() {
                 }
             }
         });
-        // Wait for the first acknowledgement (the child is up), then kill at a random moment.
-        let first = lines_rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("child acknowledges");
+        // Wait for the first acknowledgement (the child is up; the test harness prints its own
+        // lines first), then kill at a random moment.
+        let first = loop {
+            let line = lines_rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("child acknowledges");
+            if line.starts_with("ack ") {
+                break line;
+            }
+        };
         let delay = next_delay(&mut rng);
         let started = Instant::now();
         while started.elapsed() < delay {
