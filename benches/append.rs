@@ -7,6 +7,7 @@
 mod common;
 
 use std::hint::black_box;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -62,33 +63,103 @@ fn timed_threads(
     elapsed.mul_f64(iters as f64 / (per * threads as u64) as f64)
 }
 
+/// Events a store may hold before it is replaced by an empty one, outside the timed part: every
+/// case appends into a store of 0 to 100k events, however fast it is (a store that grew larger
+/// than sled's page cache during a longer measurement would be slower for that alone).
+const CAP: u64 = 100_000;
+
+/// A store in a temp dir, replaced by a fresh one once `CAP` events were added to it.
+struct Fresh<T> {
+    open: fn(&Path) -> T,
+    store: Option<(T, tempfile::TempDir)>,
+    added: u64,
+}
+
+impl<T> Fresh<T> {
+    fn new(open: fn(&Path) -> T) -> Self {
+        Self {
+            open,
+            store: None,
+            added: 0,
+        }
+    }
+
+    /// The store, for adding `events` more (a fresh one if it would exceed `CAP`), and how many
+    /// events it will hold once they are added.
+    fn get(&mut self, events: u64) -> (&T, u64) {
+        if self.store.is_none() || self.added + events > CAP {
+            self.store = None; // closes the old one before its directory is removed
+            let dir = tempfile::tempdir().expect("temp dir");
+            self.store = Some(((self.open)(dir.path()), dir));
+            self.added = 0;
+        }
+        self.added += events;
+        (&self.store.as_ref().expect("store").0, self.added)
+    }
+}
+
+fn open_raw(path: &Path) -> (sled::Db, sled::Tree) {
+    let db = common::open_raw_sled(path);
+    let tree = db.open_tree("ledger").expect("tree");
+    (db, tree)
+}
+
+fn open_sqlite_file(path: &Path) -> PathBuf {
+    let file = path.join("events.db");
+    drop(common::open_sqlite(&file));
+    file
+}
+
+/// Times `op` once per iteration, after `prepare` (not timed) gives it its store.
+fn timed_each<T>(iters: u64, mut prepare: impl FnMut() -> T, mut op: impl FnMut(T)) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let input = prepare();
+        let started = Instant::now();
+        op(input);
+        total += started.elapsed();
+    }
+    total
+}
+
 fn durable_single(group: &mut BenchmarkGroup<'_, WallTime>, events: &Arc<Vec<NewEvent>>) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let ledger = common::open_ledger(dir.path());
+    let mut ledgers = Fresh::new(common::open_ledger);
     let mut next = 0usize;
-    let mut last = 0u64;
     group.throughput(Throughput::Elements(1));
     group.bench_function("durable_single", |b| {
-        b.iter(|| {
-            let appended = ledger.append(events[next % POOL].clone()).expect("append");
-            next += 1;
-            assert!(appended.event.seq > last, "the seq advanced");
-            last = appended.event.seq;
+        b.iter_custom(|iters| {
+            timed_each(
+                iters,
+                || {
+                    next += 1;
+                    let ledger = ledgers.get(1).0.clone();
+                    (ledger.len(), ledger, events[next % POOL].clone())
+                },
+                |(before, ledger, event): (u64, Ledger, NewEvent)| {
+                    let appended = ledger.append(event).expect("append");
+                    assert_eq!(appended.event.seq, before + 1, "the seq advanced");
+                },
+            )
         })
     });
 
     // Baseline: the same stored bytes, one raw sled insert + flush per event.
-    let raw_dir = tempfile::tempdir().expect("temp dir");
-    let db = common::open_raw_sled(raw_dir.path());
-    let tree = db.open_tree("ledger").expect("tree");
+    let mut raws = Fresh::new(open_raw);
     let bytes = common::typical_stored_event();
-    let mut seq = 0u64;
     group.bench_function("raw_sled_insert_flush", |b| {
-        b.iter(|| {
-            seq += 1;
-            let old = tree.insert(log_key(seq), bytes.as_slice()).expect("insert");
-            assert!(old.is_none(), "a new key");
-            db.flush().expect("flush");
+        b.iter_custom(|iters| {
+            timed_each(
+                iters,
+                || {
+                    let ((db, tree), added) = raws.get(1);
+                    (db.clone(), tree.clone(), added)
+                },
+                |(db, tree, seq): (sled::Db, sled::Tree, u64)| {
+                    let old = tree.insert(log_key(seq), bytes.as_slice()).expect("insert");
+                    assert!(old.is_none(), "a new key");
+                    db.flush().expect("flush");
+                },
+            )
         })
     });
 }
@@ -98,118 +169,134 @@ fn concurrent(
     events: &Arc<Vec<NewEvent>>,
     threads: usize,
 ) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let ledger = common::open_ledger(dir.path());
+    let mut ledgers = Fresh::new(common::open_ledger);
+    let (mut written, mut flushes) = (0u64, 0u64);
     group.throughput(Throughput::Elements(1));
     group.bench_function(format!("concurrent_{threads}"), |b| {
         b.iter_custom(|iters| {
-            let ledger: Ledger = ledger.clone();
+            let total = iters.div_ceil(threads as u64) * threads as u64;
+            let ledger: Ledger = ledgers.get(total).0.clone();
+            let before = ledger.stats();
             let events = Arc::clone(events);
-            timed_threads(threads, iters, move |t, count| {
+            let appender = ledger.clone();
+            let elapsed = timed_threads(threads, iters, move |t, count| {
                 let mut last = 0u64;
                 for i in 0..count as usize {
-                    let appended = ledger
+                    let appended = appender
                         .append(events[(t * 97 + i) % POOL].clone())
                         .expect("append");
                     assert!(appended.event.seq > last, "the seq advanced");
                     last = appended.event.seq;
                 }
-            })
+            });
+            let after = ledger.stats();
+            written += after.events_written - before.events_written;
+            flushes += after.flushes - before.flushes;
+            elapsed
         })
     });
-    let stats = ledger.stats();
     eprintln!(
-        "append/concurrent_{threads}: {} events in {} flushes ({:.1} events per flush)",
-        stats.events_written,
-        stats.flushes,
-        stats.events_written as f64 / stats.flushes.max(1) as f64
+        "append/concurrent_{threads}: {written} events in {flushes} flushes ({:.1} events per flush)",
+        written as f64 / flushes.max(1) as f64
     );
 }
 
 fn batch(group: &mut BenchmarkGroup<'_, WallTime>, events: &Arc<Vec<NewEvent>>) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let ledger = common::open_ledger(dir.path());
+    let mut ledgers = Fresh::new(common::open_ledger);
     let mut start = 0usize;
     group.throughput(Throughput::Elements(BATCH as u64));
     group.bench_function(format!("batch_{BATCH}"), |b| {
-        b.iter(|| {
-            let batch: Vec<NewEvent> = (start..start + BATCH)
-                .map(|i| events[i % POOL].clone())
-                .collect();
-            start += BATCH;
-            let before = ledger.len();
-            let appended = ledger.append_batch(batch).expect("batch");
-            assert_eq!(appended.len(), BATCH);
-            assert_eq!(ledger.len(), before + BATCH as u64, "the seq advanced");
+        b.iter_custom(|iters| {
+            timed_each(
+                iters,
+                || {
+                    let batch: Vec<NewEvent> = (start..start + BATCH)
+                        .map(|i| events[i % POOL].clone())
+                        .collect();
+                    start += BATCH;
+                    (ledgers.get(BATCH as u64).0.clone(), batch)
+                },
+                |(ledger, batch): (Ledger, Vec<NewEvent>)| {
+                    let before = ledger.len();
+                    let appended = ledger.append_batch(batch).expect("batch");
+                    assert_eq!(appended.len(), BATCH);
+                    assert_eq!(ledger.len(), before + BATCH as u64, "the seq advanced");
+                },
+            )
         })
     });
 
     // Baseline: the same stored bytes, 1,000 raw sled inserts + one flush.
-    let raw_dir = tempfile::tempdir().expect("temp dir");
-    let db = common::open_raw_sled(raw_dir.path());
-    let tree = db.open_tree("ledger").expect("tree");
+    let mut raws = Fresh::new(open_raw);
     let bytes = common::typical_stored_event();
-    let mut seq = 0u64;
     group.bench_function(format!("raw_sled_batch_{BATCH}"), |b| {
-        b.iter(|| {
-            for _ in 0..BATCH {
-                seq += 1;
-                let old = tree.insert(log_key(seq), bytes.as_slice()).expect("insert");
-                assert!(old.is_none(), "a new key");
-            }
-            db.flush().expect("flush");
-            assert!(tree.contains_key(log_key(seq)).expect("read"), "stored");
+        b.iter_custom(|iters| {
+            timed_each(
+                iters,
+                || {
+                    let ((db, tree), added) = raws.get(BATCH as u64);
+                    (db.clone(), tree.clone(), added - BATCH as u64)
+                },
+                |(db, tree, first): (sled::Db, sled::Tree, u64)| {
+                    for seq in first + 1..=first + BATCH as u64 {
+                        let old = tree.insert(log_key(seq), bytes.as_slice()).expect("insert");
+                        assert!(old.is_none(), "a new key");
+                    }
+                    db.flush().expect("flush");
+                },
+            )
         })
     });
 }
 
 fn sqlite(group: &mut BenchmarkGroup<'_, WallTime>, events: &Arc<Vec<NewEvent>>) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("events.db");
-    let mut conn = common::open_sqlite(&path);
-    let mut next = 0usize;
-    let mut last = 0u64;
+    fn single(
+        group: &mut BenchmarkGroup<'_, WallTime>,
+        events: &Arc<Vec<NewEvent>>,
+        name: &str,
+        open: fn(&Path) -> rusqlite::Connection,
+    ) {
+        let mut conns = Fresh::new(open);
+        let mut next = 0usize;
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    next += 1;
+                    let (conn, expected) = conns.get(1);
+                    let started = Instant::now();
+                    let seq = common::sqlite_append(conn, &events[next % POOL]);
+                    total += started.elapsed();
+                    assert_eq!(seq, expected, "the seq advanced");
+                }
+                total
+            })
+        });
+    }
     group.throughput(Throughput::Elements(1));
-    group.bench_function("sqlite_durable_single", |b| {
-        b.iter(|| {
-            let seq = common::sqlite_append(&mut conn, &events[next % POOL]);
-            next += 1;
-            assert!(seq > last, "the seq advanced");
-            last = seq;
-        })
+    single(group, events, "sqlite_durable_single", |dir| {
+        common::open_sqlite(&dir.join("events.db"))
     });
-    drop(conn);
-
     // For reference only (not the peer): synchronous=NORMAL, no fsync per commit in WAL mode
-    // (durable against a process crash, not a power loss). Bundled SQLite is built without
-    // HAVE_FDATASYNC, so with FULL each commit is a whole fsync(); sled's flush on Linux is a
-    // sync_file_range() of the written range, which sits between the two.
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut conn = common::open_sqlite_with(&dir.path().join("events.db"), "NORMAL");
-    let mut last = 0u64;
-    group.bench_function("sqlite_wal_normal_single", |b| {
-        b.iter(|| {
-            let seq = common::sqlite_append(&mut conn, &events[next % POOL]);
-            next += 1;
-            assert!(seq > last, "the seq advanced");
-            last = seq;
-        })
+    // (durable against a process crash, not a power loss). With FULL each commit is an fsync();
+    // sled's flush on Linux is a sync_file_range() of the written range (no device cache flush,
+    // no metadata), which sits between the two.
+    single(group, events, "sqlite_wal_normal_single", |dir| {
+        common::open_sqlite_with(&dir.join("events.db"), "NORMAL")
     });
-    drop(conn);
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = Arc::new(dir.path().join("events.db"));
-    drop(common::open_sqlite(&path));
+    let mut files = Fresh::new(open_sqlite_file);
     group.bench_function("sqlite_concurrent_4", |b| {
         b.iter_custom(|iters| {
-            let path = Arc::clone(&path);
+            let total = iters.div_ceil(4) * 4;
+            let path = Arc::new(files.get(total).0.clone());
             let events = Arc::clone(events);
             timed_threads(4, iters, move |t, count| {
-                // Opening is part of the measured time but is tiny beside fsyncs.
-                let mut conn = common::open_sqlite(&path);
+                // Opening is part of the measured time but is tiny beside the fsyncs.
+                let conn = common::open_sqlite(&path);
                 let mut last = 0u64;
                 for i in 0..count as usize {
-                    let seq = common::sqlite_append(&mut conn, &events[(t * 97 + i) % POOL]);
+                    let seq = common::sqlite_append(&conn, &events[(t * 97 + i) % POOL]);
                     assert!(seq > last, "the seq advanced");
                     last = black_box(seq);
                 }

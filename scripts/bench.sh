@@ -56,7 +56,7 @@ run_bench() {
         exit 1
     fi
     # Show criterion's one-line results as they come.
-    grep -E '^[a-z_]+/[a-z0-9_]+ +time:|^ +thrpt:|^bench=|events per flush|^built ' \
+    grep -E '^[a-z_]+/[a-z0-9_]+|^ +(time|thrpt):|^bench=|events per flush|^built ' \
         "$logs/$name.log" >&2 || true
 }
 

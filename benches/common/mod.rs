@@ -374,7 +374,7 @@ pub fn open_sqlite_with(path: &Path, synchronous: &str) -> Connection {
 
 /// Appends one event durably, the way a team would: in one immediate transaction, the next
 /// version of the stream, then the row. Returns the row's seq.
-pub fn sqlite_append(conn: &mut Connection, new: &NewEvent) -> u64 {
+pub fn sqlite_append(conn: &Connection, new: &NewEvent) -> u64 {
     let body = serde_json::to_string(&Body {
         effective: new.effective,
         actor: new.actor.clone(),
@@ -382,8 +382,7 @@ pub fn sqlite_append(conn: &mut Connection, new: &NewEvent) -> u64 {
         payload: new.payload.clone(),
     })
     .expect("json");
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
         .expect("begin");
     let version: i64 = tx
         .prepare_cached("SELECT COALESCE(MAX(version), 0) + 1 FROM events WHERE stream = ?1")
