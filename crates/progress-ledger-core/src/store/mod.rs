@@ -5,6 +5,7 @@
 //! durable events, so nothing a reader saw can vanish in a crash.
 
 mod commit;
+mod fsync;
 mod keys;
 mod snapshots;
 mod subscribe;
@@ -77,6 +78,7 @@ struct Inner {
     tree: sled::Tree,
     writer: Mutex<Writer>,
     commit: GroupCommit,
+    fsync: fsync::Fsync,
 }
 
 /// State only the (single) writer touches, under `Inner::writer`.
@@ -135,6 +137,7 @@ impl Ledger {
     pub fn open_with(config: LedgerConfig) -> Result<Ledger> {
         let db = open_sled(&config)?;
         let tree = db.open_tree("ledger")?;
+        let fsync = fsync::Fsync::open(&config.path)?;
 
         let stored_head = tree.get(keys::HEAD)?.and_then(|v| keys::parse_head(&v));
         let (last, refused) = match Self::last_event(&tree) {
@@ -184,6 +187,7 @@ impl Ledger {
                 tree,
                 writer: Mutex::new(writer),
                 commit: GroupCommit::starting_at(head.seq),
+                fsync,
             }),
         })
     }
@@ -207,9 +211,10 @@ impl Ledger {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Flushes sled's buffers, then `fsync`s its files (see `fsync.rs`).
     fn flush(&self) -> Result<()> {
         self.inner.db.flush()?;
-        Ok(())
+        self.inner.fsync.sync()
     }
 
     /// Directory of the database.
