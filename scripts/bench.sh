@@ -129,6 +129,10 @@ LUA
             [[ $verified == True* ]] || ok=0
             [[ $ok == 1 ]] && server_status="measured" || server_status="failed: see $logs/wrk-*.log"
         fi
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        rm -rf "$data"
+        trap - EXIT
     fi
 fi
 
