@@ -1,6 +1,7 @@
 //! Measures durable appends: one event per append (the ledger beside a raw sled insert + flush
-//! of the same bytes), 4, 16 and 64 threads each appending one event at a time (group commit),
-//! batches of 1,000 (beside raw sled inserts of the same 1,000 values + one flush), and the
+//! of the same bytes, and the same + an fsync of sled's file, as the ledger does), 4, 16 and 64
+//! threads each appending one event at a time (group commit), batches of 1,000 (beside raw sled
+//! inserts of the same 1,000 values + one flush, without and with the fsync), and the
 //! SQLite peer (WAL, synchronous=FULL) with 1 and 4 writers (and, for reference, 1 writer with
 //! synchronous=NORMAL). `cargo bench --bench append`.
 
@@ -98,10 +99,84 @@ impl<T> Fresh<T> {
     }
 }
 
-fn open_raw(path: &Path) -> (sled::Db, sled::Tree) {
-    let db = common::open_raw_sled(path);
-    let tree = db.open_tree("ledger").expect("tree");
-    (db, tree)
+/// A raw sled database, with its data file open for `fsync`.
+#[derive(Clone)]
+struct Raw {
+    db: sled::Db,
+    tree: sled::Tree,
+    file: Arc<std::fs::File>,
+}
+
+impl Raw {
+    fn open(path: &Path) -> Raw {
+        let db = common::open_raw_sled(path);
+        let tree = db.open_tree("ledger").expect("tree");
+        let file = Arc::new(std::fs::File::open(path.join("db")).expect("sled's db file"));
+        Raw { db, tree, file }
+    }
+
+    /// sled's flush, and an `fsync` of its data file if `fsync` (what the ledger does since
+    /// sled's flush on Linux is only a `sync_file_range`).
+    fn flush(&self, fsync: bool) {
+        self.db.flush().expect("flush");
+        if fsync {
+            self.file.sync_all().expect("fsync");
+        }
+    }
+}
+
+/// Baseline of `durable_single`: the same stored bytes, one raw sled insert + flush per event
+/// (+ an `fsync` of sled's data file, as the ledger does, with `fsync`).
+fn raw_single(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, fsync: bool) {
+    let mut raws = Fresh::new(Raw::open);
+    let bytes = common::typical_stored_event();
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            timed_each(
+                iters,
+                || {
+                    let (raw, added) = raws.get(1);
+                    (raw.clone(), added)
+                },
+                |(raw, seq): (Raw, u64)| {
+                    let old = raw
+                        .tree
+                        .insert(log_key(seq), bytes.as_slice())
+                        .expect("insert");
+                    assert!(old.is_none(), "a new key");
+                    raw.flush(fsync);
+                },
+            )
+        })
+    });
+}
+
+/// Baseline of `batch_1000`: the same stored bytes, 1,000 raw sled inserts + one flush (+ an
+/// `fsync` with `fsync`).
+fn raw_batch(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, fsync: bool) {
+    let mut raws = Fresh::new(Raw::open);
+    let bytes = common::typical_stored_event();
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            timed_each(
+                iters,
+                || {
+                    let (raw, added) = raws.get(BATCH as u64);
+                    (raw.clone(), added - BATCH as u64)
+                },
+                |(raw, first): (Raw, u64)| {
+                    for seq in first + 1..=first + BATCH as u64 {
+                        let old = raw
+                            .tree
+                            .insert(log_key(seq), bytes.as_slice())
+                            .expect("insert");
+                        assert!(old.is_none(), "a new key");
+                    }
+                    raw.flush(fsync);
+                },
+            )
+        })
+    });
 }
 
 fn open_sqlite_file(path: &Path) -> PathBuf {
@@ -143,25 +218,8 @@ fn durable_single(group: &mut BenchmarkGroup<'_, WallTime>, events: &Arc<Vec<New
         })
     });
 
-    // Baseline: the same stored bytes, one raw sled insert + flush per event.
-    let mut raws = Fresh::new(open_raw);
-    let bytes = common::typical_stored_event();
-    group.bench_function("raw_sled_insert_flush", |b| {
-        b.iter_custom(|iters| {
-            timed_each(
-                iters,
-                || {
-                    let ((db, tree), added) = raws.get(1);
-                    (db.clone(), tree.clone(), added)
-                },
-                |(db, tree, seq): (sled::Db, sled::Tree, u64)| {
-                    let old = tree.insert(log_key(seq), bytes.as_slice()).expect("insert");
-                    assert!(old.is_none(), "a new key");
-                    db.flush().expect("flush");
-                },
-            )
-        })
-    });
+    raw_single(group, "raw_sled_insert_flush", false);
+    raw_single(group, "raw_sled_insert_flush_fsync", true);
 }
 
 fn concurrent(
@@ -226,27 +284,8 @@ fn batch(group: &mut BenchmarkGroup<'_, WallTime>, events: &Arc<Vec<NewEvent>>) 
         })
     });
 
-    // Baseline: the same stored bytes, 1,000 raw sled inserts + one flush.
-    let mut raws = Fresh::new(open_raw);
-    let bytes = common::typical_stored_event();
-    group.bench_function(format!("raw_sled_batch_{BATCH}"), |b| {
-        b.iter_custom(|iters| {
-            timed_each(
-                iters,
-                || {
-                    let ((db, tree), added) = raws.get(BATCH as u64);
-                    (db.clone(), tree.clone(), added - BATCH as u64)
-                },
-                |(db, tree, first): (sled::Db, sled::Tree, u64)| {
-                    for seq in first + 1..=first + BATCH as u64 {
-                        let old = tree.insert(log_key(seq), bytes.as_slice()).expect("insert");
-                        assert!(old.is_none(), "a new key");
-                    }
-                    db.flush().expect("flush");
-                },
-            )
-        })
-    });
+    raw_batch(group, &format!("raw_sled_batch_{BATCH}"), false);
+    raw_batch(group, &format!("raw_sled_batch_{BATCH}_fsync"), true);
 }
 
 fn sqlite(group: &mut BenchmarkGroup<'_, WallTime>, events: &Arc<Vec<NewEvent>>) {
