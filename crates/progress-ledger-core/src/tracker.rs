@@ -20,7 +20,7 @@ use crate::store::{Appended, Ledger, LedgerConfig, Pending};
 
 /// Format byte of projection snapshots (bump when `Projection`'s shape changes; an unreadable
 /// snapshot is ignored and the state is rebuilt from the log).
-const SNAPSHOT_FORMAT: u8 = 1;
+const SNAPSHOT_FORMAT: u8 = 2;
 
 /// How to open a tracker.
 #[derive(Clone, Debug)]
@@ -142,14 +142,13 @@ impl Tracker {
             })),
             snapshot_every: config.snapshot_every.max(1),
         };
-        let (projection, _) = tracker.projection_at(tracker.ledger.len())?;
-        let snapshot = tracker
-            .ledger
-            .snapshot_at_or_before(projection.seq())?
-            .map_or(0, |(s, _)| s);
+        let (projection, folded) = tracker.projection_at(tracker.ledger.len())?;
+        // The replay started at the newest usable snapshot; an unreadable one (an older
+        // snapshot format) counts as none, so a fresh snapshot replaces it right away.
+        let started_at = projection.seq() - folded;
         let mut live = tracker.lock();
         live.projection = projection;
-        live.last_snapshot = snapshot;
+        live.last_snapshot = started_at;
         tracker.maybe_snapshot(&mut live)?;
         drop(live);
         Ok(tracker)

@@ -40,9 +40,13 @@ pub struct Projection {
     #[serde(with = "optional_timestamp")]
     recorded_at: Option<Timestamp>,
     catalog: Catalog,
-    states: HashMap<String, IndicatorState>,
-    /// Where each correctable update is: event id → (indicator id, index in its entries).
-    updates: HashMap<Uuid, (String, usize)>,
+    /// Every indicator with updates, in the order of its first update, with its updates.
+    states: Vec<(String, IndicatorState)>,
+    /// Position of each indicator in `states`.
+    positions: HashMap<String, u32>,
+    /// Where each correctable update is: event id → (position in `states`, index in its
+    /// entries). Small integers rather than names: there is one of these per update.
+    updates: HashMap<Uuid, (u32, u32)>,
 }
 
 fn reject(code: RejectCode, message: String) -> Error {
@@ -67,7 +71,15 @@ impl Projection {
 
     /// The updates of one indicator (empty if it has none).
     pub fn state(&self, indicator: &str) -> Option<&IndicatorState> {
-        self.states.get(indicator)
+        let position = *self.positions.get(indicator)?;
+        self.states.get(position as usize).map(|(_, state)| state)
+    }
+
+    /// The indicator id and entry of a correctable update.
+    fn update(&self, id: &Uuid) -> Option<(&str, &Entry)> {
+        let (position, index) = *self.updates.get(id)?;
+        let (name, state) = self.states.get(position as usize)?;
+        Some((name.as_str(), state.entries.get(index as usize)?))
     }
 
     /// Folds one event. Events at or before [`Projection::seq`] are ignored, so folding the same
@@ -88,14 +100,12 @@ impl Projection {
                 replacement,
                 ..
             } => {
-                if let Some((target, index)) = self.updates.get(corrects) {
-                    if target == indicator {
-                        if let Some(entry) = self
-                            .states
-                            .get_mut(target)
-                            .and_then(|s| s.entries.get_mut(*index))
-                        {
-                            entry.voided = true;
+                if let Some(&(position, index)) = self.updates.get(corrects) {
+                    if let Some((name, state)) = self.states.get_mut(position as usize) {
+                        if name == indicator {
+                            if let Some(entry) = state.entries.get_mut(index as usize) {
+                                entry.voided = true;
+                            }
                         }
                     }
                 }
@@ -112,9 +122,21 @@ impl Projection {
     }
 
     fn push(&mut self, indicator: &str, event: &Event, contribution: Contribution) {
-        let state = self.states.entry(indicator.to_owned()).or_default();
-        self.updates
-            .insert(event.id, (indicator.to_owned(), state.entries.len()));
+        let position = match self.positions.get(indicator) {
+            Some(&position) => position,
+            None => {
+                let position = u32::try_from(self.states.len()).unwrap_or(u32::MAX);
+                self.states
+                    .push((indicator.to_owned(), IndicatorState::default()));
+                self.positions.insert(indicator.to_owned(), position);
+                position
+            }
+        };
+        let Some((_, state)) = self.states.get_mut(position as usize) else {
+            return;
+        };
+        let index = u32::try_from(state.entries.len()).unwrap_or(u32::MAX);
+        self.updates.insert(event.id, (position, index));
         state.entries.push(Entry {
             seq: event.seq,
             effective: event.effective,
@@ -179,7 +201,7 @@ impl Projection {
                 replacement,
                 ..
             } => {
-                let Some((target, index)) = self.updates.get(corrects) else {
+                let Some((target, entry)) = self.update(corrects) else {
                     return Err(reject(
                         RejectCode::UnknownEvent,
                         format!("no update {corrects} to correct"),
@@ -191,12 +213,7 @@ impl Projection {
                         format!("update {corrects} belongs to indicator {target}, not {id}"),
                     ));
                 }
-                let voided = self
-                    .states
-                    .get(target)
-                    .and_then(|s| s.entries.get(*index))
-                    .is_none_or(|e| e.voided);
-                if voided {
+                if entry.voided {
                     return Err(reject(
                         RejectCode::AlreadyCorrected,
                         format!("update {corrects} is already corrected"),
