@@ -284,6 +284,12 @@ impl Ledger {
         Ok(event)
     }
 
+    /// Decodes one entry of a scan over the log's `L` keys.
+    fn decode_entry(entry: sled::Result<(sled::IVec, sled::IVec)>) -> Result<Event> {
+        let (key, value) = entry?;
+        Self::decode_at(keys::log_seq(&key).unwrap_or(0), &value)
+    }
+
     /// The event at `seq`, if it exists and is durable.
     pub fn get(&self, seq: u64) -> Result<Option<Event>> {
         if seq == 0 || seq > self.inner.commit.durable() {
@@ -322,10 +328,7 @@ impl Ledger {
             .tree
             .range(range)
             .take(limit)
-            .map(|entry| {
-                let (key, value) = entry?;
-                Self::decode_at(keys::log_seq(&key).unwrap_or(0), &value)
-            })
+            .map(Self::decode_entry)
             .collect()
     }
 
@@ -341,10 +344,7 @@ impl Ledger {
             .range(keys::log(1)..=keys::log(last))
             .rev()
             .take(limit)
-            .map(|entry| {
-                let (key, value) = entry?;
-                Self::decode_at(keys::log_seq(&key).unwrap_or(0), &value)
-            })
+            .map(Self::decode_entry)
             .collect()
     }
 
@@ -357,10 +357,7 @@ impl Ledger {
         } else {
             Some(self.inner.tree.range(keys::log(from)..=keys::log(durable)))
         };
-        entries.into_iter().flatten().map(|entry| {
-            let (key, value) = entry?;
-            Self::decode_at(keys::log_seq(&key).unwrap_or(0), &value)
-        })
+        entries.into_iter().flatten().map(Self::decode_entry)
     }
 
     /// Up to `limit` events of one stream with versions greater than `after_version`, in order.
