@@ -1,8 +1,8 @@
 //! Tampering with stored bytes is detected by `verify` at the right position, every time.
 //!
-//! These tests open the sled database directly, as an attacker with file access would, and
-//! alter the log's entries (tree `ledger`, keys `L` ‖ seq as u64 big-endian; see the on-disk
-//! format in docs/format.md).
+//! These tests change the log file `events.log` directly, as an attacker with file access
+//! would (frames of `len` u32 LE ‖ `flags` u8 ‖ stored event; see docs/format.md), and, where
+//! an attacker would have to, the index's checkpoint in the sled database `index/`.
 
 mod common;
 
@@ -13,12 +13,6 @@ use proptest::prelude::*;
 
 const EVENTS: u64 = 24;
 
-fn log_key(seq: u64) -> Vec<u8> {
-    let mut key = vec![b'L'];
-    key.extend_from_slice(&seq.to_be_bytes());
-    key
-}
-
 /// A closed ledger with `EVENTS` events over three streams, and its head.
 fn build(dir: &Path) -> Head {
     let ledger = Ledger::open(dir).expect("open");
@@ -27,37 +21,53 @@ fn build(dir: &Path) -> Head {
             .append(common::progress((n % 3) as usize, n as i64 + 1))
             .expect("append");
     }
-    ledger.head().expect("head")
+    let head = ledger.head().expect("head");
+    ledger.close().expect("close");
+    head
 }
 
-/// Runs `alter` on the raw tree of a closed ledger.
-fn tamper(dir: &Path, alter: impl FnOnce(&sled::Tree)) {
+/// Rewrites the log with the stored events `events` (a batch end flag on each), keeping the
+/// file's length.
+fn rewrite(dir: &Path, events: &[Vec<u8>]) {
+    let (_, file) = common::log_frames(dir);
+    let mut bytes = Vec::new();
+    for stored in events {
+        bytes.extend_from_slice(&(stored.len() as u32).to_le_bytes());
+        bytes.push(1);
+        bytes.extend_from_slice(stored);
+    }
+    bytes.resize(file.len().max(bytes.len()), 0);
+    std::fs::write(dir.join("events.log"), bytes).expect("write the log");
+}
+
+/// The stored events of the log, in order.
+fn stored_events(dir: &Path) -> Vec<Vec<u8>> {
+    common::log_frames(dir)
+        .0
+        .into_iter()
+        .map(|(_, stored)| stored)
+        .collect()
+}
+
+/// Opens the index's sled database of a closed ledger (waiting for the lock to be released).
+fn open_index(dir: &Path) -> sled::Db {
     // sled releases its file lock from a background thread shortly after the last handle drops.
-    let mut db = sled::Config::new().path(dir).open();
+    let path = dir.join("index");
+    let mut db = sled::Config::new().path(&path).open();
     for _ in 0..500 {
         if db.is_ok() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
-        db = sled::Config::new().path(dir).open();
+        db = sled::Config::new().path(&path).open();
     }
-    let db = db.expect("open sled");
-    let tree = db.open_tree("ledger").expect("tree");
-    alter(&tree);
-    db.flush().expect("flush");
+    db.expect("open the index")
 }
 
 fn problem_seq(dir: &Path) -> Option<u64> {
     let ledger = Ledger::open(dir).expect("a damaged ledger still opens for verification");
     let report = ledger.verify().expect("verify runs");
     report.problem.map(|p| p.seq)
-}
-
-fn get(tree: &sled::Tree, seq: u64) -> Vec<u8> {
-    tree.get(log_key(seq))
-        .expect("read")
-        .expect("event present")
-        .to_vec()
 }
 
 proptest! {
@@ -69,12 +79,11 @@ proptest! {
     ) {
         let dir = tempfile::tempdir().expect("temp dir");
         build(dir.path());
-        tamper(dir.path(), |tree| {
-            let mut bytes = get(tree, seq);
-            let at = position.index(bytes.len());
-            bytes[at] ^= mask;
-            tree.insert(log_key(seq), bytes).expect("write");
-        });
+        let mut events = stored_events(dir.path());
+        let bytes = &mut events[seq as usize - 1];
+        let at = position.index(bytes.len());
+        bytes[at] ^= mask;
+        rewrite(dir.path(), &events);
         prop_assert_eq!(problem_seq(dir.path()), Some(seq));
     }
 
@@ -82,9 +91,9 @@ proptest! {
     fn removing_an_event_is_found_at_its_position(seq in 1..=EVENTS) {
         let dir = tempfile::tempdir().expect("temp dir");
         build(dir.path());
-        tamper(dir.path(), |tree| {
-            tree.remove(log_key(seq)).expect("remove");
-        });
+        let mut events = stored_events(dir.path());
+        events.remove(seq as usize - 1);
+        rewrite(dir.path(), &events);
         prop_assert_eq!(problem_seq(dir.path()), Some(seq));
     }
 
@@ -94,27 +103,36 @@ proptest! {
         let (first, second) = (a.min(b), a.max(b));
         let dir = tempfile::tempdir().expect("temp dir");
         build(dir.path());
-        tamper(dir.path(), |tree| {
-            let (x, y) = (get(tree, first), get(tree, second));
-            tree.insert(log_key(first), y).expect("write");
-            tree.insert(log_key(second), x).expect("write");
-        });
+        let mut events = stored_events(dir.path());
+        events.swap(first as usize - 1, second as usize - 1);
+        rewrite(dir.path(), &events);
         prop_assert_eq!(problem_seq(dir.path()), Some(first));
+    }
+
+    #[test]
+    fn changing_a_frame_length_is_found_at_that_event(seq in 1..=EVENTS, delta in 1..=64u32, up in any::<bool>()) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        build(dir.path());
+        let (frames, mut file) = common::log_frames(dir.path());
+        let (at, stored) = &frames[seq as usize - 1];
+        let len = stored.len() as u32;
+        let changed = if up { len + delta } else { len.saturating_sub(delta).max(1) };
+        prop_assume!(changed != len);
+        file[*at..*at + 4].copy_from_slice(&changed.to_le_bytes());
+        std::fs::write(dir.path().join("events.log"), file).expect("write the log");
+        prop_assert_eq!(problem_seq(dir.path()), Some(seq));
     }
 
     #[test]
     fn changing_a_stored_hash_is_found_at_that_event(seq in 1..=EVENTS, fill in any::<[u8; 32]>()) {
         let dir = tempfile::tempdir().expect("temp dir");
         build(dir.path());
-        let mut changed = false;
-        tamper(dir.path(), |tree| {
-            let mut bytes = get(tree, seq);
-            let start = bytes.len() - 32;
-            changed = bytes[start..] != fill;
-            bytes[start..].copy_from_slice(&fill);
-            tree.insert(log_key(seq), bytes).expect("write");
-        });
-        prop_assume!(changed);
+        let mut events = stored_events(dir.path());
+        let bytes = &mut events[seq as usize - 1];
+        let start = bytes.len() - 32;
+        prop_assume!(bytes[start..] != fill);
+        bytes[start..].copy_from_slice(&fill);
+        rewrite(dir.path(), &events);
         prop_assert_eq!(problem_seq(dir.path()), Some(seq));
     }
 }
@@ -143,13 +161,20 @@ fn a_rewritten_tail_is_caught_by_the_published_head() {
         let bytes = progress_ledger::codec::seal(&mut last).expect("seal");
         (bytes, last.head())
     };
-    tamper(dir.path(), |tree| {
-        tree.insert(log_key(EVENTS), forged.0.clone())
-            .expect("write");
-        let mut head = EVENTS.to_be_bytes().to_vec();
-        head.extend_from_slice(&forged.1.hash.0);
-        tree.insert(b"H", head).expect("write");
-    });
+    let mut events = stored_events(dir.path());
+    let last_offset = common::log_frames(dir.path()).0[EVENTS as usize - 1].0;
+    events[EVENTS as usize - 1] = forged.0.clone();
+    rewrite(dir.path(), &events);
+    {
+        let db = open_index(dir.path());
+        let index = db.open_tree("index").expect("tree");
+        let mut checkpoint = EVENTS.to_be_bytes().to_vec();
+        checkpoint.extend_from_slice(&forged.1.hash.0);
+        let end = (last_offset + 5 + forged.0.len()) as u64;
+        checkpoint.extend_from_slice(&end.to_be_bytes());
+        index.insert(b"C", checkpoint).expect("write");
+        db.flush().expect("flush");
+    }
     let ledger = Ledger::open(dir.path()).expect("open");
     assert!(
         ledger.verify().expect("verify").ok(),
@@ -168,9 +193,9 @@ fn a_rewritten_tail_is_caught_by_the_published_head() {
 fn a_damaged_ledger_refuses_appends() {
     let dir = tempfile::tempdir().expect("temp dir");
     build(dir.path());
-    tamper(dir.path(), |tree| {
-        tree.remove(log_key(EVENTS)).expect("remove");
-    });
+    let mut events = stored_events(dir.path());
+    events.pop();
+    rewrite(dir.path(), &events);
     let ledger = Ledger::open(dir.path()).expect("open");
     let outcome = ledger.append(common::progress(0, 1));
     assert!(

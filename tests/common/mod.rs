@@ -230,3 +230,20 @@ pub fn update(id: &str, date: jiff::civil::Date, payload: Payload) -> NewEvent {
 pub fn dec(text: &str) -> Decimal {
     text.parse().expect("decimal")
 }
+
+/// The frames of a closed ledger's log file as (offset, stored event bytes), and the whole
+/// file. A frame is `len` (u32 LE) ‖ `flags` ‖ stored event; a zero length ends the log.
+pub fn log_frames(dir: &std::path::Path) -> (Vec<(usize, Vec<u8>)>, Vec<u8>) {
+    let file = std::fs::read(dir.join("events.log")).expect("read the log");
+    let mut frames = Vec::new();
+    let mut at = 0;
+    while at + 5 <= file.len() {
+        let len = u32::from_le_bytes(file[at..at + 4].try_into().expect("4 bytes")) as usize;
+        if len == 0 || at + 5 + len > file.len() {
+            break;
+        }
+        frames.push((at, file[at + 5..at + 5 + len].to_vec()));
+        at += 5 + len;
+    }
+    (frames, file)
+}

@@ -9,7 +9,7 @@ use crate::codec;
 use crate::error::Result;
 use crate::event::{Head, StreamId};
 use crate::hash::Hash;
-use crate::store::Ledger;
+use crate::store::{Ledger, Stored};
 
 /// What verification found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -86,7 +86,7 @@ pub enum ProblemKind {
         /// Recorded-at of this event.
         found: Timestamp,
     },
-    /// The head recorded beside the log names an event the log does not end with.
+    /// The index's checkpoint names an event the log does not have where it says.
     HeadMismatch {
         /// The recorded head.
         recorded: Head,
@@ -130,7 +130,7 @@ impl std::fmt::Display for ProblemKind {
             }
             ProblemKind::HeadMismatch { recorded } => write!(
                 f,
-                "the recorded head is seq {} hash {}, which the log does not end with",
+                "the index records seq {} hash {} there, which the log does not match",
                 recorded.seq, recorded.hash
             ),
             ProblemKind::PublishedHeadMismatch { published } => write!(
@@ -150,11 +150,8 @@ struct Walk {
 }
 
 impl Walk {
+    /// Checks the stored event at log position `key_seq` (always the one after `head`).
     fn check(&mut self, key_seq: u64, stored: &[u8]) -> Option<ProblemKind> {
-        let expected = self.head.seq + 1;
-        if key_seq != expected {
-            return Some(ProblemKind::Missing);
-        }
         let Some((canonical, stored_hash)) = codec::split_stored(stored) else {
             return Some(ProblemKind::Undecodable {
                 reason: format!("only {} bytes", stored.len()),
@@ -221,29 +218,21 @@ impl Ledger {
             versions: HashMap::new(),
         };
         for entry in self.raw_log() {
-            let (key_seq, stored) = entry?;
-            if let Some(kind) = walk.check(key_seq, &stored) {
-                let seq = if matches!(kind, ProblemKind::Missing) {
-                    walk.head.seq + 1
-                } else {
-                    key_seq
-                };
+            let (seq, stored) = entry?;
+            let found = match stored {
+                Stored::Bytes(bytes) => walk.check(seq, &bytes),
+                Stored::Missing => Some(ProblemKind::Missing),
+                Stored::Unreadable(reason) => Some(ProblemKind::Undecodable { reason }),
+            };
+            if let Some(kind) = found {
                 return Ok(report(&walk, Some(Problem { seq, kind })));
             }
             if walk.head.seq % 10_000 == 0 {
                 progress(walk.head.seq);
             }
         }
-        let recorded = self.stored_head()?.unwrap_or(Head::EMPTY);
-        if recorded != walk.head {
-            let (seq, kind) = if recorded.seq > walk.head.seq {
-                (walk.head.seq + 1, ProblemKind::Missing)
-            } else if recorded.seq == walk.head.seq {
-                (recorded.seq, ProblemKind::HeadMismatch { recorded })
-            } else {
-                (recorded.seq + 1, ProblemKind::HeadMismatch { recorded })
-            };
-            return Ok(report(&walk, Some(Problem { seq, kind })));
+        if let Some(problem) = self.damage_found_at_open() {
+            return Ok(report(&walk, Some(problem.clone())));
         }
         Ok(report(&walk, None))
     }

@@ -1,9 +1,8 @@
 //! Group commit: appenders that wait for durability at the same time share one flush.
 //!
-//! Writers record the highest sequence they have written with [`GroupCommit::mark_written`], then
-//! call [`GroupCommit::wait_durable`]. The first waiter that finds no flush running becomes the
-//! leader: it flushes everything written so far and wakes the others; those whose events were
-//! covered return, the rest elect the next leader. While one flush runs, later appends pile up
+//! Writers write, then call [`GroupCommit::wait_durable`]. The first waiter that finds no flush
+//! running becomes the leader: it flushes everything written so far and wakes the others; those
+//! whose events were covered return, the rest elect the next leader. While one flush runs, later appends pile up
 //! and are covered together by the next one.
 //!
 //! A leader that sees other appenders in the middle of writing waits for them (up to
@@ -18,7 +17,6 @@ use crate::error::{Error, Result};
 
 #[derive(Debug, Default)]
 struct State {
-    written: u64,
     durable: u64,
     flushing: bool,
     failed: bool,
@@ -51,7 +49,6 @@ impl GroupCommit {
         let commit = Self::default();
         {
             let mut state = commit.lock();
-            state.written = seq;
             state.durable = seq;
         }
         commit
@@ -79,12 +76,6 @@ impl GroupCommit {
         }
     }
 
-    /// Records that everything up to `seq` has been written (not yet flushed).
-    pub(crate) fn mark_written(&self, seq: u64) {
-        let mut state = self.lock();
-        state.written = state.written.max(seq);
-    }
-
     /// Highest sequence known durable.
     pub(crate) fn durable(&self) -> u64 {
         self.lock().durable
@@ -96,7 +87,8 @@ impl GroupCommit {
     }
 
     /// Returns once everything up to `seq` is durable, flushing with `flush` if no one else is.
-    pub(crate) fn wait_durable(&self, seq: u64, flush: impl Fn() -> Result<()>) -> Result<()> {
+    /// `flush` makes everything written so far durable and returns the last durable sequence.
+    pub(crate) fn wait_durable(&self, seq: u64, flush: impl Fn() -> Result<u64>) -> Result<()> {
         let mut state = self.lock();
         loop {
             if state.durable >= seq {
@@ -112,12 +104,11 @@ impl GroupCommit {
             state.flushing = true;
             drop(state);
             self.gather();
-            let target = self.lock().written;
             let outcome = flush();
             state = self.lock();
             state.flushing = false;
             match outcome {
-                Ok(()) => {
+                Ok(target) => {
                     state.durable = state.durable.max(target);
                     self.flushes.fetch_add(1, Ordering::Relaxed);
                 }
@@ -169,10 +160,10 @@ mod tests {
                 std::thread::spawn(move || {
                     for _ in 0..50 {
                         let seq = next.fetch_add(1, Ordering::SeqCst) + 1;
-                        commit.mark_written(seq);
                         let slow_flush = || {
+                            let target = next.load(Ordering::SeqCst);
                             std::thread::sleep(Duration::from_millis(1));
-                            Ok(())
+                            Ok(target)
                         };
                         assert!(commit.wait_durable(seq, slow_flush).is_ok());
                         assert!(commit.durable() >= seq);
@@ -194,14 +185,13 @@ mod tests {
     #[test]
     fn a_failed_flush_poisons() {
         let commit = GroupCommit::starting_at(0);
-        commit.mark_written(1);
         let failing = || Err(Error::InvalidEvent("disk gone".into()));
         assert!(matches!(
             commit.wait_durable(1, failing),
             Err(Error::Poisoned)
         ));
         assert!(matches!(
-            commit.wait_durable(1, || Ok(())),
+            commit.wait_durable(1, || Ok(1)),
             Err(Error::Poisoned)
         ));
     }

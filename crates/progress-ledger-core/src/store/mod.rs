@@ -1,18 +1,23 @@
-//! The ledger: an append-only, hash-chained log of events in one sled tree.
+//! The ledger: an append-only, hash-chained log file of events, with a sled index derived from it.
 //!
-//! See [`keys`] for the layout. One append or batch is one `apply_batch` on one tree (atomic),
-//! followed by a shared flush ([`commit`]) before it is acknowledged. Reads only ever see
-//! durable events, so nothing a reader saw can vanish in a crash.
+//! The log file ([`log`]) is the single source of truth: an append writes its events' frames with
+//! one `write`, and a shared `fdatasync` ([`commit`]) makes them durable before anyone is told.
+//! Only then are they added to the index (see [`keys`]: offsets, ids, streams, versions), which
+//! a reopen catches up from the log ([`recover`]); the index can be deleted and is rebuilt.
+//! Readers only ever see durable events, so nothing a reader saw can vanish in a crash.
 
 mod commit;
-mod fsync;
 mod keys;
+mod log;
+mod migrate;
+mod recover;
 mod snapshots;
 mod subscribe;
 mod write;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -22,6 +27,7 @@ use crate::clock::MonotonicClock;
 use crate::codec;
 use crate::error::{Error, Result};
 use crate::event::{Event, Head, StreamId};
+use crate::verify::Problem;
 
 use commit::GroupCommit;
 pub use subscribe::Subscription;
@@ -30,9 +36,11 @@ pub use write::{Appended, Pending};
 /// How to open a ledger.
 #[derive(Clone, Debug)]
 pub struct LedgerConfig {
-    /// Directory of the sled database (created if missing).
+    /// Directory of the ledger (created if missing): the log file `events.log` and the sled
+    /// index in `index/`.
     pub path: PathBuf,
-    /// Bytes of sled page cache. Set explicitly: sled's default is 1 GiB.
+    /// Bytes of sled page cache for the index and snapshots. Set explicitly: sled's default is
+    /// 1 GiB.
     pub cache_capacity: u64,
 }
 
@@ -40,7 +48,7 @@ impl LedgerConfig {
     /// Default page cache: 64 MiB.
     pub const DEFAULT_CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
 
-    /// A configuration with defaults for the database at `path`.
+    /// A configuration with defaults for the ledger at `path`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self {
             path: path.into(),
@@ -54,7 +62,7 @@ impl LedgerConfig {
 pub struct Stats {
     /// Events written (idempotent retries excluded).
     pub events_written: u64,
-    /// Flushes (fsyncs) performed to make appends durable.
+    /// Flushes (`fdatasync`s of the log) performed to make appends durable.
     pub flushes: u64,
 }
 
@@ -75,10 +83,17 @@ impl std::fmt::Debug for Ledger {
 struct Inner {
     path: PathBuf,
     db: sled::Db,
-    tree: sled::Tree,
+    index: sled::Tree,
+    log: Arc<log::LogFile>,
     writer: Mutex<Writer>,
+    unindexed: Mutex<Unindexed>,
     commit: GroupCommit,
-    fsync: fsync::Fsync,
+    /// Offset where the last durable event's frame ends.
+    durable_end: AtomicU64,
+    /// Why the log does not match its index, found at open.
+    damage: Option<Problem>,
+    /// Where a torn tail found at open was moved.
+    set_aside: Option<PathBuf>,
 }
 
 /// State only the (single) writer touches, under `Inner::writer`.
@@ -87,8 +102,23 @@ struct Writer {
     clock: MonotonicClock,
     versions: HashMap<StreamId, u64>,
     events_written: u64,
+    /// Offset where the next frame goes.
+    end: u64,
+    /// Bytes allocated to the log file (zero-filled past `end`).
+    allocated: u64,
     /// Why writes are refused, if they are (damage found at open, or a failed write).
     refused: Option<Refusal>,
+}
+
+/// Events written to the log but not yet durable and indexed.
+#[derive(Default)]
+struct Unindexed {
+    /// Their index entries.
+    batch: sled::Batch,
+    /// Their ids: (seq, offset of the frame).
+    ids: HashMap<Uuid, (u64, u64)>,
+    /// The last of them, and where its frame ends.
+    last: Option<(Head, u64)>,
 }
 
 #[derive(Clone, Debug)]
@@ -100,17 +130,20 @@ enum Refusal {
 /// How long to wait for a database's file lock held by a handle that is still closing.
 const LOCK_WAIT: Duration = Duration::from_secs(5);
 
-/// Opens the sled database, waiting briefly if its file lock is still held by a handle of this
+/// Folder of the sled index inside the ledger directory.
+const INDEX_DIR: &str = "index";
+
+/// Opens the sled index, waiting briefly if its file lock is still held by a handle of this
 /// process that is closing (sled releases it from a background thread after the last drop).
-fn open_sled(config: &LedgerConfig) -> Result<sled::Db> {
+fn open_sled(path: &Path, cache_capacity: u64) -> Result<sled::Db> {
     let started = Instant::now();
     loop {
         let opened = sled::Config::new()
-            .path(&config.path)
-            .cache_capacity(config.cache_capacity)
-            // Every append flushes before it is acknowledged, so sled's background flusher adds
-            // nothing; without it, fewer threads outlive the last handle.
-            .flush_every_ms(None)
+            .path(path)
+            .cache_capacity(cache_capacity)
+            // The index is derived from the log and caught up at open, so it needs no flush of
+            // its own per append; sled writes it out in the background.
+            .flush_every_ms(Some(1000))
             .open();
         match opened {
             Err(sled::Error::Io(e))
@@ -132,40 +165,23 @@ impl Ledger {
 
     /// Opens (or creates) a ledger.
     ///
-    /// A ledger whose stored head and last event disagree opens for reading (so that it can be
-    /// verified and exported) but refuses appends.
+    /// The index is caught up with the log. Frames after the last whole batch (an append a
+    /// crash cut short, never acknowledged) are moved to `torn-tail-at-<offset>.bin` beside the
+    /// log. A log that does not match its index (changed or truncated since) opens for reading,
+    /// so that it can be verified and exported, but refuses appends.
     pub fn open_with(config: LedgerConfig) -> Result<Ledger> {
-        let db = open_sled(&config)?;
-        let tree = db.open_tree("ledger")?;
-        let fsync = fsync::Fsync::open(&config.path)?;
-
-        let stored_head = tree.get(keys::HEAD)?.and_then(|v| keys::parse_head(&v));
-        let (last, refused) = match Self::last_event(&tree) {
-            Ok(last) => {
-                let head = last.as_ref().map_or(Head::EMPTY, Event::head);
-                let refused = match stored_head {
-                    Some(stored) if stored != head => Some(Refusal::Damaged(format!(
-                        "the stored head is seq {} but the last event is seq {}",
-                        stored.seq, head.seq
-                    ))),
-                    None if head.seq != 0 => Some(Refusal::Damaged(
-                        "events are stored but no head is recorded".into(),
-                    )),
-                    _ => None,
-                };
-                (last, refused)
-            }
-            Err(damage) => (None, Some(Refusal::Damaged(damage.to_string()))),
-        };
-        // A damaged ledger is opened for reading up to the recorded head; appends are refused.
-        let head = match (&last, stored_head) {
-            (Some(event), _) => event.head(),
-            (None, Some(stored)) => stored,
-            (None, None) => Head::EMPTY,
-        };
+        std::fs::create_dir_all(&config.path)?;
+        if migrate::is_layout_1(&config.path) {
+            migrate::from_layout_1(&config.path)?;
+        }
+        let db = open_sled(&config.path.join(INDEX_DIR), config.cache_capacity)?;
+        let index = db.open_tree("index")?;
+        let (log, allocated) = log::LogFile::open(&config.path)?;
+        let log = Arc::new(log);
+        let opened = recover::open(&config.path, &log, &index)?;
 
         let mut versions = HashMap::new();
-        for entry in tree.scan_prefix([keys::VERSION]) {
+        for entry in index.scan_prefix([keys::VERSION]) {
             let (key, value) = entry?;
             let name = String::from_utf8_lossy(&key[1..]).into_owned();
             if let (Ok(stream), Some(version)) = (StreamId::new(name), keys::u64_value(&value)) {
@@ -173,33 +189,33 @@ impl Ledger {
             }
         }
 
+        let refused = opened
+            .damage
+            .as_ref()
+            .map(|problem| Refusal::Damaged(format!("the log is damaged {problem}")));
         let writer = Writer {
-            head,
-            clock: MonotonicClock::starting_after(last.map(|e| e.recorded_at)),
+            head: opened.head,
+            clock: MonotonicClock::starting_after(opened.last_recorded),
             versions,
             events_written: 0,
+            end: opened.end,
+            allocated: allocated.max(opened.end),
             refused,
         };
         Ok(Ledger {
             inner: Arc::new(Inner {
                 path: config.path,
                 db,
-                tree,
+                index,
+                log,
                 writer: Mutex::new(writer),
-                commit: GroupCommit::starting_at(head.seq),
-                fsync,
+                unindexed: Mutex::new(Unindexed::default()),
+                commit: GroupCommit::starting_at(opened.head.seq),
+                durable_end: AtomicU64::new(opened.end),
+                damage: opened.damage,
+                set_aside: opened.set_aside,
             }),
         })
-    }
-
-    /// The last stored event, decoded.
-    fn last_event(tree: &sled::Tree) -> Result<Option<Event>> {
-        let Some(entry) = tree.scan_prefix([keys::LOG]).next_back() else {
-            return Ok(None);
-        };
-        let (key, value) = entry?;
-        let seq = keys::log_seq(&key).unwrap_or(0);
-        Self::decode_at(seq, &value).map(Some)
     }
 
     fn writer(&self) -> MutexGuard<'_, Writer> {
@@ -211,15 +227,43 @@ impl Ledger {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Flushes sled's buffers, then `fsync`s its files (see `fsync.rs`).
-    fn flush(&self) -> Result<()> {
-        self.inner.db.flush()?;
-        self.inner.fsync.sync()
+    fn unindexed(&self) -> MutexGuard<'_, Unindexed> {
+        // Same reasoning as `writer`: every change is a complete assignment or insert.
+        self.inner
+            .unindexed
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Directory of the database.
+    /// Makes everything written to the log durable (one `fdatasync`), then indexes it. Returns
+    /// the last durable sequence number. Called by one group-commit leader at a time.
+    fn flush(&self) -> Result<u64> {
+        let taken = std::mem::take(&mut *self.unindexed());
+        // Everything in `taken` was written before it was queued, so this sync covers it.
+        self.inner.log.sync()?;
+        let Some((head, end)) = taken.last else {
+            return Ok(self.inner.commit.durable());
+        };
+        let mut batch = taken.batch;
+        batch.insert(keys::CHECKPOINT, &keys::checkpoint_value(&head, end)[..]);
+        self.inner.index.apply_batch(batch)?;
+        self.inner.durable_end.store(end, Ordering::Release);
+        let mut unindexed = self.unindexed();
+        for id in taken.ids.keys() {
+            unindexed.ids.remove(id);
+        }
+        Ok(head.seq)
+    }
+
+    /// Directory of the ledger.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// The file a torn tail was moved to when this ledger was opened, if there was one: the
+    /// frames of an append that a crash cut short, which was never acknowledged.
+    pub fn torn_tail_set_aside(&self) -> Option<&Path> {
+        self.inner.set_aside.as_deref()
     }
 
     /// The last durable event's (seq, hash); [`Head::EMPTY`] for an empty ledger.
@@ -284,10 +328,22 @@ impl Ledger {
         Ok(event)
     }
 
-    /// Decodes one entry of a scan over the log's `L` keys.
-    fn decode_entry(entry: sled::Result<(sled::IVec, sled::IVec)>) -> Result<Event> {
-        let (key, value) = entry?;
-        Self::decode_at(keys::log_seq(&key).unwrap_or(0), &value)
+    /// Offset of the frame of event `seq`, from the index (durable events only).
+    fn offset_of(&self, seq: u64) -> Result<u64> {
+        self.inner
+            .index
+            .get(keys::offset(seq))?
+            .and_then(|v| keys::u64_value(&v))
+            .ok_or_else(|| Error::Corrupt {
+                seq,
+                reason: "the index has no offset for this event".into(),
+            })
+    }
+
+    /// Reads and decodes the event `seq` whose frame starts at `offset`.
+    fn read_at(&self, seq: u64, offset: u64) -> Result<Event> {
+        let frame = self.inner.log.frame_at(offset).map_err(|e| e.at(seq))?;
+        Self::decode_at(seq, &frame.stored)
     }
 
     /// The event at `seq`, if it exists and is durable.
@@ -295,15 +351,13 @@ impl Ledger {
         if seq == 0 || seq > self.inner.commit.durable() {
             return Ok(None);
         }
-        match self.inner.tree.get(keys::log(seq))? {
-            Some(bytes) => Self::decode_at(seq, &bytes).map(Some),
-            None => Ok(None),
-        }
+        let offset = self.offset_of(seq)?;
+        self.read_at(seq, offset).map(Some)
     }
 
     /// The event with id `id`, if it exists and is durable.
     pub fn get_by_id(&self, id: Uuid) -> Result<Option<Event>> {
-        match self.inner.tree.get(keys::id(&id))? {
+        match self.inner.index.get(keys::id(&id))? {
             Some(seq) => match keys::u64_value(&seq) {
                 Some(seq) => self.get(seq),
                 None => Ok(None),
@@ -314,21 +368,16 @@ impl Ledger {
 
     /// Whether an event with this id is written (durable or about to be).
     pub fn contains_id(&self, id: Uuid) -> Result<bool> {
-        Ok(self.inner.tree.contains_key(keys::id(&id))?)
+        if self.unindexed().ids.contains_key(&id) {
+            return Ok(true);
+        }
+        Ok(self.inner.index.contains_key(keys::id(&id))?)
     }
 
     /// Up to `limit` durable events with sequence numbers greater than `after`, oldest first.
     pub fn read_forward(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
-        let durable = self.inner.commit.durable();
-        if after >= durable {
-            return Ok(Vec::new());
-        }
-        let range = keys::log(after.saturating_add(1))..=keys::log(durable);
-        self.inner
-            .tree
-            .range(range)
+        self.events_from(after.saturating_add(1))
             .take(limit)
-            .map(Self::decode_entry)
             .collect()
     }
 
@@ -336,28 +385,42 @@ impl Ledger {
     /// `before = u64::MAX` starts at the head.
     pub fn read_backward(&self, before: u64, limit: usize) -> Result<Vec<Event>> {
         let last = self.inner.commit.durable().min(before.saturating_sub(1));
-        if last == 0 {
+        if last == 0 || limit == 0 {
             return Ok(Vec::new());
         }
-        self.inner
-            .tree
-            .range(keys::log(1)..=keys::log(last))
-            .rev()
-            .take(limit)
-            .map(Self::decode_entry)
-            .collect()
+        let first = last.saturating_sub(limit as u64 - 1).max(1);
+        let mut events = Vec::with_capacity((last - first + 1) as usize);
+        for event in self.events_from(first).take((last - first + 1) as usize) {
+            events.push(event?);
+        }
+        events.reverse();
+        Ok(events)
     }
 
-    /// Iterates over durable events from `from` (inclusive) to the current head, in order.
+    /// Iterates over durable events from `from` (inclusive) to the current head, in order,
+    /// reading the log file sequentially.
     pub fn events_from(&self, from: u64) -> impl Iterator<Item = Result<Event>> + use<> {
         let durable = self.inner.commit.durable();
+        let limit = self.inner.durable_end.load(Ordering::Acquire);
         let from = from.max(1);
-        let entries = if from > durable {
-            None
+        let start = if from > durable {
+            Ok(None)
+        } else if from == 1 {
+            Ok(Some(0))
         } else {
-            Some(self.inner.tree.range(keys::log(from)..=keys::log(durable)))
+            self.offset_of(from).map(Some)
         };
-        entries.into_iter().flatten().map(Self::decode_entry)
+        LogScan {
+            frames: start
+                .as_ref()
+                .ok()
+                .copied()
+                .flatten()
+                .map(|offset| log::Frames::new(Arc::clone(&self.inner.log), offset, limit)),
+            error: start.err(),
+            next: from,
+            last: durable,
+        }
     }
 
     /// Up to `limit` events of one stream with versions greater than `after_version`, in order.
@@ -370,7 +433,7 @@ impl Ledger {
         let start = keys::stream_event(stream, after_version.saturating_add(1));
         let end = keys::stream_event(stream, u64::MAX);
         let mut out = Vec::new();
-        for entry in self.inner.tree.range(start..=end) {
+        for entry in self.inner.index.range(start..=end) {
             if out.len() >= limit {
                 break;
             }
@@ -392,27 +455,81 @@ impl Ledger {
         Subscription::new(self.clone(), after)
     }
 
-    /// Flushes and wakes every subscriber; later calls on clones still work.
+    /// Makes everything durable, writes the index out, and wakes every subscriber; later calls
+    /// on clones still work.
     pub fn close(&self) -> Result<()> {
-        self.flush()?;
+        self.sync()?;
+        self.inner.db.flush()?;
         self.inner.commit.wake_all();
         Ok(())
     }
 
-    /// The raw stored entries of the log, for verification: (key seq, stored bytes), in key order.
-    pub(crate) fn raw_log(&self) -> impl Iterator<Item = Result<(u64, sled::IVec)>> + use<> {
-        self.inner.tree.scan_prefix([keys::LOG]).map(|entry| {
-            let (key, value) = entry?;
-            Ok((keys::log_seq(&key).unwrap_or(0), value))
+    /// The stored events of the log in order, for verification: every durable one, or, in a
+    /// damaged ledger, every frame that can be read. Stops after the first unreadable frame.
+    pub(crate) fn raw_log(&self) -> impl Iterator<Item = Result<(u64, Stored)>> + use<> {
+        let durable = self.inner.commit.durable();
+        let limit = self.inner.durable_end.load(Ordering::Acquire);
+        let mut frames = log::Frames::new(Arc::clone(&self.inner.log), 0, limit);
+        let mut seq = 0;
+        let mut done = false;
+        std::iter::from_fn(move || {
+            if done || seq >= durable {
+                return None;
+            }
+            seq += 1;
+            let entry = match frames.next_frame() {
+                Ok((_, stored)) => Ok((seq, Stored::Bytes(stored.to_vec()))),
+                Err(log::FrameError::Io(e)) => Err(e.into()),
+                Err(log::FrameError::End) => Ok((seq, Stored::Missing)),
+                Err(log::FrameError::Invalid(reason)) => Ok((seq, Stored::Unreadable(reason))),
+            };
+            done = !matches!(entry, Ok((_, Stored::Bytes(_))));
+            Some(entry)
         })
     }
 
-    /// The head recorded beside the log at the last append.
-    pub(crate) fn stored_head(&self) -> Result<Option<Head>> {
-        Ok(self
-            .inner
-            .tree
-            .get(keys::HEAD)?
-            .and_then(|v| keys::parse_head(&v)))
+    /// Why the log did not match its index when the ledger was opened, if it did not.
+    pub(crate) fn damage_found_at_open(&self) -> Option<&Problem> {
+        self.inner.damage.as_ref()
+    }
+}
+
+/// One position of the log, as read for verification.
+pub(crate) enum Stored {
+    /// The stored event's bytes.
+    Bytes(Vec<u8>),
+    /// The log ends before it.
+    Missing,
+    /// Its frame cannot be read: why.
+    Unreadable(String),
+}
+
+/// Decodes events one after another from the log file.
+struct LogScan {
+    frames: Option<log::Frames>,
+    error: Option<Error>,
+    next: u64,
+    last: u64,
+}
+
+impl Iterator for LogScan {
+    type Item = Result<Event>;
+
+    fn next(&mut self) -> Option<Result<Event>> {
+        if let Some(error) = self.error.take() {
+            self.next = u64::MAX;
+            return Some(Err(error));
+        }
+        if self.next > self.last {
+            return None;
+        }
+        let frames = self.frames.as_mut()?;
+        let seq = self.next;
+        let event = match frames.next_frame() {
+            Ok((_, stored)) => Ledger::decode_at(seq, stored),
+            Err(e) => Err(e.at(seq)),
+        };
+        self.next = if event.is_ok() { seq + 1 } else { u64::MAX };
+        Some(event)
     }
 }

@@ -1,7 +1,7 @@
 //! Projection snapshots, kept beside the log in their own tree, and lookups by time.
 //!
 //! Snapshots are derived data: losing one costs a longer replay, never an event. They are
-//! written without a flush of their own and become durable with the next append's flush.
+//! written without a flush of their own; sled writes them out in the background and at close.
 
 use jiff::Timestamp;
 
@@ -15,17 +15,17 @@ impl Ledger {
 
     /// Stores an opaque snapshot of state folded up to `seq`.
     pub fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<()> {
-        self.snapshot_tree()?.insert(keys::log(seq), bytes)?;
+        self.snapshot_tree()?.insert(keys::seq_key(seq), bytes)?;
         Ok(())
     }
 
     /// The newest snapshot taken at or before `seq`: (its seq, its bytes).
     pub fn snapshot_at_or_before(&self, seq: u64) -> Result<Option<(u64, Vec<u8>)>> {
         let tree = self.snapshot_tree()?;
-        match tree.range(..=keys::log(seq)).next_back() {
+        match tree.range(..=keys::seq_key(seq)).next_back() {
             Some(entry) => {
                 let (key, value) = entry?;
-                Ok(keys::log_seq(&key).map(|at| (at, value.to_vec())))
+                Ok(keys::key_seq(&key).map(|at| (at, value.to_vec())))
             }
             None => Ok(None),
         }
@@ -36,7 +36,7 @@ impl Ledger {
         self.snapshot_tree()?
             .iter()
             .keys()
-            .map(|key| Ok(keys::log_seq(&key?).unwrap_or(0)))
+            .map(|key| Ok(keys::key_seq(&key?).unwrap_or(0)))
             .collect()
     }
 

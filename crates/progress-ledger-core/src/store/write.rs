@@ -1,11 +1,11 @@
-//! Appending: validation against the current state, sealing into the chain, one atomic batch,
-//! then a shared flush.
+//! Appending: validation against the current state, sealing into the chain, one write of the
+//! batch's frames to the log, then a shared flush.
 
 use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::{Ledger, Refusal, keys};
+use super::{Ledger, Refusal, log, recover};
 use crate::codec;
 use crate::error::{Error, Result};
 use crate::event::{Event, Head, NewEvent, StreamId};
@@ -61,9 +61,16 @@ impl Pending {
 
 /// Changes staged by one append call, applied to the writer state only once the batch is stored.
 struct Staged {
-    batch: sled::Batch,
+    /// Frames to write, starting at offset `base` of the log.
+    frames: Vec<u8>,
+    base: u64,
+    /// Where the flags of the last frame are in `frames`.
+    last_flags: Option<usize>,
+    /// Offset of each written event's frame: (position in `results`, offset).
+    offsets: Vec<(usize, u64)>,
     head: Head,
     versions: HashMap<StreamId, u64>,
+    /// Staged ids: position in `results`.
     ids: HashMap<Uuid, usize>,
     results: Vec<Appended>,
     written: u64,
@@ -71,9 +78,12 @@ struct Staged {
 }
 
 impl Staged {
-    fn new(head: Head) -> Self {
+    fn new(head: Head, base: u64) -> Self {
         Self {
-            batch: sled::Batch::default(),
+            frames: Vec::new(),
+            base,
+            last_flags: None,
+            offsets: Vec::new(),
             head,
             versions: HashMap::new(),
             ids: HashMap::new(),
@@ -93,13 +103,10 @@ impl Staged {
 
     /// Adds a sealed event to the batch.
     fn push(&mut self, event: Event, stored: Vec<u8>) {
-        self.batch.insert(&keys::log(event.seq), stored);
-        self.batch
-            .insert(&keys::id(&event.id), &event.seq.to_be_bytes());
-        self.batch.insert(
-            keys::stream_event(&event.stream, event.version),
-            &event.seq.to_be_bytes(),
-        );
+        let offset = self.base + self.frames.len() as u64;
+        self.last_flags = Some(self.frames.len() + log::HEADER - 1);
+        log::push_frame(&mut self.frames, &stored, 0);
+        self.offsets.push((self.results.len(), offset));
         self.versions.insert(event.stream.clone(), event.version);
         self.ids.insert(event.id, self.results.len());
         self.head = event.head();
@@ -165,7 +172,7 @@ impl Ledger {
         if let Some(refusal) = &writer.refused {
             return Err(refusal_error(refusal));
         }
-        let mut staged = Staged::new(writer.head);
+        let mut staged = Staged::new(writer.head, writer.end);
         for new in batch {
             if let Some(id) = new.id {
                 if let Some(original) = self.find_original(&staged, id)? {
@@ -227,52 +234,59 @@ impl Ledger {
         })
     }
 
-    /// An already-recorded event with this id: staged earlier in this batch, or in the log.
+    /// An already-recorded event with this id: staged earlier in this batch, written but not yet
+    /// indexed, or in the index.
     fn find_original(&self, staged: &Staged, id: Uuid) -> Result<Option<Event>> {
         if let Some(&index) = staged.ids.get(&id) {
             return Ok(Some(staged.results[index].event.clone()));
         }
-        let Some(seq) = self.inner.tree.get(keys::id(&id))? else {
+        let unindexed = self.unindexed().ids.get(&id).copied();
+        if let Some((seq, offset)) = unindexed {
+            return self.read_at(seq, offset).map(Some);
+        }
+        let Some(seq) = self.inner.index.get(super::keys::id(&id))? else {
             return Ok(None);
         };
-        let seq = keys::u64_value(&seq).ok_or_else(|| Error::Corrupt {
+        let seq = super::keys::u64_value(&seq).ok_or_else(|| Error::Corrupt {
             seq: 0,
             reason: format!("id index of {id} is damaged"),
         })?;
-        let bytes = self
-            .inner
-            .tree
-            .get(keys::log(seq))?
-            .ok_or_else(|| Error::Corrupt {
-                seq,
-                reason: format!("event {id} is indexed but missing"),
-            })?;
-        Self::decode_at(seq, &bytes).map(Some)
+        let offset = self.offset_of(seq)?;
+        self.read_at(seq, offset).map(Some)
     }
 
-    /// Writes the staged batch in one atomic step and advances the writer state.
+    /// Writes the staged frames with one write, queues their index entries for the next flush,
+    /// and advances the writer state.
     fn store(&self, writer: &mut super::Writer, mut staged: Staged) -> Result<Vec<Appended>> {
         if staged.written == 0 {
             return Ok(staged.results);
         }
-        for (stream, version) in &staged.versions {
-            staged
-                .batch
-                .insert(keys::stream_version(stream), &version.to_be_bytes());
+        if let Some(at) = staged.last_flags {
+            staged.frames[at] = log::BATCH_END;
         }
-        staged
-            .batch
-            .insert(keys::HEAD, &keys::head_value(&staged.head)[..]);
-        if let Err(error) = self.inner.tree.apply_batch(staged.batch) {
-            // We cannot tell how much of the batch reached the tree's memory: refuse further
-            // writes until a reopen re-reads the state from disk.
+        if let Err(error) =
+            self.inner
+                .log
+                .write_at(writer.end, &staged.frames, &mut writer.allocated)
+        {
+            // We cannot tell how much of the batch reached the file: refuse further writes until
+            // a reopen finds where the log ends.
             writer.refused = Some(Refusal::Poisoned);
-            return Err(error.into());
+            return Err(error);
+        }
+        writer.end += staged.frames.len() as u64;
+        {
+            let mut unindexed = self.unindexed();
+            for &(position, offset) in &staged.offsets {
+                let event = &staged.results[position].event;
+                recover::index_event(&mut unindexed.batch, event, offset);
+                unindexed.ids.insert(event.id, (event.seq, offset));
+            }
+            unindexed.last = Some((staged.head, writer.end));
         }
         writer.head = staged.head;
         writer.versions.extend(staged.versions);
         writer.events_written += staged.written;
-        self.inner.commit.mark_written(staged.head.seq);
         Ok(staged.results)
     }
 
@@ -284,7 +298,7 @@ impl Ledger {
         if let Some(refusal) = &writer.refused {
             return Err(refusal_error(refusal));
         }
-        let mut staged = Staged::new(writer.head);
+        let mut staged = Staged::new(writer.head, writer.end);
         for mut event in events {
             let expected_version = staged.version_of(&event.stream, &writer.versions) + 1;
             if event.seq != staged.head.seq + 1
@@ -304,9 +318,7 @@ impl Ledger {
                     event.seq
                 )));
             }
-            if self.inner.tree.contains_key(keys::id(&event.id))?
-                || staged.ids.contains_key(&event.id)
-            {
+            if self.contains_id(event.id)? || staged.ids.contains_key(&event.id) {
                 return Err(Error::InvalidEvent(format!(
                     "event id {} appears twice",
                     event.id

@@ -1,0 +1,239 @@
+//! Opening a ledger: check the index's checkpoint against the log, catch the index up with
+//! events the log holds beyond it, and set aside a torn tail left by a crash.
+//!
+//! The index only records events after they are durable in the log, so it can lag the log (a
+//! crash before sled wrote it out) but never lead it. A checkpoint that the log does not match
+//! therefore means the log was changed: the ledger opens for reading, and refuses appends.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use super::keys;
+use super::log::{BATCH_END, FrameError, Frames, LogFile};
+use crate::codec;
+use crate::error::{Error, Result};
+use crate::event::{Event, Head};
+use crate::hash::Hash;
+use crate::verify::{Problem, ProblemKind};
+
+/// What opening found.
+pub(super) struct Opened {
+    /// The last event of the log (as far as it can be read, if damaged).
+    pub(super) head: Head,
+    /// Offset where the log's last frame ends.
+    pub(super) end: u64,
+    /// Recorded-at of the last event.
+    pub(super) last_recorded: Option<Timestamp>,
+    /// Why the log does not match its index, if it does not.
+    pub(super) damage: Option<Problem>,
+    /// Where an unacknowledged torn tail was moved to, if there was one.
+    pub(super) set_aside: Option<PathBuf>,
+}
+
+/// Adds the index entries of `event`, stored at `offset`, to `batch`.
+pub(super) fn index_event(batch: &mut sled::Batch, event: &Event, offset: u64) {
+    let seq = event.seq.to_be_bytes();
+    batch.insert(&keys::offset(event.seq), &offset.to_be_bytes());
+    batch.insert(&keys::id(&event.id), &seq);
+    batch.insert(keys::stream_event(&event.stream, event.version), &seq);
+    batch.insert(
+        keys::stream_version(&event.stream),
+        &event.version.to_be_bytes(),
+    );
+}
+
+/// Opens the log against its index (see the module documentation).
+pub(super) fn open(dir: &Path, log: &Arc<LogFile>, index: &sled::Tree) -> Result<Opened> {
+    let checkpoint = index
+        .get(keys::CHECKPOINT)?
+        .and_then(|v| keys::parse_checkpoint(&v));
+    let (head, end) = match checkpoint {
+        Some(checkpoint) => checkpoint,
+        None => {
+            // A new ledger, or one whose index was removed: (re)build the index from the log.
+            index.clear()?;
+            (Head::EMPTY, 0)
+        }
+    };
+    if !checkpoint_matches(log, index, head, end)? {
+        return damaged(log, head);
+    }
+    catch_up(dir, log, index, head, end)
+}
+
+/// Whether the log's frame of the checkpoint's event is where the checkpoint says, with its hash.
+fn checkpoint_matches(log: &LogFile, index: &sled::Tree, head: Head, end: u64) -> Result<bool> {
+    if head.seq == 0 {
+        return Ok(end == 0);
+    }
+    let Some(offset) = index.get(keys::offset(head.seq))? else {
+        return Ok(false);
+    };
+    let Some(offset) = keys::u64_value(&offset) else {
+        return Ok(false);
+    };
+    match log.frame_at(offset) {
+        Ok(frame) => Ok(frame.next == end
+            && codec::split_stored(&frame.stored).is_some_and(|(_, hash)| hash == head.hash)),
+        Err(FrameError::Io(e)) => Err(e.into()),
+        Err(_) => Ok(false),
+    }
+}
+
+/// A log that does not match its checkpoint: count the frames that can be read, for reading
+/// and verification, and say where the mismatch is.
+fn damaged(log: &Arc<LogFile>, recorded: Head) -> Result<Opened> {
+    let mut frames = Frames::new(Arc::clone(log), 0, u64::MAX);
+    let mut count = 0;
+    let mut last = None;
+    loop {
+        match frames.next_frame() {
+            Ok((_, stored)) => {
+                count += 1;
+                last = Some(stored.to_vec());
+            }
+            Err(FrameError::Io(e)) => return Err(e.into()),
+            Err(_) => break,
+        }
+    }
+    let hash = last
+        .as_deref()
+        .and_then(codec::split_stored)
+        .map_or(Hash::ZERO, |(_, hash)| hash);
+    let last_recorded = last
+        .as_deref()
+        .and_then(|stored| codec::decode(stored).ok())
+        .map(|event| event.recorded_at);
+    let problem = if count < recorded.seq {
+        Problem {
+            seq: count + 1,
+            kind: ProblemKind::Missing,
+        }
+    } else {
+        Problem {
+            seq: recorded.seq,
+            kind: ProblemKind::HeadMismatch { recorded },
+        }
+    };
+    Ok(Opened {
+        head: Head { seq: count, hash },
+        end: frames.offset(),
+        last_recorded,
+        damage: Some(problem),
+        set_aside: None,
+    })
+}
+
+/// Indexes every whole, sound batch after the checkpoint, and sets aside what follows them.
+fn catch_up(
+    dir: &Path,
+    log: &Arc<LogFile>,
+    index: &sled::Tree,
+    checkpoint: Head,
+    checkpoint_end: u64,
+) -> Result<Opened> {
+    let mut frames = Frames::new(Arc::clone(log), checkpoint_end, u64::MAX);
+    let mut batch = sled::Batch::default();
+    let mut in_batch: Vec<(Event, u64)> = Vec::new();
+    let (mut head, mut end) = (checkpoint, checkpoint_end);
+    let mut last_recorded = None;
+    loop {
+        let offset = frames.offset();
+        let (flags, stored) = match frames.next_frame() {
+            Ok(frame) => frame,
+            Err(FrameError::Io(e)) => return Err(e.into()),
+            Err(_) => break,
+        };
+        let Some(event) = sound_successor(stored, in_batch.last().map_or(head, |(e, _)| e.head()))
+        else {
+            break;
+        };
+        in_batch.push((event, offset));
+        if flags & BATCH_END != 0 {
+            for (event, offset) in in_batch.drain(..) {
+                index_event(&mut batch, &event, offset);
+                head = event.head();
+                last_recorded = Some(event.recorded_at);
+            }
+            end = frames.offset();
+        }
+    }
+    let set_aside = set_aside_tail(dir, log, end)?;
+    if head != checkpoint {
+        batch.insert(keys::CHECKPOINT, &keys::checkpoint_value(&head, end)[..]);
+        index.apply_batch(batch)?;
+    }
+    let mut damage = None;
+    if last_recorded.is_none() && head.seq > 0 {
+        match last_event(log, index, head.seq) {
+            Ok(event) => last_recorded = Some(event.recorded_at),
+            // The checkpoint matched, but the event itself was changed: readable, not writable.
+            Err(Error::Corrupt { seq, reason }) => {
+                damage = Some(Problem {
+                    seq,
+                    kind: ProblemKind::Undecodable { reason },
+                });
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(Opened {
+        head,
+        end,
+        last_recorded,
+        damage,
+        set_aside,
+    })
+}
+
+/// The event in `stored` if its hash is right and it follows `previous` in the chain.
+fn sound_successor(stored: &[u8], previous: Head) -> Option<Event> {
+    let (canonical, hash) = codec::split_stored(stored)?;
+    if Hash::of(canonical) != hash {
+        return None;
+    }
+    let event = codec::decode(stored).ok()?;
+    (event.seq == previous.seq + 1 && event.prev_hash == previous.hash).then_some(event)
+}
+
+/// The event at `seq`, found through the index.
+fn last_event(log: &LogFile, index: &sled::Tree, seq: u64) -> Result<Event> {
+    let offset = index
+        .get(keys::offset(seq))?
+        .and_then(|v| keys::u64_value(&v))
+        .ok_or_else(|| Error::Corrupt {
+            seq,
+            reason: "the index has no offset for the last event".into(),
+        })?;
+    let frame = log.frame_at(offset).map_err(|e| e.at(seq))?;
+    codec::decode(&frame.stored).map_err(|e| Error::Corrupt {
+        seq,
+        reason: e.to_string(),
+    })
+}
+
+/// Moves any bytes after `end` (a batch a crash cut short, never acknowledged) into a file
+/// beside the log, for inspection, and zeroes them in the log.
+fn set_aside_tail(dir: &Path, log: &LogFile, end: u64) -> Result<Option<PathBuf>> {
+    let Some(last) = log.last_nonzero_after(end)? else {
+        return Ok(None);
+    };
+    let mut bytes = vec![0u8; (last - end) as usize];
+    let got = log.read_at(end, &mut bytes)?;
+    bytes.truncate(got);
+    let mut path = dir.join(format!("torn-tail-at-{end}.bin"));
+    let mut n = 1;
+    while path.exists() {
+        path = dir.join(format!("torn-tail-at-{end}.{n}.bin"));
+        n += 1;
+    }
+    let file = std::fs::File::create(&path)?;
+    std::io::Write::write_all(&mut &file, &bytes)?;
+    file.sync_all()?;
+    std::fs::File::open(dir)?.sync_all()?;
+    log.zero(end, last - end)?;
+    log.sync()?;
+    Ok(Some(path))
+}

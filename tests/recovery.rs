@@ -1,0 +1,193 @@
+//! Opening after trouble: a torn tail left by a crash is set aside and the ledger goes on; an
+//! index that was removed is rebuilt from the log; a ledger of storage layout 1 (events in a
+//! sled tree) is migrated to the log file.
+
+mod common;
+
+use std::path::Path;
+
+use progress_ledger::{Head, Ledger};
+
+/// A closed ledger with `n` events (single appends and one batch of three), and its head.
+fn build(dir: &Path, n: u64) -> Head {
+    let ledger = Ledger::open(dir).expect("open");
+    for i in 0..n.saturating_sub(3) {
+        ledger
+            .append(common::progress((i % 3) as usize, 1))
+            .expect("append");
+    }
+    let batch = (0..3).map(|i| common::progress(i, 2)).collect();
+    ledger.append_batch(batch).expect("batch");
+    let head = ledger.head().expect("head");
+    ledger.close().expect("close");
+    head
+}
+
+/// Offset where the log's frames end.
+fn log_end(dir: &Path) -> usize {
+    common::log_frames(dir)
+        .0
+        .last()
+        .map_or(0, |(at, stored)| at + 5 + stored.len())
+}
+
+fn torn_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .expect("list")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().contains("torn-tail"))
+        .collect()
+}
+
+#[test]
+fn a_torn_tail_is_set_aside_and_appends_go_on() {
+    for torn in [
+        // Half a frame header.
+        vec![0x40, 0x01],
+        // A whole header and part of its event.
+        vec![0x40, 0x01, 0, 0, 1, 7, 7, 7],
+        // A whole frame of garbage that does not hash.
+        {
+            let mut frame = vec![40, 0, 0, 0, 1];
+            frame.extend([9u8; 40]);
+            frame
+        },
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let head = build(dir.path(), 10);
+        let end = log_end(dir.path());
+        let mut file = std::fs::read(dir.path().join("events.log")).expect("read");
+        file[end..end + torn.len()].copy_from_slice(&torn);
+        std::fs::write(dir.path().join("events.log"), &file).expect("write");
+
+        let ledger = Ledger::open(dir.path()).expect("open after a crash");
+        assert_eq!(ledger.head().expect("head"), head);
+        let aside = ledger
+            .torn_tail_set_aside()
+            .expect("the tail was set aside");
+        assert_eq!(std::fs::read(aside).expect("read the tail"), torn);
+        assert_eq!(torn_files(dir.path()).len(), 1);
+        assert!(ledger.verify().expect("verify").ok());
+        let next = ledger.append(common::progress(0, 1)).expect("append");
+        assert_eq!(next.event.seq, head.seq + 1);
+        assert_eq!(next.event.prev_hash, head.hash);
+        ledger.close().expect("close");
+        drop(ledger);
+        let reopened = Ledger::open(dir.path()).expect("reopen");
+        assert!(reopened.torn_tail_set_aside().is_none());
+        assert!(reopened.verify().expect("verify").ok());
+        assert_eq!(reopened.len(), head.seq + 1);
+    }
+}
+
+#[test]
+fn the_first_frames_of_an_unfinished_batch_are_not_kept() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    build(dir.path(), 10);
+    // Unset the batch-end flag of the last event (the last of a batch of three) and cut the log
+    // there: the batch was not finished, so none of its three events may survive.
+    let (frames, mut file) = common::log_frames(dir.path());
+    let last = frames.last().expect("frames").0;
+    file[last + 4] = 0;
+    std::fs::write(dir.path().join("events.log"), &file).expect("write");
+    // The index must not already know these events, as after a crash before they were durable.
+    std::fs::remove_dir_all(dir.path().join("index")).expect("remove the index");
+
+    let ledger = Ledger::open(dir.path()).expect("open");
+    assert_eq!(ledger.len(), 7, "the unfinished batch of three is gone");
+    assert!(ledger.torn_tail_set_aside().is_some());
+    assert!(ledger.verify().expect("verify").ok());
+}
+
+#[test]
+fn a_removed_index_is_rebuilt_from_the_log() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let head = build(dir.path(), 30);
+    let before = {
+        let ledger = Ledger::open(dir.path()).expect("open");
+        let events = common::whole_log(&ledger);
+        let streams = ledger.streams();
+        ledger.close().expect("close");
+        (events, streams)
+    };
+    std::fs::remove_dir_all(dir.path().join("index")).expect("remove the index");
+
+    let ledger = Ledger::open(dir.path()).expect("open");
+    assert_eq!(ledger.head().expect("head"), head);
+    assert_eq!(common::whole_log(&ledger), before.0);
+    assert_eq!(ledger.streams(), before.1);
+    for event in &before.0 {
+        assert_eq!(
+            ledger.get_by_id(event.id).expect("by id").as_ref(),
+            Some(event)
+        );
+    }
+    let stream = common::stream(1);
+    let by_stream = ledger.read_stream(&stream, 0, 100).expect("stream");
+    assert_eq!(
+        by_stream.len() as u64,
+        ledger.stream_version(&stream),
+        "every event of the stream is indexed"
+    );
+    assert!(ledger.verify().expect("verify").ok());
+    assert!(ledger.torn_tail_set_aside().is_none());
+}
+
+/// Writes a layout-1 ledger (sled tree `ledger`, keys `L` ‖ seq, in the directory itself) with
+/// the stored events `events`.
+fn write_layout_1(dir: &Path, events: &[Vec<u8>]) {
+    let db = sled::Config::new().path(dir).open().expect("open sled");
+    let tree = db.open_tree("ledger").expect("tree");
+    for (i, stored) in events.iter().enumerate() {
+        let mut key = vec![b'L'];
+        key.extend_from_slice(&(i as u64 + 1).to_be_bytes());
+        tree.insert(key, stored.clone()).expect("insert");
+    }
+    db.flush().expect("flush");
+}
+
+/// The stored bytes of every event of a closed ledger.
+fn stored_events(dir: &Path) -> Vec<Vec<u8>> {
+    common::log_frames(dir)
+        .0
+        .into_iter()
+        .map(|(_, stored)| stored)
+        .collect()
+}
+
+#[test]
+fn a_layout_1_ledger_is_migrated() {
+    let source = tempfile::tempdir().expect("temp dir");
+    let head = build(source.path(), 12);
+    let events = stored_events(source.path());
+    let expected = {
+        let ledger = Ledger::open(source.path()).expect("open");
+        common::whole_log(&ledger)
+    };
+
+    let old = tempfile::tempdir().expect("temp dir");
+    write_layout_1(old.path(), &events);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let ledger = Ledger::open(old.path()).expect("migrate and open");
+    assert_eq!(ledger.head().expect("head"), head);
+    assert_eq!(common::whole_log(&ledger), expected);
+    assert!(ledger.verify().expect("verify").ok());
+    assert!(old.path().join("layout-1").join("db").is_file());
+    ledger.append(common::progress(0, 1)).expect("append");
+}
+
+#[test]
+fn a_broken_layout_1_ledger_is_not_migrated() {
+    let source = tempfile::tempdir().expect("temp dir");
+    build(source.path(), 12);
+    let mut events = stored_events(source.path());
+    events[4][20] ^= 0x55;
+
+    let old = tempfile::tempdir().expect("temp dir");
+    write_layout_1(old.path(), &events);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let error = Ledger::open(old.path()).expect_err("a broken chain is refused");
+    let message = error.to_string();
+    assert!(message.contains("at seq 5"), "{message}");
+    assert!(!old.path().join("events.log").exists());
+}
