@@ -1,5 +1,6 @@
-//! Measures durable appends: one event per append (the ledger beside a raw sled insert + flush
-//! of the same bytes, and the same + an fsync of sled's file, as the ledger does), 4, 16 and 64
+//! Measures durable appends: one event per append (the ledger, which `fdatasync`s its log file,
+//! beside a raw sled insert + flush of the same bytes, and the same + an `fsync` of sled's file,
+//! since sled's flush on Linux is only a `sync_file_range`), 4, 16 and 64
 //! threads each appending one event at a time (group commit), batches of 1,000 (beside raw sled
 //! inserts of the same 1,000 values + one flush, without and with the fsync), and the
 //! SQLite peer (WAL, synchronous=FULL) with 1 and 4 writers (and, for reference, 1 writer with
@@ -28,7 +29,7 @@ fn pool() -> Arc<Vec<NewEvent>> {
     Arc::new((0..POOL).map(|_| updates.next_event()).collect())
 }
 
-/// The key the ledger stores event `seq` under (`L` ‖ seq big-endian).
+/// The key the raw baselines store event `seq` under (`L` ‖ seq big-endian).
 fn log_key(seq: u64) -> [u8; 9] {
     let mut key = [b'L'; 9];
     key[1..].copy_from_slice(&seq.to_be_bytes());
@@ -115,8 +116,8 @@ impl Raw {
         Raw { db, tree, file }
     }
 
-    /// sled's flush, and an `fsync` of its data file if `fsync` (what the ledger does since
-    /// sled's flush on Linux is only a `sync_file_range`).
+    /// sled's flush, and an `fsync` of its data file if `fsync` (sled's flush on Linux is only a
+    /// `sync_file_range`, which does not survive a power loss).
     fn flush(&self, fsync: bool) {
         self.db.flush().expect("flush");
         if fsync {
@@ -126,7 +127,7 @@ impl Raw {
 }
 
 /// Baseline of `durable_single`: the same stored bytes, one raw sled insert + flush per event
-/// (+ an `fsync` of sled's data file, as the ledger does, with `fsync`).
+/// (+ an `fsync` of sled's data file with `fsync`).
 fn raw_single(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, fsync: bool) {
     let mut raws = Fresh::new(Raw::open);
     let bytes = common::typical_stored_event();

@@ -1,6 +1,6 @@
 //! Measures reading the log back: rebuilding every projection from the log (`Tracker::rebuild`)
 //! and replaying its events (`Ledger::events_from`) beside a raw sled scan + `codec::decode` of
-//! the same log and the SQLite peer's replay of the same events (read every row, decode its
+//! the same stored events (a plain sled tree, key = seq) and the SQLite peer's replay of the same events (read every row, decode its
 //! JSON); as-of projections at three depths of the big ledger (1M events,
 //! a snapshot every 100k; 100k events in quick mode); and verifying the hash chain beside the
 //! raw scan + decode. `cargo bench --bench replay` (`PL_BENCH_QUICK=1` for the quick sizes).
@@ -8,19 +8,19 @@
 mod common;
 
 use std::hint::black_box;
-use std::path::Path;
 
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput, measurement::WallTime};
 use progress_ledger::codec;
 
-/// The raw-store baseline: scan the log's keys in a plain sled handle and decode every event.
-fn raw_scan_decode(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, path: &Path, size: u64) {
-    let db = common::open_raw_sled(path);
-    let tree = db.open_tree("ledger").expect("tree");
+/// The raw-store baseline: scan a plain sled tree holding the same stored events under their
+/// seq, and decode every event.
+fn raw_scan_decode(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, size: u64) {
+    let db = common::open_raw_sled(&common::cached_raw_sled(size));
+    let tree = db.open_tree("log").expect("tree");
     group.bench_function(name, |b| {
         b.iter(|| {
             let mut count = 0u64;
-            for entry in tree.scan_prefix(b"L") {
+            for entry in tree.iter() {
                 let (_, stored) = entry.expect("entry");
                 let event = codec::decode(&stored).expect("decodes");
                 count += 1;
@@ -59,7 +59,7 @@ fn rebuild(group: &mut BenchmarkGroup<'_, WallTime>, size: u64) {
             })
         });
     }
-    raw_scan_decode(group, &format!("raw_sled_{label}"), &path, size);
+    raw_scan_decode(group, &format!("raw_sled_{label}"), size);
 
     let conn = common::open_sqlite(&sqlite_path);
     group.bench_function(format!("sqlite_{label}"), |b| {
@@ -124,7 +124,7 @@ fn as_of_and_verify(c: &mut Criterion) {
             })
         });
     }
-    raw_scan_decode(&mut group, &format!("raw_sled_{label}"), &path, size);
+    raw_scan_decode(&mut group, &format!("raw_sled_{label}"), size);
     group.finish();
 }
 

@@ -90,8 +90,9 @@ fn the_first_frames_of_an_unfinished_batch_are_not_kept() {
     let last = frames.last().expect("frames").0;
     file[last + 4] = 0;
     std::fs::write(dir.path().join("events.log"), &file).expect("write");
-    // The index must not already know these events, as after a crash before they were durable.
-    std::fs::remove_dir_all(dir.path().join("index")).expect("remove the index");
+    // The saved index must not already know these events, as after a crash before they were
+    // durable.
+    std::fs::remove_file(dir.path().join("index.bin")).expect("remove the saved index");
 
     let ledger = Ledger::open(dir.path()).expect("open");
     assert_eq!(ledger.len(), 7, "the unfinished batch of three is gone");
@@ -110,7 +111,7 @@ fn a_removed_index_is_rebuilt_from_the_log() {
         ledger.close().expect("close");
         (events, streams)
     };
-    std::fs::remove_dir_all(dir.path().join("index")).expect("remove the index");
+    std::fs::remove_file(dir.path().join("index.bin")).expect("remove the saved index");
 
     let ledger = Ledger::open(dir.path()).expect("open");
     assert_eq!(ledger.head().expect("head"), head);

@@ -29,6 +29,9 @@ const BUILD_BATCH: usize = 10_000;
 /// Bump when the generated content changes, so that stale cached ledgers are not reused.
 const GENERATOR_VERSION: u32 = 1;
 
+/// The ledger's storage layout (2: a log file with a sled index), part of the cache's name.
+const STORAGE_LAYOUT: u32 = 2;
+
 /// `PL_BENCH_QUICK=1`: 100k instead of 1M events and short measurement times.
 pub fn quick() -> bool {
     std::env::var("PL_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0")
@@ -285,7 +288,7 @@ pub fn typical_stored_event() -> Vec<u8> {
 pub fn cached_ledger(size: u64) -> PathBuf {
     let dir = data_dir();
     let path = dir.join(format!(
-        "ledger-{}-f{}-g{GENERATOR_VERSION}",
+        "ledger-{}-f{}-g{GENERATOR_VERSION}-s{STORAGE_LAYOUT}",
         label(size),
         progress_ledger::codec::FORMAT_VERSION
     ));
@@ -318,6 +321,44 @@ pub fn cached_ledger(size: u64) -> PathBuf {
         "built {size} events in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    path
+}
+
+/// The raw-store baseline of a cached ledger of `size` events: a plain sled database whose tree
+/// `log` holds each stored event under its seq (big-endian), built once from the ledger's events.
+pub fn cached_raw_sled(size: u64) -> PathBuf {
+    let ledger_path = cached_ledger(size);
+    let dir = data_dir();
+    let path = dir.join(format!(
+        "raw-sled-{}-f{}-g{GENERATOR_VERSION}",
+        label(size),
+        progress_ledger::codec::FORMAT_VERSION
+    ));
+    if path.exists() {
+        return path;
+    }
+    let building = dir.join(format!("building-raw-sled-{}", label(size)));
+    if building.exists() {
+        std::fs::remove_dir_all(&building).expect("remove a half-built copy");
+    }
+    {
+        let ledger = open_ledger(&ledger_path);
+        let db = open_raw_sled(&building);
+        let tree = db.open_tree("log").expect("tree");
+        let mut batch = sled::Batch::default();
+        for event in ledger.events_from(1) {
+            let mut event = event.expect("event");
+            let stored = progress_ledger::codec::seal(&mut event).expect("seal");
+            batch.insert(&event.seq.to_be_bytes(), stored);
+            if event.seq % BUILD_BATCH as u64 == 0 {
+                tree.apply_batch(std::mem::take(&mut batch)).expect("batch");
+            }
+        }
+        tree.apply_batch(batch).expect("batch");
+        assert_eq!(tree.len() as u64, size);
+        db.flush().expect("flush");
+    }
+    std::fs::rename(&building, &path).expect("rename the copy");
     path
 }
 

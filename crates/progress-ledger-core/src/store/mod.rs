@@ -1,13 +1,14 @@
-//! The ledger: an append-only, hash-chained log file of events, with a sled index derived from it.
+//! The ledger: an append-only, hash-chained log file of events, with an index derived from it.
 //!
 //! The log file ([`log`]) is the single source of truth: an append writes its events' frames with
 //! one `write`, and a shared `fdatasync` ([`commit`]) makes them durable before anyone is told.
-//! Only then are they added to the index (see [`keys`]: offsets, ids, streams, versions), which
-//! a reopen catches up from the log ([`recover`]); the index can be deleted and is rebuilt.
-//! Readers only ever see durable events, so nothing a reader saw can vanish in a crash.
+//! The [`index`] (offsets, ids, streams) lives in memory and is saved beside the log now and
+//! then; opening catches it up from the log ([`recover`]), so it can be deleted and is rebuilt.
+//! sled keeps the projection snapshots ([`snapshots`]). Readers only ever see durable events, so
+//! nothing a reader saw can vanish in a crash.
 
 mod commit;
-mod keys;
+mod index;
 mod log;
 mod migrate;
 mod recover;
@@ -15,10 +16,9 @@ mod snapshots;
 mod subscribe;
 mod write;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use uuid::Uuid;
@@ -36,11 +36,10 @@ pub use write::{Appended, Pending};
 /// How to open a ledger.
 #[derive(Clone, Debug)]
 pub struct LedgerConfig {
-    /// Directory of the ledger (created if missing): the log file `events.log` and the sled
-    /// index in `index/`.
+    /// Directory of the ledger (created if missing): the log file `events.log`, its saved
+    /// index `index.bin`, and the sled database of snapshots in `snapshots/`.
     pub path: PathBuf,
-    /// Bytes of sled page cache for the index and snapshots. Set explicitly: sled's default is
-    /// 1 GiB.
+    /// Bytes of sled page cache for the snapshots. Set explicitly: sled's default is 1 GiB.
     pub cache_capacity: u64,
 }
 
@@ -83,24 +82,41 @@ impl std::fmt::Debug for Ledger {
 struct Inner {
     path: PathBuf,
     db: sled::Db,
-    index: sled::Tree,
     log: Arc<log::LogFile>,
+    index: RwLock<index::Index>,
     writer: Mutex<Writer>,
-    unindexed: Mutex<Unindexed>,
+    /// The last event written to the log (durable or not) and where its frame ends.
+    written: Mutex<(Head, u64)>,
     commit: GroupCommit,
     /// Offset where the last durable event's frame ends.
     durable_end: AtomicU64,
+    /// Sequence number up to which the index is saved in `index.bin`.
+    saved: AtomicU64,
     /// Why the log does not match its index, found at open.
     damage: Option<Problem>,
     /// Where a torn tail found at open was moved.
     set_aside: Option<PathBuf>,
 }
 
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The last handle is gone: save the index so that the next open need not read the log.
+        // Derived data: if this fails, the next open reads more of the log, nothing else.
+        let (head, end) = *self.written.get_mut().unwrap_or_else(|p| p.into_inner());
+        if self.damage.is_none()
+            && head.seq > *self.saved.get_mut()
+            && self.commit.durable() >= head.seq
+        {
+            let index = self.index.get_mut().unwrap_or_else(|p| p.into_inner());
+            let _ = index.save(&self.path, head, end);
+        }
+    }
+}
+
 /// State only the (single) writer touches, under `Inner::writer`.
 struct Writer {
     head: Head,
     clock: MonotonicClock,
-    versions: HashMap<StreamId, u64>,
     events_written: u64,
     /// Offset where the next frame goes.
     end: u64,
@@ -108,17 +124,6 @@ struct Writer {
     allocated: u64,
     /// Why writes are refused, if they are (damage found at open, or a failed write).
     refused: Option<Refusal>,
-}
-
-/// Events written to the log but not yet durable and indexed.
-#[derive(Default)]
-struct Unindexed {
-    /// Their index entries.
-    batch: sled::Batch,
-    /// Their ids: (seq, offset of the frame).
-    ids: HashMap<Uuid, (u64, u64)>,
-    /// The last of them, and where its frame ends.
-    last: Option<(Head, u64)>,
 }
 
 #[derive(Clone, Debug)]
@@ -130,10 +135,13 @@ enum Refusal {
 /// How long to wait for a database's file lock held by a handle that is still closing.
 const LOCK_WAIT: Duration = Duration::from_secs(5);
 
-/// Folder of the sled index inside the ledger directory.
-const INDEX_DIR: &str = "index";
+/// Folder of the sled database of snapshots inside the ledger directory.
+const SNAPSHOT_DIR: &str = "snapshots";
 
-/// Opens the sled index, waiting briefly if its file lock is still held by a handle of this
+/// The index is saved when this many events were added since it was last saved (and at close).
+const SAVE_INDEX_EVERY: u64 = 100_000;
+
+/// Opens the sled database of snapshots, waiting briefly if its file lock is still held by a handle of this
 /// process that is closing (sled releases it from a background thread after the last drop).
 fn open_sled(path: &Path, cache_capacity: u64) -> Result<sled::Db> {
     let started = Instant::now();
@@ -141,8 +149,7 @@ fn open_sled(path: &Path, cache_capacity: u64) -> Result<sled::Db> {
         let opened = sled::Config::new()
             .path(path)
             .cache_capacity(cache_capacity)
-            // The index is derived from the log and caught up at open, so it needs no flush of
-            // its own per append; sled writes it out in the background.
+            // Snapshots are derived data: sled writes them out in the background and at close.
             .flush_every_ms(Some(1000))
             .open();
         match opened {
@@ -174,29 +181,28 @@ impl Ledger {
         if migrate::is_layout_1(&config.path) {
             migrate::from_layout_1(&config.path)?;
         }
-        let db = open_sled(&config.path.join(INDEX_DIR), config.cache_capacity)?;
-        let index = db.open_tree("index")?;
+        let db = open_sled(&config.path.join(SNAPSHOT_DIR), config.cache_capacity)?;
         let (log, allocated) = log::LogFile::open(&config.path)?;
         let log = Arc::new(log);
-        let opened = recover::open(&config.path, &log, &index)?;
-
-        let mut versions = HashMap::new();
-        for entry in index.scan_prefix([keys::VERSION]) {
-            let (key, value) = entry?;
-            let name = String::from_utf8_lossy(&key[1..]).into_owned();
-            if let (Ok(stream), Some(version)) = (StreamId::new(name), keys::u64_value(&value)) {
-                versions.insert(stream, version);
-            }
+        let opened = recover::open(&config.path, &log)?;
+        let head = opened.head;
+        if opened.caught_up >= SAVE_INDEX_EVERY {
+            // Derived data: a failed save only means the next open reads the log again.
+            let _ = opened.index.save(&config.path, head, opened.end);
         }
+        let saved = if opened.caught_up >= SAVE_INDEX_EVERY {
+            head.seq
+        } else {
+            head.seq - opened.caught_up
+        };
 
         let refused = opened
             .damage
             .as_ref()
             .map(|problem| Refusal::Damaged(format!("the log is damaged {problem}")));
         let writer = Writer {
-            head: opened.head,
+            head,
             clock: MonotonicClock::starting_after(opened.last_recorded),
-            versions,
             events_written: 0,
             end: opened.end,
             allocated: allocated.max(opened.end),
@@ -206,12 +212,13 @@ impl Ledger {
             inner: Arc::new(Inner {
                 path: config.path,
                 db,
-                index,
                 log,
+                index: RwLock::new(opened.index),
                 writer: Mutex::new(writer),
-                unindexed: Mutex::new(Unindexed::default()),
-                commit: GroupCommit::starting_at(opened.head.seq),
+                written: Mutex::new((head, opened.end)),
+                commit: GroupCommit::starting_at(head.seq),
                 durable_end: AtomicU64::new(opened.end),
+                saved: AtomicU64::new(saved),
                 damage: opened.damage,
                 set_aside: opened.set_aside,
             }),
@@ -227,32 +234,48 @@ impl Ledger {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn unindexed(&self) -> MutexGuard<'_, Unindexed> {
-        // Same reasoning as `writer`: every change is a complete assignment or insert.
+    fn index(&self) -> RwLockReadGuard<'_, index::Index> {
+        // Only the writer changes the index, by whole pushes: a poisoned lock leaves it usable.
         self.inner
-            .unindexed
+            .index
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn index_mut(&self) -> RwLockWriteGuard<'_, index::Index> {
+        self.inner
+            .index
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn written(&self) -> MutexGuard<'_, (Head, u64)> {
+        self.inner
+            .written
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Makes everything written to the log durable (one `fdatasync`), then indexes it. Returns
-    /// the last durable sequence number. Called by one group-commit leader at a time.
+    /// Makes everything written to the log durable (one `fdatasync`) and returns the last
+    /// durable sequence number; saves the index now and then. Called by one group-commit leader
+    /// at a time.
     fn flush(&self) -> Result<u64> {
-        let taken = std::mem::take(&mut *self.unindexed());
-        // Everything in `taken` was written before it was queued, so this sync covers it.
+        let (head, end) = *self.written();
+        // Everything up to `head` was written before it was recorded, so this sync covers it.
         self.inner.log.sync()?;
-        let Some((head, end)) = taken.last else {
-            return Ok(self.inner.commit.durable());
-        };
-        let mut batch = taken.batch;
-        batch.insert(keys::CHECKPOINT, &keys::checkpoint_value(&head, end)[..]);
-        self.inner.index.apply_batch(batch)?;
         self.inner.durable_end.store(end, Ordering::Release);
-        let mut unindexed = self.unindexed();
-        for id in taken.ids.keys() {
-            unindexed.ids.remove(id);
+        if head.seq >= self.inner.saved.load(Ordering::Acquire) + SAVE_INDEX_EVERY {
+            self.save_index(head, end);
         }
         Ok(head.seq)
+    }
+
+    /// Saves the index up to the durable `head`. Derived data: if this fails, the next open
+    /// reads more of the log, nothing else, so the error is not passed on.
+    fn save_index(&self, head: Head, end: u64) {
+        if self.inner.damage.is_none() && self.index().save(&self.inner.path, head, end).is_ok() {
+            self.inner.saved.store(head.seq, Ordering::Release);
+        }
     }
 
     /// Directory of the ledger.
@@ -291,16 +314,15 @@ impl Ledger {
 
     /// Current version of a stream (0 if it has no events).
     pub fn stream_version(&self, stream: &StreamId) -> u64 {
-        self.writer().versions.get(stream).copied().unwrap_or(0)
+        self.index().version(stream)
     }
 
     /// Every stream with at least one event, and its version.
     pub fn streams(&self) -> Vec<(StreamId, u64)> {
         let mut all: Vec<_> = self
-            .writer()
-            .versions
-            .iter()
-            .map(|(s, v)| (s.clone(), *v))
+            .index()
+            .versions()
+            .map(|(s, v)| (s.clone(), v))
             .collect();
         all.sort();
         all
@@ -328,16 +350,12 @@ impl Ledger {
         Ok(event)
     }
 
-    /// Offset of the frame of event `seq`, from the index (durable events only).
+    /// Offset of the frame of event `seq`, from the index.
     fn offset_of(&self, seq: u64) -> Result<u64> {
-        self.inner
-            .index
-            .get(keys::offset(seq))?
-            .and_then(|v| keys::u64_value(&v))
-            .ok_or_else(|| Error::Corrupt {
-                seq,
-                reason: "the index has no offset for this event".into(),
-            })
+        self.index().offset(seq).ok_or_else(|| Error::Corrupt {
+            seq,
+            reason: "the index has no offset for this event".into(),
+        })
     }
 
     /// Reads and decodes the event `seq` whose frame starts at `offset`.
@@ -357,21 +375,16 @@ impl Ledger {
 
     /// The event with id `id`, if it exists and is durable.
     pub fn get_by_id(&self, id: Uuid) -> Result<Option<Event>> {
-        match self.inner.index.get(keys::id(&id))? {
-            Some(seq) => match keys::u64_value(&seq) {
-                Some(seq) => self.get(seq),
-                None => Ok(None),
-            },
+        let seq = self.index().seq_of(&id);
+        match seq {
+            Some(seq) => self.get(seq),
             None => Ok(None),
         }
     }
 
     /// Whether an event with this id is written (durable or about to be).
     pub fn contains_id(&self, id: Uuid) -> Result<bool> {
-        if self.unindexed().ids.contains_key(&id) {
-            return Ok(true);
-        }
-        Ok(self.inner.index.contains_key(keys::id(&id))?)
+        Ok(self.index().seq_of(&id).is_some())
     }
 
     /// Up to `limit` durable events with sequence numbers greater than `after`, oldest first.
@@ -430,17 +443,9 @@ impl Ledger {
         after_version: u64,
         limit: usize,
     ) -> Result<Vec<Event>> {
-        let start = keys::stream_event(stream, after_version.saturating_add(1));
-        let end = keys::stream_event(stream, u64::MAX);
-        let mut out = Vec::new();
-        for entry in self.inner.index.range(start..=end) {
-            if out.len() >= limit {
-                break;
-            }
-            let (_, seq) = entry?;
-            let Some(seq) = keys::u64_value(&seq) else {
-                continue;
-            };
+        let seqs = self.index().stream_seqs(stream, after_version, limit);
+        let mut out = Vec::with_capacity(seqs.len());
+        for seq in seqs {
             match self.get(seq)? {
                 Some(event) => out.push(event),
                 None => break, // not durable yet
@@ -455,10 +460,14 @@ impl Ledger {
         Subscription::new(self.clone(), after)
     }
 
-    /// Makes everything durable, writes the index out, and wakes every subscriber; later calls
-    /// on clones still work.
+    /// Makes everything durable, saves the index and the snapshots, and wakes every
+    /// subscriber; later calls on clones still work.
     pub fn close(&self) -> Result<()> {
         self.sync()?;
+        let (head, end) = *self.written();
+        if head.seq > self.inner.saved.load(Ordering::Acquire) && head.seq <= self.len() {
+            self.save_index(head, end);
+        }
         self.inner.db.flush()?;
         self.inner.commit.wake_all();
         Ok(())

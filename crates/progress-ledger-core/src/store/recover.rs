@@ -1,16 +1,16 @@
-//! Opening a ledger: check the index's checkpoint against the log, catch the index up with
-//! events the log holds beyond it, and set aside a torn tail left by a crash.
+//! Opening a ledger: load the saved index, check it against the log, index the events the log
+//! holds beyond it, and set aside a torn tail left by a crash.
 //!
-//! The index only records events after they are durable in the log, so it can lag the log (a
-//! crash before sled wrote it out) but never lead it. A checkpoint that the log does not match
-//! therefore means the log was changed: the ledger opens for reading, and refuses appends.
+//! The index is only saved for events that are durable in the log, so it can lag the log but
+//! never lead it. A saved index that the log does not match therefore means the log was changed:
+//! the ledger opens for reading, and refuses appends.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use super::keys;
+use super::index::Index;
 use super::log::{BATCH_END, FrameError, Frames, LogFile};
 use crate::codec;
 use crate::error::{Error, Result};
@@ -20,6 +20,10 @@ use crate::verify::{Problem, ProblemKind};
 
 /// What opening found.
 pub(super) struct Opened {
+    /// The index of every event of the log.
+    pub(super) index: Index,
+    /// Events the index was missing (caught up from the log).
+    pub(super) caught_up: u64,
     /// The last event of the log (as far as it can be read, if damaged).
     pub(super) head: Head,
     /// Offset where the log's last frame ends.
@@ -32,46 +36,21 @@ pub(super) struct Opened {
     pub(super) set_aside: Option<PathBuf>,
 }
 
-/// Adds the index entries of `event`, stored at `offset`, to `batch`.
-pub(super) fn index_event(batch: &mut sled::Batch, event: &Event, offset: u64) {
-    let seq = event.seq.to_be_bytes();
-    batch.insert(&keys::offset(event.seq), &offset.to_be_bytes());
-    batch.insert(&keys::id(&event.id), &seq);
-    batch.insert(keys::stream_event(&event.stream, event.version), &seq);
-    batch.insert(
-        keys::stream_version(&event.stream),
-        &event.version.to_be_bytes(),
-    );
-}
-
-/// Opens the log against its index (see the module documentation).
-pub(super) fn open(dir: &Path, log: &Arc<LogFile>, index: &sled::Tree) -> Result<Opened> {
-    let checkpoint = index
-        .get(keys::CHECKPOINT)?
-        .and_then(|v| keys::parse_checkpoint(&v));
-    let (head, end) = match checkpoint {
-        Some(checkpoint) => checkpoint,
-        None => {
-            // A new ledger, or one whose index was removed: (re)build the index from the log.
-            index.clear()?;
-            (Head::EMPTY, 0)
-        }
-    };
-    if !checkpoint_matches(log, index, head, end)? {
+/// Opens the log against its saved index (see the module documentation).
+pub(super) fn open(dir: &Path, log: &Arc<LogFile>) -> Result<Opened> {
+    let (index, head, end) = Index::load(dir).unwrap_or_else(|| (Index::default(), Head::EMPTY, 0));
+    if !checkpoint_matches(log, &index, head, end)? {
         return damaged(log, head);
     }
     catch_up(dir, log, index, head, end)
 }
 
-/// Whether the log's frame of the checkpoint's event is where the checkpoint says, with its hash.
-fn checkpoint_matches(log: &LogFile, index: &sled::Tree, head: Head, end: u64) -> Result<bool> {
+/// Whether the log's frame of the index's last event is where the index says, with its hash.
+fn checkpoint_matches(log: &LogFile, index: &Index, head: Head, end: u64) -> Result<bool> {
     if head.seq == 0 {
         return Ok(end == 0);
     }
-    let Some(offset) = index.get(keys::offset(head.seq))? else {
-        return Ok(false);
-    };
-    let Some(offset) = keys::u64_value(&offset) else {
+    let Some(offset) = index.offset(head.seq) else {
         return Ok(false);
     };
     match log.frame_at(offset) {
@@ -82,22 +61,27 @@ fn checkpoint_matches(log: &LogFile, index: &sled::Tree, head: Head, end: u64) -
     }
 }
 
-/// A log that does not match its checkpoint: count the frames that can be read, for reading
+/// A log that does not match its saved index: index every frame that can be read, for reading
 /// and verification, and say where the mismatch is.
 fn damaged(log: &Arc<LogFile>, recorded: Head) -> Result<Opened> {
     let mut frames = Frames::new(Arc::clone(log), 0, u64::MAX);
-    let mut count = 0;
+    let mut index = Index::default();
     let mut last = None;
     loop {
+        let offset = frames.offset();
         match frames.next_frame() {
             Ok((_, stored)) => {
-                count += 1;
+                match codec::decode(stored) {
+                    Ok(event) if event.seq == index.len() + 1 => index.push(&event, offset),
+                    _ => index.push_unreadable(offset),
+                }
                 last = Some(stored.to_vec());
             }
             Err(FrameError::Io(e)) => return Err(e.into()),
             Err(_) => break,
         }
     }
+    let count = index.len();
     let hash = last
         .as_deref()
         .and_then(codec::split_stored)
@@ -118,6 +102,8 @@ fn damaged(log: &Arc<LogFile>, recorded: Head) -> Result<Opened> {
         }
     };
     Ok(Opened {
+        index,
+        caught_up: 0,
         head: Head { seq: count, hash },
         end: frames.offset(),
         last_recorded,
@@ -126,16 +112,15 @@ fn damaged(log: &Arc<LogFile>, recorded: Head) -> Result<Opened> {
     })
 }
 
-/// Indexes every whole, sound batch after the checkpoint, and sets aside what follows them.
+/// Indexes every whole, sound batch after the saved index, and sets aside what follows them.
 fn catch_up(
     dir: &Path,
     log: &Arc<LogFile>,
-    index: &sled::Tree,
+    mut index: Index,
     checkpoint: Head,
     checkpoint_end: u64,
 ) -> Result<Opened> {
     let mut frames = Frames::new(Arc::clone(log), checkpoint_end, u64::MAX);
-    let mut batch = sled::Batch::default();
     let mut in_batch: Vec<(Event, u64)> = Vec::new();
     let (mut head, mut end) = (checkpoint, checkpoint_end);
     let mut last_recorded = None;
@@ -153,7 +138,7 @@ fn catch_up(
         in_batch.push((event, offset));
         if flags & BATCH_END != 0 {
             for (event, offset) in in_batch.drain(..) {
-                index_event(&mut batch, &event, offset);
+                index.push(&event, offset);
                 head = event.head();
                 last_recorded = Some(event.recorded_at);
             }
@@ -161,13 +146,9 @@ fn catch_up(
         }
     }
     let set_aside = set_aside_tail(dir, log, end)?;
-    if head != checkpoint {
-        batch.insert(keys::CHECKPOINT, &keys::checkpoint_value(&head, end)[..]);
-        index.apply_batch(batch)?;
-    }
     let mut damage = None;
     if last_recorded.is_none() && head.seq > 0 {
-        match last_event(log, index, head.seq) {
+        match last_event(log, &index, head.seq) {
             Ok(event) => last_recorded = Some(event.recorded_at),
             // The checkpoint matched, but the event itself was changed: readable, not writable.
             Err(Error::Corrupt { seq, reason }) => {
@@ -180,6 +161,8 @@ fn catch_up(
         }
     }
     Ok(Opened {
+        caught_up: head.seq - checkpoint.seq,
+        index,
         head,
         end,
         last_recorded,
@@ -199,14 +182,11 @@ fn sound_successor(stored: &[u8], previous: Head) -> Option<Event> {
 }
 
 /// The event at `seq`, found through the index.
-fn last_event(log: &LogFile, index: &sled::Tree, seq: u64) -> Result<Event> {
-    let offset = index
-        .get(keys::offset(seq))?
-        .and_then(|v| keys::u64_value(&v))
-        .ok_or_else(|| Error::Corrupt {
-            seq,
-            reason: "the index has no offset for the last event".into(),
-        })?;
+fn last_event(log: &LogFile, index: &Index, seq: u64) -> Result<Event> {
+    let offset = index.offset(seq).ok_or_else(|| Error::Corrupt {
+        seq,
+        reason: "the index has no offset for the last event".into(),
+    })?;
     let frame = log.frame_at(offset).map_err(|e| e.at(seq))?;
     codec::decode(&frame.stored).map_err(|e| Error::Corrupt {
         seq,

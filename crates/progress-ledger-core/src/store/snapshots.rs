@@ -5,8 +5,18 @@
 
 use jiff::Timestamp;
 
-use super::{Ledger, keys};
+use super::Ledger;
 use crate::error::Result;
+
+/// Key of a snapshot taken at `seq`: the seq, big-endian, so that key order is seq order.
+fn seq_key(seq: u64) -> [u8; 8] {
+    seq.to_be_bytes()
+}
+
+/// The seq of a snapshot key.
+fn key_seq(key: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(key.try_into().ok()?))
+}
 
 impl Ledger {
     fn snapshot_tree(&self) -> Result<sled::Tree> {
@@ -15,17 +25,17 @@ impl Ledger {
 
     /// Stores an opaque snapshot of state folded up to `seq`.
     pub fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<()> {
-        self.snapshot_tree()?.insert(keys::seq_key(seq), bytes)?;
+        self.snapshot_tree()?.insert(seq_key(seq), bytes)?;
         Ok(())
     }
 
     /// The newest snapshot taken at or before `seq`: (its seq, its bytes).
     pub fn snapshot_at_or_before(&self, seq: u64) -> Result<Option<(u64, Vec<u8>)>> {
         let tree = self.snapshot_tree()?;
-        match tree.range(..=keys::seq_key(seq)).next_back() {
+        match tree.range(..=seq_key(seq)).next_back() {
             Some(entry) => {
                 let (key, value) = entry?;
-                Ok(keys::key_seq(&key).map(|at| (at, value.to_vec())))
+                Ok(key_seq(&key).map(|at| (at, value.to_vec())))
             }
             None => Ok(None),
         }
@@ -36,7 +46,7 @@ impl Ledger {
         self.snapshot_tree()?
             .iter()
             .keys()
-            .map(|key| Ok(keys::key_seq(&key?).unwrap_or(0)))
+            .map(|key| Ok(key_seq(&key?).unwrap_or(0)))
             .collect()
     }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::{Ledger, Refusal, log, recover};
+use super::{Ledger, Refusal, index::Index, log};
 use crate::codec;
 use crate::error::{Error, Result};
 use crate::event::{Event, Head, NewEvent, StreamId};
@@ -93,12 +93,11 @@ impl Staged {
         }
     }
 
-    fn version_of(&self, stream: &StreamId, committed: &HashMap<StreamId, u64>) -> u64 {
-        self.versions
-            .get(stream)
-            .or_else(|| committed.get(stream))
-            .copied()
-            .unwrap_or(0)
+    fn version_of(&self, stream: &StreamId, index: &Index) -> u64 {
+        match self.versions.get(stream) {
+            Some(&version) => version,
+            None => index.version(stream),
+        }
     }
 
     /// Adds a sealed event to the batch.
@@ -190,7 +189,7 @@ impl Ledger {
                     continue;
                 }
             }
-            let current = staged.version_of(&new.stream, &writer.versions);
+            let current = staged.version_of(&new.stream, &self.index());
             if let Some(expected) = new.expected_version {
                 if expected != current {
                     return Err(Error::VersionConflict {
@@ -234,29 +233,20 @@ impl Ledger {
         })
     }
 
-    /// An already-recorded event with this id: staged earlier in this batch, written but not yet
-    /// indexed, or in the index.
+    /// An already-recorded event with this id: staged earlier in this batch, or written before
+    /// (durable or about to be).
     fn find_original(&self, staged: &Staged, id: Uuid) -> Result<Option<Event>> {
         if let Some(&index) = staged.ids.get(&id) {
             return Ok(Some(staged.results[index].event.clone()));
         }
-        let unindexed = self.unindexed().ids.get(&id).copied();
-        if let Some((seq, offset)) = unindexed {
-            return self.read_at(seq, offset).map(Some);
-        }
-        let Some(seq) = self.inner.index.get(super::keys::id(&id))? else {
+        let Some(seq) = self.index().seq_of(&id) else {
             return Ok(None);
         };
-        let seq = super::keys::u64_value(&seq).ok_or_else(|| Error::Corrupt {
-            seq: 0,
-            reason: format!("id index of {id} is damaged"),
-        })?;
         let offset = self.offset_of(seq)?;
         self.read_at(seq, offset).map(Some)
     }
 
-    /// Writes the staged frames with one write, queues their index entries for the next flush,
-    /// and advances the writer state.
+    /// Writes the staged frames with one write, indexes them, and advances the writer state.
     fn store(&self, writer: &mut super::Writer, mut staged: Staged) -> Result<Vec<Appended>> {
         if staged.written == 0 {
             return Ok(staged.results);
@@ -276,16 +266,13 @@ impl Ledger {
         }
         writer.end += staged.frames.len() as u64;
         {
-            let mut unindexed = self.unindexed();
+            let mut index = self.index_mut();
             for &(position, offset) in &staged.offsets {
-                let event = &staged.results[position].event;
-                recover::index_event(&mut unindexed.batch, event, offset);
-                unindexed.ids.insert(event.id, (event.seq, offset));
+                index.push(&staged.results[position].event, offset);
             }
-            unindexed.last = Some((staged.head, writer.end));
         }
+        *self.written() = (staged.head, writer.end);
         writer.head = staged.head;
-        writer.versions.extend(staged.versions);
         writer.events_written += staged.written;
         Ok(staged.results)
     }
@@ -300,7 +287,7 @@ impl Ledger {
         }
         let mut staged = Staged::new(writer.head, writer.end);
         for mut event in events {
-            let expected_version = staged.version_of(&event.stream, &writer.versions) + 1;
+            let expected_version = staged.version_of(&event.stream, &self.index()) + 1;
             if event.seq != staged.head.seq + 1
                 || event.prev_hash != staged.head.hash
                 || event.version != expected_version
