@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 fn main() -> Result<(), Box<dyn Error>> {
-    // Blocking set-up (sled, the plan load) happens before the async runtime starts.
+    // Blocking set-up (opening the ledger, the plan load) happens before the async runtime starts.
     let dir = tempfile::tempdir()?;
     let tracker = Tracker::open(dir.path().join("ledger"))?;
     tracker.load_plan(&hefei_2023()?, "市政府办公室")?;

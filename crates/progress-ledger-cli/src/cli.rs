@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// An event-sourced progress ledger for government action plans.
 ///
 /// Every update of an indicator is an immutable, hash-chained event. The data directory holds
-/// the ledger (`<data>/ledger`, a sled database that one process at a time may open) and the
+/// the ledger (`<data>/ledger`, which one process at a time may open) and the
 /// token file (`<data>/tokens.json`). While `serve` runs, use the HTTP API to read and write;
 /// `token add` works alongside it.
 #[derive(Debug, Parser)]

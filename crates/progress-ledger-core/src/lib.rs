@@ -1,5 +1,5 @@
 //! The core of progress-ledger: an event-sourced, hash-chained progress ledger for government
-//! action plans, stored in an embedded sled database.
+//! action plans, stored in an append-only log file (see `docs/format.md`).
 //!
 //! ```
 //! use progress_ledger_core::{Ledger, NewEvent, Payload, StreamId};
