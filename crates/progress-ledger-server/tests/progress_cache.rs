@@ -14,11 +14,14 @@ use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 
 /// The queries whose answers are compared with fresh computations.
-const QUERIES: [&str; 6] = [
+/// Pairs differ in one parameter only, so a key that left one out would mix their answers.
+const QUERIES: [&str; 8] = [
     "",
     "?plan=hefei-2023",
     "?effective=2023-09-30",
+    "?effective=2023-12-31",
     "?as_of=2099-12-31",
+    "?as_of=2099-12-30",
     "?as_of=2099-12-31T12:00:00%2B08:00&effective=2023-09-30",
     "?as_of=2099-12-31&effective=2023-12-31&plan=hefei-2023",
 ];
@@ -308,4 +311,29 @@ async fn a_cached_answer_still_needs_the_token_reads_require() {
         assert_eq!(refused.etag, None);
     }
     server.stop().await;
+}
+
+#[test]
+fn the_openapi_document_describes_the_tag_and_the_304() {
+    let document = serde_json::to_value(progress_ledger_server::openapi()).expect("serialises");
+    let get = &document["paths"]["/v1/progress"]["get"];
+    let responses = &get["responses"];
+    for header in ["ETag", "Cache-Control"] {
+        assert!(
+            responses["200"]["headers"].get(header).is_some(),
+            "200 has {header}: {}",
+            responses["200"]
+        );
+        assert!(
+            responses["304"]["headers"].get(header).is_some(),
+            "304 has {header}"
+        );
+    }
+    let parameters = get["parameters"].as_array().cloned().unwrap_or_default();
+    assert!(
+        parameters
+            .iter()
+            .any(|p| p["name"] == "If-None-Match" && p["in"] == "header"),
+        "{parameters:?}"
+    );
 }
