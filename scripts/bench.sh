@@ -124,6 +124,23 @@ LUA
                 >"$logs/wrk-progress.log" 2>&1 || ok=0
             python3 scripts/bench_report.py wrk "server/get_progress_16" \
                 "$logs/wrk-progress.log" >>"$figures" || ok=0
+            # For reference: clients that revalidate what they hold (If-None-Match → 304, no
+            # body). The figure above, plain GETs with the whole body, is the one the goal reads.
+            etag=$(curl -fsS -D - -o /dev/null "$url/v1/progress" |
+                tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p') || etag=""
+            revalidated=$(curl -sS -o /dev/null -w '%{http_code}' \
+                -H "If-None-Match: $etag" "$url/v1/progress") || revalidated=""
+            if [[ -n $etag && $revalidated == 304 ]]; then
+                revalidate="$target/bench-data/revalidate.lua"
+                printf "wrk.headers[\"If-None-Match\"] = '%s'\n" "$etag" >"$revalidate"
+                wrk -t2 -c16 -d"${duration}s" --latency -s "$revalidate" "$url/v1/progress" \
+                    >"$logs/wrk-progress-revalidate.log" 2>&1 || ok=0
+                python3 scripts/bench_report.py wrk "server/get_progress_16_revalidate" \
+                    "$logs/wrk-progress-revalidate.log" >>"$figures" || ok=0
+            else
+                echo "server: no ETag, or If-None-Match did not answer 304 (got ${revalidated:-nothing})" >&2
+                ok=0
+            fi
             verified=$(curl -fsS "$url/v1/verify" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["ok"], d["events"])')
             echo "server: verify after the load: $verified" >&2
             [[ $verified == True* ]] || ok=0

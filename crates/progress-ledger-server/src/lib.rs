@@ -22,6 +22,7 @@
 
 #![deny(missing_docs)]
 
+mod cache;
 pub mod credentials;
 pub mod dto;
 mod error;

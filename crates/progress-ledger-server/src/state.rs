@@ -9,6 +9,7 @@ use progress_ledger_core::Tracker;
 use tokio::sync::Semaphore;
 
 use crate::ServerConfig;
+use crate::cache::ProgressCache;
 use crate::credentials::{Caller, Credentials, Refused, TokenStore};
 use crate::error::{ApiError, ApiResult};
 
@@ -23,6 +24,7 @@ struct Inner {
     credentials: Credentials,
     config: ServerConfig,
     live_feeds: Arc<Semaphore>,
+    progress_cache: ProgressCache,
 }
 
 impl AppState {
@@ -35,6 +37,7 @@ impl AppState {
                 tracker,
                 credentials,
                 live_feeds: Arc::new(Semaphore::new(config.max_live_feeds)),
+                progress_cache: ProgressCache::default(),
                 config,
             }),
         }
@@ -54,6 +57,10 @@ impl AppState {
 
     pub(crate) fn live_feeds(&self) -> &Arc<Semaphore> {
         &self.inner.live_feeds
+    }
+
+    pub(crate) fn progress_cache(&self) -> &ProgressCache {
+        &self.inner.progress_cache
     }
 
     /// Checks the credential of a read.
