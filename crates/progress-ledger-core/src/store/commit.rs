@@ -1,16 +1,18 @@
 //! Group commit: appenders that wait for durability at the same time share one flush.
 //!
 //! Writers write, then call [`GroupCommit::wait_durable`]. The first waiter that finds no flush
-//! running becomes the leader: it flushes everything written so far and wakes the others; those
-//! whose events were covered return, the rest elect the next leader. While one flush runs, later appends pile up
-//! and are covered together by the next one.
+//! running becomes the leader: it flushes everything written so far. The others park; when the
+//! flush is done the leader unparks exactly those it covered, and one that it did not, which
+//! leads the next flush. So a flush wakes no thread for nothing (no thundering herd on a
+//! condition variable), and while one flush runs, later appends pile up for the next one.
 //!
 //! A leader that sees other appenders in the middle of writing waits for them (up to
-//! [`GATHER_LIMIT`]) before it flushes, so that one fsync covers them too — the same idea as
+//! [`GATHER_LIMIT`]) before it flushes, so that one flush covers them too — the same idea as
 //! PostgreSQL's `commit_delay`. A lone appender never waits.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
@@ -19,20 +21,26 @@ use crate::error::{Error, Result};
 struct State {
     durable: u64,
     flushing: bool,
-    failed: bool,
+    /// Parked appenders and the sequence number each waits for.
+    waiters: Vec<(u64, Thread)>,
 }
 
-/// Tracks what is written and what is durable, and elects flush leaders.
+/// Tracks what is durable, and elects flush leaders.
 #[derive(Debug, Default)]
 pub(crate) struct GroupCommit {
     state: Mutex<State>,
+    /// Mirrors `State::durable`, for checks without the lock.
+    durable: AtomicU64,
+    /// Set for good when a flush fails.
+    failed: AtomicBool,
+    /// Wakes subscribers (not appenders) when something becomes durable.
     changed: Condvar,
     flushes: AtomicU64,
     in_flight: AtomicUsize,
 }
 
 /// Longest a flush leader waits for appenders that are still writing.
-pub(crate) const GATHER_LIMIT: Duration = Duration::from_micros(500);
+pub(crate) const GATHER_LIMIT: Duration = Duration::from_micros(200);
 
 /// Marks one appender as writing until dropped.
 pub(crate) struct InFlight<'a>(&'a GroupCommit);
@@ -47,16 +55,14 @@ impl GroupCommit {
     /// Starts with everything up to `seq` durable (what was on disk at open).
     pub(crate) fn starting_at(seq: u64) -> Self {
         let commit = Self::default();
-        {
-            let mut state = commit.lock();
-            state.durable = seq;
-        }
+        commit.lock().durable = seq;
+        commit.durable.store(seq, Ordering::Release);
         commit
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding this lock cannot leave the counters inconsistent (each update is
-        // a single assignment), so a poisoned lock is still safe to use.
+        // A panic while holding this lock cannot leave the state inconsistent (each update is a
+        // single assignment or a whole push or retain), so a poisoned lock is still safe to use.
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -78,7 +84,14 @@ impl GroupCommit {
 
     /// Highest sequence known durable.
     pub(crate) fn durable(&self) -> u64 {
-        self.lock().durable
+        self.durable.load(Ordering::Acquire)
+    }
+
+    /// Records that everything up to `seq` is durable (made so outside a flush, as at close).
+    pub(crate) fn mark_durable(&self, seq: u64) {
+        let mut state = self.lock();
+        state.durable = state.durable.max(seq);
+        self.durable.store(state.durable, Ordering::Release);
     }
 
     /// Number of flushes performed so far.
@@ -89,33 +102,64 @@ impl GroupCommit {
     /// Returns once everything up to `seq` is durable, flushing with `flush` if no one else is.
     /// `flush` makes everything written so far durable and returns the last durable sequence.
     pub(crate) fn wait_durable(&self, seq: u64, flush: impl Fn() -> Result<u64>) -> Result<()> {
-        let mut state = self.lock();
+        let me = thread::current();
         loop {
+            if self.durable() >= seq {
+                return Ok(());
+            }
+            if self.failed.load(Ordering::Acquire) {
+                return Err(Error::Poisoned);
+            }
+            let mut state = self.lock();
+            // A wake-up may have been for an earlier registration: keep at most one.
+            state.waiters.retain(|(_, thread)| thread.id() != me.id());
             if state.durable >= seq {
                 return Ok(());
             }
-            if state.failed {
-                return Err(Error::Poisoned);
-            }
             if state.flushing {
-                state = self.changed.wait(state).unwrap_or_else(|p| p.into_inner());
+                state.waiters.push((seq, me.clone()));
+                drop(state);
+                thread::park();
                 continue;
             }
             state.flushing = true;
             drop(state);
             self.gather();
-            let outcome = flush();
-            state = self.lock();
-            state.flushing = false;
-            match outcome {
-                Ok(target) => {
-                    state.durable = state.durable.max(target);
-                    self.flushes.fetch_add(1, Ordering::Relaxed);
-                }
-                Err(_) => state.failed = true,
-            }
-            self.changed.notify_all();
+            self.lead(flush());
         }
+    }
+
+    /// Ends a flush: records its outcome, then unparks the waiters it covered (all of them if it
+    /// failed) and one it did not, to lead the next flush.
+    fn lead(&self, outcome: Result<u64>) {
+        let mut state = self.lock();
+        state.flushing = false;
+        match outcome {
+            Ok(target) => {
+                state.durable = state.durable.max(target);
+                self.durable.store(state.durable, Ordering::Release);
+                self.flushes.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(_) => self.failed.store(true, Ordering::Release),
+        }
+        let failed = self.failed.load(Ordering::Acquire);
+        let durable = state.durable;
+        let mut wake = Vec::new();
+        state.waiters.retain(|(seq, thread)| {
+            let done = failed || *seq <= durable;
+            if done {
+                wake.push(thread.clone());
+            }
+            !done
+        });
+        if let Some((_, next)) = state.waiters.first() {
+            wake.push(next.clone());
+        }
+        drop(state);
+        for thread in wake {
+            thread.unpark();
+        }
+        self.changed.notify_all();
     }
 
     /// Waits until something past `seq` is durable, or `timeout` passes; returns the durable

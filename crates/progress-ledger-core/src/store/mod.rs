@@ -85,8 +85,6 @@ struct Inner {
     log: Arc<log::LogFile>,
     index: RwLock<index::Index>,
     writer: Mutex<Writer>,
-    /// The last event written to the log (durable or not) and where its frame ends.
-    written: Mutex<(Head, u64)>,
     commit: GroupCommit,
     /// Offset where the last durable event's frame ends.
     durable_end: AtomicU64,
@@ -102,8 +100,23 @@ impl Drop for Inner {
     fn drop(&mut self) {
         // The last handle is gone: save the index so that the next open need not read the log.
         // Derived data: if this fails, the next open reads more of the log, nothing else.
-        let (head, end) = *self.written.get_mut().unwrap_or_else(|p| p.into_inner());
+        let writer = self.writer.get_mut().unwrap_or_else(|p| p.into_inner());
+        if writer.refused.is_none() && !writer.pending.is_empty() {
+            // Written but never waited for, so never acknowledged; keep them if we can.
+            let bytes = std::mem::take(&mut writer.pending);
+            if self
+                .log
+                .write_at(writer.pending_at, &bytes, &mut writer.allocated)
+                .and_then(|()| self.log.sync())
+                .is_ok()
+            {
+                writer.pending_at += bytes.len() as u64;
+                self.commit.mark_durable(writer.head.seq);
+            }
+        }
+        let (head, end) = (writer.head, writer.pending_at);
         if self.damage.is_none()
+            && writer.pending.is_empty()
             && head.seq > *self.saved.get_mut()
             && self.commit.durable() >= head.seq
         {
@@ -118,9 +131,11 @@ struct Writer {
     head: Head,
     clock: MonotonicClock,
     events_written: u64,
-    /// Offset where the next frame goes.
-    end: u64,
-    /// Bytes allocated to the log file (zero-filled past `end`).
+    /// Frames appended but not yet written to the log file: the next flush writes them.
+    pending: Vec<u8>,
+    /// Offset of the log file where `pending` goes (everything before it is in the file).
+    pending_at: u64,
+    /// Bytes allocated to the log file (zero-filled past what is written).
     allocated: u64,
     /// Why writes are refused, if they are (damage found at open, or a failed write).
     refused: Option<Refusal>,
@@ -204,7 +219,8 @@ impl Ledger {
             head,
             clock: MonotonicClock::starting_after(opened.last_recorded),
             events_written: 0,
-            end: opened.end,
+            pending: Vec::new(),
+            pending_at: opened.end,
             allocated: allocated.max(opened.end),
             refused,
         };
@@ -215,7 +231,6 @@ impl Ledger {
                 log,
                 index: RwLock::new(opened.index),
                 writer: Mutex::new(writer),
-                written: Mutex::new((head, opened.end)),
                 commit: GroupCommit::starting_at(head.seq),
                 durable_end: AtomicU64::new(opened.end),
                 saved: AtomicU64::new(saved),
@@ -249,19 +264,36 @@ impl Ledger {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn written(&self) -> MutexGuard<'_, (Head, u64)> {
-        self.inner
-            .written
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Writes the pending frames to the log file (not synced). Called under the writer lock.
+    fn write_pending(&self, writer: &mut Writer) -> Result<()> {
+        if writer.pending.is_empty() {
+            return Ok(());
+        }
+        let at = writer.pending_at;
+        if let Err(error) = self
+            .inner
+            .log
+            .write_at(at, &writer.pending, &mut writer.allocated)
+        {
+            // We cannot tell how much reached the file: refuse further writes until a reopen
+            // finds where the log ends.
+            writer.refused = Some(Refusal::Poisoned);
+            return Err(error);
+        }
+        writer.pending_at += writer.pending.len() as u64;
+        writer.pending.clear();
+        Ok(())
     }
 
-    /// Makes everything written to the log durable (one `fdatasync`) and returns the last
-    /// durable sequence number; saves the index now and then. Called by one group-commit leader
-    /// at a time.
+    /// Writes every appended frame to the log file with one write, makes it durable with one
+    /// `fdatasync`, and returns the last durable sequence number; saves the index now and then.
+    /// Called by one group-commit leader at a time.
     fn flush(&self) -> Result<u64> {
-        let (head, end) = *self.written();
-        // Everything up to `head` was written before it was recorded, so this sync covers it.
+        let (head, end) = {
+            let mut writer = self.writer();
+            self.write_pending(&mut writer)?;
+            (writer.head, writer.pending_at)
+        };
         self.inner.log.sync()?;
         self.inner.durable_end.store(end, Ordering::Release);
         if head.seq >= self.inner.saved.load(Ordering::Acquire) + SAVE_INDEX_EVERY {
@@ -464,7 +496,10 @@ impl Ledger {
     /// subscriber; later calls on clones still work.
     pub fn close(&self) -> Result<()> {
         self.sync()?;
-        let (head, end) = *self.written();
+        let (head, end) = {
+            let writer = self.writer();
+            (writer.head, writer.pending_at)
+        };
         if head.seq > self.inner.saved.load(Ordering::Acquire) && head.seq <= self.len() {
             self.save_index(head, end);
         }

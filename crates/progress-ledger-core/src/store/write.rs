@@ -16,6 +16,9 @@ pub const MAX_ACTOR_LEN: usize = 200;
 /// Longest note accepted, in bytes.
 pub const MAX_NOTE_LEN: usize = 4000;
 
+/// Buffered frames are written to the log file (without a sync) once they reach this size.
+const WRITE_THROUGH: usize = 1 << 20;
+
 /// The outcome of one appended event.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Appended {
@@ -171,10 +174,10 @@ impl Ledger {
         if let Some(refusal) = &writer.refused {
             return Err(refusal_error(refusal));
         }
-        let mut staged = Staged::new(writer.head, writer.end);
+        let mut staged = Staged::new(writer.head, writer.pending_at + writer.pending.len() as u64);
         for new in batch {
             if let Some(id) = new.id {
-                if let Some(original) = self.find_original(&staged, id)? {
+                if let Some(original) = self.find_original(&writer, &staged, id)? {
                     if !original.same_content(&new) {
                         return Err(Error::IdConflict {
                             id,
@@ -235,7 +238,12 @@ impl Ledger {
 
     /// An already-recorded event with this id: staged earlier in this batch, or written before
     /// (durable or about to be).
-    fn find_original(&self, staged: &Staged, id: Uuid) -> Result<Option<Event>> {
+    fn find_original(
+        &self,
+        writer: &super::Writer,
+        staged: &Staged,
+        id: Uuid,
+    ) -> Result<Option<Event>> {
         if let Some(&index) = staged.ids.get(&id) {
             return Ok(Some(staged.results[index].event.clone()));
         }
@@ -243,10 +251,26 @@ impl Ledger {
             return Ok(None);
         };
         let offset = self.offset_of(seq)?;
-        self.read_at(seq, offset).map(Some)
+        if offset < writer.pending_at {
+            return self.read_at(seq, offset).map(Some);
+        }
+        // Appended but still in the writer's buffer.
+        let frame = usize::try_from(offset - writer.pending_at)
+            .ok()
+            .and_then(|at| writer.pending.get(at..))
+            .and_then(|rest| {
+                let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+                rest.get(log::HEADER..log::HEADER + len)
+            })
+            .ok_or_else(|| Error::Corrupt {
+                seq,
+                reason: "an appended event is not in the write buffer".into(),
+            })?;
+        Self::decode_at(seq, frame).map(Some)
     }
 
-    /// Writes the staged frames with one write, indexes them, and advances the writer state.
+    /// Adds the staged frames to the write buffer (written out as soon as it is large, else by the
+    /// next flush), indexes them, and advances the writer state.
     fn store(&self, writer: &mut super::Writer, mut staged: Staged) -> Result<Vec<Appended>> {
         if staged.written == 0 {
             return Ok(staged.results);
@@ -254,24 +278,16 @@ impl Ledger {
         if let Some(at) = staged.last_flags {
             staged.frames[at] = log::BATCH_END;
         }
-        if let Err(error) =
-            self.inner
-                .log
-                .write_at(writer.end, &staged.frames, &mut writer.allocated)
-        {
-            // We cannot tell how much of the batch reached the file: refuse further writes until
-            // a reopen finds where the log ends.
-            writer.refused = Some(Refusal::Poisoned);
-            return Err(error);
+        writer.pending.extend_from_slice(&staged.frames);
+        if writer.pending.len() >= WRITE_THROUGH {
+            self.write_pending(writer)?;
         }
-        writer.end += staged.frames.len() as u64;
         {
             let mut index = self.index_mut();
             for &(position, offset) in &staged.offsets {
                 index.push(&staged.results[position].event, offset);
             }
         }
-        *self.written() = (staged.head, writer.end);
         writer.head = staged.head;
         writer.events_written += staged.written;
         Ok(staged.results)
@@ -285,7 +301,7 @@ impl Ledger {
         if let Some(refusal) = &writer.refused {
             return Err(refusal_error(refusal));
         }
-        let mut staged = Staged::new(writer.head, writer.end);
+        let mut staged = Staged::new(writer.head, writer.pending_at + writer.pending.len() as u64);
         for mut event in events {
             let expected_version = staged.version_of(&event.stream, &self.index()) + 1;
             if event.seq != staged.head.seq + 1
@@ -329,5 +345,46 @@ fn refusal_error(refusal: &Refusal) -> Error {
     match refusal {
         Refusal::Poisoned => Error::Poisoned,
         Refusal::Damaged(why) => Error::Damaged(why.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Payload;
+
+    fn update(id: Uuid, delta: i64) -> NewEvent {
+        NewEvent::new(
+            StreamId::indicator("t1").expect("stream"),
+            jiff::civil::date(2023, 6, 30),
+            "unit",
+            Payload::ProgressReported {
+                delta: delta.into(),
+                district: None,
+            },
+        )
+        .with_id(id)
+    }
+
+    #[test]
+    fn a_retry_of_an_event_still_in_the_write_buffer_is_recognised() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let ledger = Ledger::open(dir.path())?;
+        let id = Uuid::new_v4();
+        let first = ledger.write_batch(vec![update(Uuid::new_v4(), 1), update(id, 2)])?;
+        // Not waited for: both events are still in the writer's buffer, not in the file.
+        assert!(!ledger.writer().pending.is_empty());
+        let retry = ledger.write_batch(vec![update(id, 2)])?;
+        assert!(retry.results()[0].already_recorded);
+        assert_eq!(retry.results()[0].event.seq, 2);
+        assert!(matches!(
+            ledger.write_batch(vec![update(id, 3)]),
+            Err(Error::IdConflict { seq: 2, .. })
+        ));
+        first.wait()?;
+        let retried = retry.wait()?;
+        assert_eq!(retried[0].event, ledger.get(2)?.expect("durable"));
+        assert_eq!(ledger.len(), 2);
+        Ok(())
     }
 }
