@@ -6,11 +6,10 @@
 //! leads the next flush. So a flush wakes no thread for nothing (no thundering herd on a
 //! condition variable), and while one flush runs, later appends pile up for the next one.
 //!
-//! A leader that sees other appenders in the middle of writing waits for them (up to
-//! [`GATHER_LIMIT`]) before it flushes, so that one flush covers them too — the same idea as
-//! PostgreSQL's `commit_delay`. A lone appender never waits.
+//! A leader does not wait for more appenders before it flushes: measured here, a wait of 200 µs
+//! to 1 ms (like PostgreSQL's `commit_delay`) put more events in each flush but fewer through.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
@@ -36,19 +35,6 @@ pub(crate) struct GroupCommit {
     /// Wakes subscribers (not appenders) when something becomes durable.
     changed: Condvar,
     flushes: AtomicU64,
-    in_flight: AtomicUsize,
-}
-
-/// Longest a flush leader waits for appenders that are still writing.
-pub(crate) const GATHER_LIMIT: Duration = Duration::from_micros(200);
-
-/// Marks one appender as writing until dropped.
-pub(crate) struct InFlight<'a>(&'a GroupCommit);
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
-    }
 }
 
 impl GroupCommit {
@@ -66,20 +52,6 @@ impl GroupCommit {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Marks the caller as about to write; the flush leader waits for it while the guard lives.
-    pub(crate) fn begin_write(&self) -> InFlight<'_> {
-        self.in_flight.fetch_add(1, Ordering::AcqRel);
-        InFlight(self)
-    }
-
-    /// Waits (briefly, bounded) until no appender is in the middle of writing.
-    fn gather(&self) {
-        let started = Instant::now();
-        while self.in_flight.load(Ordering::Acquire) > 0 && started.elapsed() < GATHER_LIMIT {
-            std::thread::yield_now();
-        }
     }
 
     /// Highest sequence known durable.
@@ -124,7 +96,6 @@ impl GroupCommit {
             }
             state.flushing = true;
             drop(state);
-            self.gather();
             self.lead(flush());
         }
     }

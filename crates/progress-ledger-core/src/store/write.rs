@@ -169,7 +169,6 @@ impl Ledger {
         for new in &batch {
             check_fields(new)?;
         }
-        let writing = self.inner.commit.begin_write();
         let mut writer = self.writer();
         if let Some(refusal) = &writer.refused {
             return Err(refusal_error(refusal));
@@ -228,7 +227,6 @@ impl Ledger {
         let wait_for = staged.wait_for;
         let results = self.store(&mut writer, staged)?;
         drop(writer);
-        drop(writing);
         Ok(Pending {
             ledger: self.clone(),
             wait_for,
