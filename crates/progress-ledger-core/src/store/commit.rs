@@ -123,8 +123,9 @@ impl GroupCommit {
             }
             !done
         });
+        // The next leader first, so that the next flush starts while the others wake.
         if let Some((_, next)) = state.waiters.first() {
-            wake.push(next.clone());
+            wake.insert(0, next.clone());
         }
         drop(state);
         for thread in wake {
