@@ -6,6 +6,8 @@
 #   scripts/bench.sh            full run: 100k and 1M-event ledgers, 10 s per measurement
 #   scripts/bench.sh --quick    100k-event ledgers, 3 s per measurement (under 10 minutes)
 #   scripts/bench.sh --no-server   skip the HTTP load part
+#   scripts/bench.sh --server-only only the HTTP load part (its ratio to the library is then
+#                                  not computed)
 #
 # Library benches: criterion (benches/append.rs, benches/replay.rs) and benches/footprint.rs.
 # Big ledgers are built once and cached in target/bench-data (keyed by size); delete that
@@ -17,12 +19,14 @@ cd "$(dirname "$0")/.."
 
 quick=0
 server=1
+library=1
 for arg in "$@"; do
     case "$arg" in
         --quick) quick=1 ;;
         --no-server) server=0 ;;
+        --server-only) library=0 ;;
         -h | --help)
-            sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -65,9 +69,11 @@ cargo bench --no-run >"$logs/build.log" 2>&1 || {
     tail -40 "$logs/build.log" >&2
     exit 1
 }
-run_bench append
-run_bench replay
-run_bench footprint
+if [[ $library == 1 ]]; then
+    run_bench append
+    run_bench replay
+    run_bench footprint
+fi
 
 server_status="skipped (--no-server)"
 if [[ $server == 1 ]]; then
