@@ -79,6 +79,9 @@ pub(crate) struct Entry {
     pub(crate) voided: bool,
 }
 
+/// Fewest entries a state's vector grows by.
+const GROW_AT_LEAST: usize = 16;
+
 fn status_code(status: ItemStatus) -> u32 {
     match status {
         ItemStatus::NotStarted => 0,
@@ -119,6 +122,13 @@ impl IndicatorState {
             }
             Contribution::Status(status) => (Kind::Status, Decimal::ZERO, status_code(status)),
         };
+        if self.entries.len() == self.entries.capacity() {
+            // Grow by an eighth rather than double: a state loaded from a snapshot has no
+            // spare room, and doubling its million entries would leave up to 28 MB unused.
+            // (Big vectors are mapped pages, so growing them moves no bytes.)
+            self.entries
+                .reserve_exact((self.entries.len() / 8).max(GROW_AT_LEAST));
+        }
         self.entries.push(Entry {
             amount,
             effective,
