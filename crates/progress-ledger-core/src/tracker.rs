@@ -139,15 +139,33 @@ impl Tracker {
             })),
             snapshot_every: config.snapshot_every.max(1),
         };
-        // The replay starts at the newest usable snapshot; an unreadable one (an older snapshot
-        // format, a broken chain) counts as none, so a full snapshot replaces it right away.
-        let (start, mark) = tracker
-            .snapshot_at(tracker.ledger.len())?
-            .map_or_else(Default::default, |(p, mark)| (p, mark));
-        let (projection, _) = tracker.fold_onto(start, tracker.ledger.len())?;
+        // The replay starts at the newest usable snapshot. If there is none but snapshots are
+        // stored (an older snapshot format, a broken chain), the replay starts from the first
+        // event and writes a new part in place of each of them as it passes it: as-of queries
+        // keep their starting points, and the old values, which sled would keep in memory
+        // beside the new ones, are gone.
+        let head = tracker.ledger.len();
         let mut live = tracker.lock();
-        live.projection = projection;
-        live.snapshot = mark;
+        match tracker.snapshot_at(head)? {
+            Some((start, mark)) => {
+                live.projection = tracker.fold_onto(start, head)?.0;
+                live.snapshot = mark;
+            }
+            None => {
+                let mut stale = tracker.ledger.snapshot_seqs()?;
+                stale.sort_unstable();
+                for event in tracker.ledger.events_from(1) {
+                    let event = event?;
+                    if event.seq > head {
+                        break;
+                    }
+                    live.projection.apply(&event);
+                    if stale.binary_search(&event.seq).is_ok() {
+                        tracker.take_snapshot(&mut live)?;
+                    }
+                }
+            }
+        }
         tracker.maybe_snapshot(&mut live)?;
         drop(live);
         Ok(tracker)
@@ -220,17 +238,22 @@ impl Tracker {
     /// Stores a snapshot part once `snapshot_every` events were folded since the last one: it
     /// holds only the updates folded since then.
     fn maybe_snapshot(&self, live: &mut Live) -> Result<()> {
-        let seq = live.projection.seq();
-        if seq >= live.snapshot.seq() + self.snapshot_every {
-            let mut bytes = vec![SNAPSHOT_FORMAT];
-            let part = live
-                .projection
-                .encode_snapshot(&live.snapshot)
-                .map_err(|e| Error::InvalidEvent(format!("snapshot cannot be encoded: {e}")))?;
-            bytes.extend_from_slice(&part);
-            self.ledger.put_snapshot(seq, &bytes)?;
-            live.snapshot = live.projection.snapshot_mark();
+        if live.projection.seq() >= live.snapshot.seq() + self.snapshot_every {
+            self.take_snapshot(live)?;
         }
+        Ok(())
+    }
+
+    /// Stores a snapshot part of what was folded since the last one.
+    fn take_snapshot(&self, live: &mut Live) -> Result<()> {
+        let mut bytes = vec![SNAPSHOT_FORMAT];
+        let part = live
+            .projection
+            .encode_snapshot(&live.snapshot)
+            .map_err(|e| Error::InvalidEvent(format!("snapshot cannot be encoded: {e}")))?;
+        bytes.extend_from_slice(&part);
+        self.ledger.put_snapshot(live.projection.seq(), &bytes)?;
+        live.snapshot = live.projection.snapshot_mark();
         Ok(())
     }
 
