@@ -220,21 +220,11 @@ proptest! {
     ) {
         let spec = common::spec("x", IndicatorKind::Cumulative, "个", Some(i64::from(target)), Direction::AtLeast);
         let mut state = progress_ledger::projection::IndicatorState::default();
-        for (seq, delta) in deltas.iter().enumerate() {
-            state.entries.push(progress_ledger::projection::Entry {
-                seq: seq as u64 + 1,
-                effective: day(0),
-                contribution: progress_ledger::projection::Contribution::Delta { amount: Decimal::from(*delta), district: None },
-                voided: false,
-            });
+        for delta in &deltas {
+            state.push(day(0), progress_ledger::projection::Contribution::Delta { amount: Decimal::from(*delta), district: None });
         }
         let before = evaluate(&spec, spec.target, &state, None, 4).completion;
-        state.entries.push(progress_ledger::projection::Entry {
-            seq: 1000,
-            effective: day(0),
-            contribution: progress_ledger::projection::Contribution::Delta { amount: Decimal::from(extra), district: None },
-            voided: false,
-        });
+        state.push(day(0), progress_ledger::projection::Contribution::Delta { amount: Decimal::from(extra), district: None });
         let after = evaluate(&spec, spec.target, &state, None, 4).completion;
         prop_assert!(after.raw >= before.raw);
         prop_assert!(after.capped >= before.capped);

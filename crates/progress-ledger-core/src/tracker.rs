@@ -4,7 +4,6 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use bincode::Options;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::Offset;
@@ -15,12 +14,13 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 use crate::event::{Event, NewEvent, StreamId};
 use crate::plan::Plan;
-use crate::projection::{self, Completion, ProgressView, Projection, Report};
+use crate::projection::{self, Completion, ProgressView, Projection, Report, SnapshotMark};
 use crate::store::{Appended, Ledger, LedgerConfig, Pending};
 
-/// Format byte of projection snapshots (bump when `Projection`'s shape changes; an unreadable
-/// snapshot is ignored and the state is rebuilt from the log).
-const SNAPSHOT_FORMAT: u8 = 2;
+/// Format byte of projection snapshots (bump when their encoding changes; an unreadable
+/// snapshot is ignored and the state is rebuilt from the log). 3: chained parts, each with only
+/// the updates since the part before it (see `projection/snapshot.rs`).
+const SNAPSHOT_FORMAT: u8 = 3;
 
 /// How to open a tracker.
 #[derive(Clone, Debug)]
@@ -97,7 +97,8 @@ pub struct TrailStep {
 
 struct Live {
     projection: Projection,
-    last_snapshot: u64,
+    /// What the stored snapshot parts cover: the next part holds what came after.
+    snapshot: SnapshotMark,
     /// The last "now" view computed: (plan asked for, schedule date, view). Valid while the
     /// projection has not moved past `view.seq`.
     current_view: Option<(Option<String>, Date, ProgressView)>,
@@ -119,10 +120,6 @@ impl std::fmt::Debug for Tracker {
     }
 }
 
-fn snapshot_options() -> impl Options {
-    bincode::DefaultOptions::new()
-}
-
 impl Tracker {
     /// Opens the ledger at `path` with defaults.
     pub fn open(path: impl Into<std::path::PathBuf>) -> Result<Tracker> {
@@ -137,18 +134,38 @@ impl Tracker {
             ledger,
             live: Arc::new(Mutex::new(Live {
                 projection: Projection::default(),
-                last_snapshot: 0,
+                snapshot: SnapshotMark::default(),
                 current_view: None,
             })),
             snapshot_every: config.snapshot_every.max(1),
         };
-        let (projection, folded) = tracker.projection_at(tracker.ledger.len())?;
-        // The replay started at the newest usable snapshot; an unreadable one (an older
-        // snapshot format) counts as none, so a fresh snapshot replaces it right away.
-        let started_at = projection.seq() - folded;
+        // The replay starts at the newest usable snapshot. If there is none but snapshots are
+        // stored (an older snapshot format, a broken chain), the replay starts from the first
+        // event and writes a new part in place of each of them as it passes it: as-of queries
+        // keep their starting points, and the old values, which sled would keep in memory
+        // beside the new ones, are gone.
+        let head = tracker.ledger.len();
         let mut live = tracker.lock();
-        live.projection = projection;
-        live.last_snapshot = started_at;
+        match tracker.snapshot_at(head)? {
+            Some((start, mark)) => {
+                live.projection = tracker.fold_onto(start, head)?.0;
+                live.snapshot = mark;
+            }
+            None => {
+                let mut stale = tracker.ledger.snapshot_seqs()?;
+                stale.sort_unstable();
+                for event in tracker.ledger.events_from(1) {
+                    let event = event?;
+                    if event.seq > head {
+                        break;
+                    }
+                    live.projection.apply(&event);
+                    if stale.binary_search(&event.seq).is_ok() {
+                        tracker.take_snapshot(&mut live)?;
+                    }
+                }
+            }
+        }
         tracker.maybe_snapshot(&mut live)?;
         drop(live);
         Ok(tracker)
@@ -218,28 +235,68 @@ impl Tracker {
         pending.wait()
     }
 
+    /// Stores a snapshot part once `snapshot_every` events were folded since the last one: it
+    /// holds only the updates folded since then.
     fn maybe_snapshot(&self, live: &mut Live) -> Result<()> {
-        let seq = live.projection.seq();
-        if seq >= live.last_snapshot + self.snapshot_every {
-            let mut bytes = vec![SNAPSHOT_FORMAT];
-            snapshot_options()
-                .serialize_into(&mut bytes, &live.projection)
-                .map_err(|e| Error::InvalidEvent(format!("snapshot cannot be encoded: {e}")))?;
-            self.ledger.put_snapshot(seq, &bytes)?;
-            live.last_snapshot = seq;
+        if live.projection.seq() >= live.snapshot.seq() + self.snapshot_every {
+            self.take_snapshot(live)?;
         }
         Ok(())
+    }
+
+    /// Stores a snapshot part of what was folded since the last one.
+    fn take_snapshot(&self, live: &mut Live) -> Result<()> {
+        let mut bytes = vec![SNAPSHOT_FORMAT];
+        let part = live
+            .projection
+            .encode_snapshot(&live.snapshot)
+            .map_err(|e| Error::InvalidEvent(format!("snapshot cannot be encoded: {e}")))?;
+        bytes.extend_from_slice(&part);
+        self.ledger.put_snapshot(live.projection.seq(), &bytes)?;
+        live.snapshot = live.projection.snapshot_mark();
+        Ok(())
+    }
+
+    /// The projection held by the newest snapshot at or before `seq` and the chain of parts
+    /// under it, with the mark of what they cover; `None` if there is none or the chain is
+    /// unreadable.
+    fn snapshot_at(&self, seq: u64) -> Result<Option<(Projection, SnapshotMark)>> {
+        let mut parts = Vec::new();
+        let mut at = seq;
+        loop {
+            let Some((found, bytes)) = self.ledger.snapshot_at_or_before(at)? else {
+                return Ok(None);
+            };
+            // A base must be stored at exactly its sequence number.
+            if !parts.is_empty() && found != at {
+                return Ok(None);
+            }
+            let base = match bytes.split_first() {
+                Some((&SNAPSHOT_FORMAT, part)) => projection::snapshot_base(part),
+                _ => None,
+            };
+            let Some(base) = base.filter(|&base| base < found) else {
+                return Ok(None);
+            };
+            parts.push(bytes);
+            if base == 0 {
+                break;
+            }
+            at = base;
+        }
+        let oldest_first: Vec<&[u8]> = parts.iter().rev().map(|bytes| &bytes[1..]).collect();
+        Ok(Projection::from_snapshots(&oldest_first).map(|projection| {
+            let mark = projection.snapshot_mark();
+            (projection, mark)
+        }))
     }
 
     /// The projection of the log up to `seq`, from the newest usable snapshot at or before it,
     /// and how many events had to be folded on top of that snapshot.
     pub fn projection_at(&self, seq: u64) -> Result<(Projection, u64)> {
-        let start = match self.ledger.snapshot_at_or_before(seq)? {
-            Some((_, bytes)) if bytes.first() == Some(&SNAPSHOT_FORMAT) => snapshot_options()
-                .deserialize::<Projection>(&bytes[1..])
-                .unwrap_or_default(),
-            _ => Projection::default(),
-        };
+        let start = self
+            .snapshot_at(seq)?
+            .map_or_else(Projection::default, |(projection, _)| projection);
         self.fold_onto(start, seq)
     }
 

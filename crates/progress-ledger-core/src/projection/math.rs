@@ -149,8 +149,8 @@ pub fn evaluate(
         IndicatorKind::Cumulative => {
             let sum: Decimal = live
                 .iter()
-                .filter_map(|e| match &e.contribution {
-                    Contribution::Delta { amount, .. } => Some(*amount),
+                .filter_map(|e| match e.contribution {
+                    Contribution::Delta { amount, .. } => Some(amount),
                     _ => None,
                 })
                 .sum();
@@ -161,14 +161,14 @@ pub fn evaluate(
             // plan-wide measurements only: district ones show in the district view.
             let latest = live
                 .iter()
-                .filter_map(|e| match &e.contribution {
+                .filter_map(|e| match e.contribution {
                     Contribution::Measurement {
                         value,
                         district: None,
-                    } => Some((e.effective, e.seq, *value)),
+                    } => Some((e.effective, e.order, value)),
                     _ => None,
                 })
-                .max_by_key(|(date, seq, _)| (*date, *seq))
+                .max_by_key(|(date, order, _)| (*date, *order))
                 .map(|(_, _, v)| v);
             let raw = match (latest, target) {
                 (Some(v), Some(t)) => Some(level_completion(v, t, spec.direction, spec.baseline)),
@@ -177,7 +177,7 @@ pub fn evaluate(
             (latest, raw)
         }
         IndicatorKind::Coverage => {
-            let per_district = district_sums(live.iter().map(|e| &e.contribution));
+            let per_district = district_sums(live.iter().map(|e| e.contribution));
             let needed = target.unwrap_or(Decimal::ONE);
             let met = per_district.values().filter(|sum| **sum >= needed).count();
             let met = Decimal::from(met);
@@ -186,8 +186,8 @@ pub fn evaluate(
         IndicatorKind::Milestones => {
             let done: BTreeSet<&str> = live
                 .iter()
-                .filter_map(|e| match &e.contribution {
-                    Contribution::Milestone(name) => Some(name.as_str()),
+                .filter_map(|e| match e.contribution {
+                    Contribution::Milestone(name) => Some(name),
                     _ => None,
                 })
                 .collect();
@@ -200,11 +200,11 @@ pub fn evaluate(
         IndicatorKind::Status => {
             let latest = live
                 .iter()
-                .filter_map(|e| match &e.contribution {
-                    Contribution::Status(s) => Some((e.effective, e.seq, *s)),
+                .filter_map(|e| match e.contribution {
+                    Contribution::Status(s) => Some((e.effective, e.order, s)),
                     _ => None,
                 })
-                .max_by_key(|(date, seq, _)| (*date, *seq))
+                .max_by_key(|(date, order, _)| (*date, *order))
                 .map(|(_, _, s)| s);
             let value = match latest.unwrap_or(ItemStatus::NotStarted) {
                 ItemStatus::NotStarted => Decimal::ZERO,
@@ -224,8 +224,8 @@ pub fn evaluate(
 
 /// Sum of deltas per district.
 pub fn district_sums<'a>(
-    contributions: impl Iterator<Item = &'a Contribution>,
-) -> BTreeMap<String, Decimal> {
+    contributions: impl Iterator<Item = Contribution<'a>>,
+) -> BTreeMap<&'a str, Decimal> {
     let mut sums = BTreeMap::new();
     for contribution in contributions {
         if let Contribution::Delta {
@@ -233,7 +233,7 @@ pub fn district_sums<'a>(
             district: Some(d),
         } = contribution
         {
-            *sums.entry(d.clone()).or_insert(Decimal::ZERO) += *amount;
+            *sums.entry(d).or_insert(Decimal::ZERO) += amount;
         }
     }
     sums

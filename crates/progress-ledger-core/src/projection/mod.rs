@@ -5,8 +5,10 @@
 //! [`Projection::check`] validates a new event against the state folded so far.
 
 mod catalog;
+mod index;
 mod math;
 mod report;
+mod snapshot;
 mod state;
 mod view;
 
@@ -15,7 +17,6 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use catalog::{Catalog, IndicatorDef, TargetRevision, indicator_id};
@@ -23,7 +24,8 @@ pub use math::{
     Completion, Evaluation, Schedule, elapsed_share, evaluate, level_completion, schedule,
 };
 pub use report::{Report, ReportItem, UnitReport, report};
-pub use state::{Contribution, Entry, IndicatorState};
+pub use snapshot::{SnapshotMark, snapshot_base};
+pub use state::{Contribution, IndicatorState, Update};
 pub use view::{
     DistrictValue, DistrictView, IndicatorView, ItemView, NodeView, ProgressView, StatusCounts,
     UnitView, progress_view, unit_aliases,
@@ -34,19 +36,18 @@ use crate::event::{Event, NewEvent, Payload};
 use crate::plan::{Direction, IndicatorKind};
 
 /// Everything folded from the log up to one sequence number.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Projection {
     seq: u64,
-    #[serde(with = "optional_timestamp")]
     recorded_at: Option<Timestamp>,
     catalog: Catalog,
     /// Every indicator with updates, in the order of its first update, with its updates.
     states: Vec<(String, IndicatorState)>,
     /// Position of each indicator in `states`.
     positions: HashMap<String, u32>,
-    /// Where each correctable update is: event id → (position in `states`, index in its
-    /// entries). Small integers rather than names: there is one of these per update.
-    updates: HashMap<Uuid, (u32, u32)>,
+    /// Where each correctable update is: event id → (position in `states`, place in its
+    /// updates).
+    updates: index::UpdateIndex,
 }
 
 fn reject(code: RejectCode, message: String) -> Error {
@@ -75,11 +76,11 @@ impl Projection {
         self.states.get(position as usize).map(|(_, state)| state)
     }
 
-    /// The indicator id and entry of a correctable update.
-    fn update(&self, id: &Uuid) -> Option<(&str, &Entry)> {
-        let (position, index) = *self.updates.get(id)?;
+    /// The indicator id and the update made by event `id`.
+    fn update(&self, id: &Uuid) -> Option<(&str, Update<'_>)> {
+        let (position, order) = self.updates.get(id)?;
         let (name, state) = self.states.get(position as usize)?;
-        Some((name.as_str(), state.entries.get(index as usize)?))
+        Some((name.as_str(), state.get(order as usize)?))
     }
 
     /// Folds one event. Events at or before [`Projection::seq`] are ignored, so folding the same
@@ -100,12 +101,10 @@ impl Projection {
                 replacement,
                 ..
             } => {
-                if let Some(&(position, index)) = self.updates.get(corrects) {
+                if let Some((position, order)) = self.updates.get(corrects) {
                     if let Some((name, state)) = self.states.get_mut(position as usize) {
                         if name == indicator {
-                            if let Some(entry) = state.entries.get_mut(index as usize) {
-                                entry.voided = true;
-                            }
+                            state.void(order as usize);
                         }
                     }
                 }
@@ -121,7 +120,7 @@ impl Projection {
         }
     }
 
-    fn push(&mut self, indicator: &str, event: &Event, contribution: Contribution) {
+    fn push(&mut self, indicator: &str, event: &Event, contribution: Contribution<'_>) {
         let position = match self.positions.get(indicator) {
             Some(&position) => position,
             None => {
@@ -135,14 +134,9 @@ impl Projection {
         let Some((_, state)) = self.states.get_mut(position as usize) else {
             return;
         };
-        let index = u32::try_from(state.entries.len()).unwrap_or(u32::MAX);
-        self.updates.insert(event.id, (position, index));
-        state.entries.push(Entry {
-            seq: event.seq,
-            effective: event.effective,
-            contribution,
-            voided: false,
-        });
+        let order = state.push(event.effective, contribution);
+        self.updates
+            .insert(event.id, position, u32::try_from(order).unwrap_or(u32::MAX));
     }
 
     /// Checks that `new` may be recorded: its indicator exists and is not retired, its payload
@@ -234,19 +228,17 @@ impl Projection {
 }
 
 /// The contribution an update payload makes, if it is an update.
-fn contribution_of(payload: &Payload) -> Option<Contribution> {
+fn contribution_of(payload: &Payload) -> Option<Contribution<'_>> {
     match payload {
         Payload::ProgressReported { delta, district } => Some(Contribution::Delta {
             amount: *delta,
-            district: district.clone(),
+            district: district.as_deref(),
         }),
         Payload::MeasurementTaken { value, district } => Some(Contribution::Measurement {
             value: *value,
-            district: district.clone(),
+            district: district.as_deref(),
         }),
-        Payload::MilestoneReached { deliverable } => {
-            Some(Contribution::Milestone(deliverable.clone()))
-        }
+        Payload::MilestoneReached { deliverable } => Some(Contribution::Milestone(deliverable)),
         Payload::StatusChanged { status } => Some(Contribution::Status(*status)),
         _ => None,
     }
@@ -385,25 +377,5 @@ pub fn kind_name(kind: IndicatorKind) -> &'static str {
         IndicatorKind::Coverage => "coverage",
         IndicatorKind::Milestones => "milestones",
         IndicatorKind::Status => "status",
-    }
-}
-
-mod optional_timestamp {
-    use jiff::Timestamp;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(
-        ts: &Option<Timestamp>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        ts.map(|t| t.as_microsecond()).serialize(serializer)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Timestamp>, D::Error> {
-        Option::<i64>::deserialize(deserializer)?
-            .map(|m| Timestamp::from_microsecond(m).map_err(serde::de::Error::custom))
-            .transpose()
     }
 }

@@ -1,61 +1,297 @@
-//! The state of one indicator: every update folded so far, voided or not.
+//! The state of one indicator: every update folded so far, voided or not, in a compact form.
+//!
+//! An update takes 28 bytes and no allocation of its own: its district or deliverable is an
+//! index into the indicator's small table of names (a plan has a dozen districts, an indicator
+//! a few deliverables), and its order in the log is its place in the vector.
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
 use crate::plan::ItemStatus;
 
 /// What one update contributes to its indicator.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Contribution {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Contribution<'a> {
     /// A delta to a cumulative or coverage indicator.
     Delta {
         /// Amount added.
         amount: Decimal,
         /// District, if reported for one.
-        district: Option<String>,
+        district: Option<&'a str>,
     },
     /// A measurement of a level indicator.
     Measurement {
         /// Value measured.
         value: Decimal,
         /// District, if measured for one.
-        district: Option<String>,
+        district: Option<&'a str>,
     },
     /// A deliverable completed.
-    Milestone(String),
+    Milestone(&'a str),
     /// A status reported.
     Status(ItemStatus),
 }
 
-/// One update of an indicator, as folded.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Entry {
-    /// Sequence number of the event that made it (a correction, for a replacement).
-    pub seq: u64,
+/// One update of an indicator, as read from its state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Update<'a> {
+    /// Place among the indicator's updates: later-recorded updates have higher places.
+    pub order: usize,
     /// Business date it is about.
-    #[serde(with = "crate::codec::date")]
     pub effective: Date,
-    /// What it contributes.
-    pub contribution: Contribution,
     /// Whether a later correction voided it.
     pub voided: bool,
+    /// What it contributes.
+    pub contribution: Contribution<'a>,
+}
+
+/// The kind of an entry, stored in one byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Delta = 0,
+    Measurement = 1,
+    Milestone = 2,
+    Status = 3,
+}
+
+impl Kind {
+    pub(crate) fn from_bits(bits: u8) -> Kind {
+        match bits & 3 {
+            0 => Kind::Delta,
+            1 => Kind::Measurement,
+            2 => Kind::Milestone,
+            _ => Kind::Status,
+        }
+    }
+}
+
+/// One update as stored (28 bytes).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Entry {
+    /// Delta or measured value; zero for milestones and statuses.
+    pub(crate) amount: Decimal,
+    /// Business date it is about.
+    pub(crate) effective: Date,
+    /// Delta, measurement, milestone: 0 for no name, else the name's index + 1 in the table.
+    /// Status: the status (0 not started, 1 in progress, 2 done).
+    pub(crate) name: u32,
+    pub(crate) kind: Kind,
+    pub(crate) voided: bool,
+}
+
+/// Fewest entries a state's vector grows by.
+const GROW_AT_LEAST: usize = 16;
+
+fn status_code(status: ItemStatus) -> u32 {
+    match status {
+        ItemStatus::NotStarted => 0,
+        ItemStatus::InProgress => 1,
+        ItemStatus::Done => 2,
+    }
+}
+
+fn status_of(code: u32) -> ItemStatus {
+    match code {
+        0 => ItemStatus::NotStarted,
+        1 => ItemStatus::InProgress,
+        _ => ItemStatus::Done,
+    }
 }
 
 /// Every update of one indicator, in log order.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IndicatorState {
     /// Updates in log order, voided ones included (they are marked).
-    pub entries: Vec<Entry>,
+    entries: Vec<Entry>,
+    /// Districts and deliverables the updates name, in order of first use.
+    names: Vec<String>,
 }
 
 impl IndicatorState {
-    /// The updates that count on business date `effective` (all dates if `None`): not voided,
-    /// and effective on or before it.
-    pub fn live(&self, effective: Option<Date>) -> impl Iterator<Item = &Entry> {
+    /// Adds an update (not voided); returns its place.
+    pub fn push(&mut self, effective: Date, contribution: Contribution<'_>) -> usize {
+        let (kind, amount, name) = match contribution {
+            Contribution::Delta { amount, district } => {
+                (Kind::Delta, amount, self.intern(district))
+            }
+            Contribution::Measurement { value, district } => {
+                (Kind::Measurement, value, self.intern(district))
+            }
+            Contribution::Milestone(name) => {
+                (Kind::Milestone, Decimal::ZERO, self.intern(Some(name)))
+            }
+            Contribution::Status(status) => (Kind::Status, Decimal::ZERO, status_code(status)),
+        };
+        if self.entries.len() == self.entries.capacity() {
+            // Grow by an eighth rather than double: a state loaded from a snapshot has no
+            // spare room, and doubling its million entries would leave up to 28 MB unused.
+            // (Big vectors are mapped pages, so growing them moves no bytes.)
+            self.entries
+                .reserve_exact((self.entries.len() / 8).max(GROW_AT_LEAST));
+        }
+        self.entries.push(Entry {
+            amount,
+            effective,
+            name,
+            kind,
+            voided: false,
+        });
+        self.entries.len() - 1
+    }
+
+    /// 0 for no name, else the index + 1 of `name` in the table (added if new). A linear
+    /// search: an indicator names a plan's districts or its own deliverables, a few dozen at
+    /// most.
+    fn intern(&mut self, name: Option<&str>) -> u32 {
+        let Some(name) = name else {
+            return 0;
+        };
+        let index = match self.names.iter().position(|n| n == name) {
+            Some(index) => index,
+            None => {
+                self.names.push(name.to_owned());
+                self.names.len() - 1
+            }
+        };
+        u32::try_from(index + 1).unwrap_or(u32::MAX)
+    }
+
+    /// Marks the update at `order` voided (nothing if there is none).
+    pub(crate) fn void(&mut self, order: usize) {
+        if let Some(entry) = self.entries.get_mut(order) {
+            entry.voided = true;
+        }
+    }
+
+    /// Number of updates, voided ones included.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there is no update.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The update at `order`.
+    pub fn get(&self, order: usize) -> Option<Update<'_>> {
+        self.entries.get(order).map(|e| self.read(order, e))
+    }
+
+    /// Every update in log order, voided ones included.
+    pub fn updates(&self) -> impl Iterator<Item = Update<'_>> {
         self.entries
             .iter()
-            .filter(move |e| !e.voided && effective.is_none_or(|d| e.effective <= d))
+            .enumerate()
+            .map(|(order, e)| self.read(order, e))
+    }
+
+    /// The updates that count on business date `effective` (all dates if `None`): not voided,
+    /// and effective on or before it.
+    pub fn live(&self, effective: Option<Date>) -> impl Iterator<Item = Update<'_>> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(move |(_, e)| !e.voided && effective.is_none_or(|d| e.effective <= d))
+            .map(|(order, e)| self.read(order, e))
+    }
+
+    fn name(&self, name: u32) -> Option<&str> {
+        let index = usize::try_from(name.checked_sub(1)?).ok()?;
+        self.names.get(index).map(String::as_str)
+    }
+
+    fn read(&self, order: usize, entry: &Entry) -> Update<'_> {
+        let contribution = match entry.kind {
+            Kind::Delta => Contribution::Delta {
+                amount: entry.amount,
+                district: self.name(entry.name),
+            },
+            Kind::Measurement => Contribution::Measurement {
+                value: entry.amount,
+                district: self.name(entry.name),
+            },
+            Kind::Milestone => Contribution::Milestone(self.name(entry.name).unwrap_or_default()),
+            Kind::Status => Contribution::Status(status_of(entry.name)),
+        };
+        Update {
+            order,
+            effective: entry.effective,
+            voided: entry.voided,
+            contribution,
+        }
+    }
+
+    /// The stored entries (for snapshots).
+    pub(crate) fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The name table (for snapshots).
+    pub(crate) fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// A state from snapshot parts: its name table, and room for `capacity` entries.
+    pub(crate) fn with_names(names: Vec<String>, capacity: usize) -> IndicatorState {
+        IndicatorState {
+            entries: Vec::with_capacity(capacity),
+            names,
+        }
+    }
+
+    /// Adds a decoded entry (for snapshots); false if it names no name of the table.
+    pub(crate) fn push_entry(&mut self, entry: Entry) -> bool {
+        let named = matches!(
+            entry.kind,
+            Kind::Delta | Kind::Measurement | Kind::Milestone
+        );
+        if named && entry.name as usize > self.names.len() {
+            return false;
+        }
+        self.entries.push(entry);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_is_28_bytes() {
+        assert_eq!(std::mem::size_of::<Entry>(), 28);
+    }
+
+    #[test]
+    fn names_are_interned_and_read_back() {
+        let day = jiff::civil::date(2023, 3, 1);
+        let mut state = IndicatorState::default();
+        let seats = |d| Contribution::Delta {
+            amount: Decimal::ONE,
+            district: d,
+        };
+        state.push(day, seats(Some("瑶海区")));
+        state.push(day, seats(None));
+        state.push(day, seats(Some("瑶海区")));
+        state.push(day, Contribution::Milestone("市空港医院"));
+        state.push(day, Contribution::Status(ItemStatus::InProgress));
+        assert_eq!(state.names(), ["瑶海区", "市空港医院"]);
+        let read: Vec<_> = state.updates().map(|u| u.contribution).collect();
+        assert_eq!(
+            read,
+            [
+                seats(Some("瑶海区")),
+                seats(None),
+                seats(Some("瑶海区")),
+                Contribution::Milestone("市空港医院"),
+                Contribution::Status(ItemStatus::InProgress),
+            ]
+        );
+        state.void(1);
+        assert_eq!(
+            state.live(None).map(|u| u.order).collect::<Vec<_>>(),
+            [0, 2, 3, 4]
+        );
     }
 }

@@ -342,25 +342,28 @@ fn collect_districts(
     let Some(state) = projection.state(&def.spec.id) else {
         return;
     };
-    let sums = district_sums(state.live(effective).map(|e| &e.contribution));
+    let sums = district_sums(state.live(effective).map(|e| e.contribution));
     let coverage = def.spec.kind == IndicatorKind::Coverage;
     let needed = def.target().unwrap_or(Decimal::ONE);
     for (district, value) in sums {
-        districts.entry(district).or_default().push(DistrictValue {
-            id: def.spec.id.clone(),
-            value,
-            met: coverage.then_some(value >= needed),
-        });
+        districts
+            .entry(district.to_owned())
+            .or_default()
+            .push(DistrictValue {
+                id: def.spec.id.clone(),
+                value,
+                met: coverage.then_some(value >= needed),
+            });
     }
-    let mut latest: BTreeMap<&str, (Date, u64, Decimal)> = BTreeMap::new();
-    for entry in state.live(effective) {
+    let mut latest: BTreeMap<&str, (Date, usize, Decimal)> = BTreeMap::new();
+    for update in state.live(effective) {
         if let Contribution::Measurement {
             value,
             district: Some(d),
-        } = &entry.contribution
+        } = update.contribution
         {
-            let candidate = (entry.effective, entry.seq, *value);
-            let slot = latest.entry(d.as_str()).or_insert(candidate);
+            let candidate = (update.effective, update.order, value);
+            let slot = latest.entry(d).or_insert(candidate);
             if (candidate.0, candidate.1) > (slot.0, slot.1) {
                 *slot = candidate;
             }

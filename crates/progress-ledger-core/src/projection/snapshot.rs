@@ -1,0 +1,357 @@
+//! Snapshots of a projection as a chain of parts. Each part holds what is small (the catalog,
+//! the indicators and their name tables) in full, and of the updates only those folded since
+//! the part before it (its base), each in about 22 bytes: the first part has base 0 and holds
+//! every update so far. The updates' ids go with them, so the id index is rebuilt on loading.
+//!
+//! A part is `base` (u64, little-endian), the header's length (u32, little-endian), the header
+//! (bincode), then per indicator of the header, in order, its new updates:
+//!
+//! - one byte: the amount's decimal scale (bits 0–4), the kind (bits 5–6), voided (bit 7);
+//! - a varint: the name (or status code) shifted left by one, bit 0 set when an id follows;
+//! - a zigzag varint: the date as `year << 9 | month << 5 | day`, minus the previous update's;
+//! - for deltas and measurements, a zigzag varint: the amount's mantissa;
+//! - the id of the event that made the update, 16 bytes, if any.
+
+use std::collections::HashMap;
+
+use bincode::Options;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::index::{Slot, UpdateIndex};
+use super::state::{Entry, IndicatorState, Kind};
+use super::{Catalog, Projection};
+
+/// What the last snapshot part covered: its sequence number and how many updates each
+/// indicator had then. The next part holds only what came after.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SnapshotMark {
+    seq: u64,
+    counts: Vec<u32>,
+}
+
+impl SnapshotMark {
+    /// Sequence number of the part this mark stands for (0: none, the next part is full).
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    seq: u64,
+    recorded_at: Option<i64>,
+    catalog: Catalog,
+    states: Vec<StateHeader>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StateHeader {
+    indicator: String,
+    names: Vec<String>,
+    /// Updates of this indicator in the parts before this one.
+    from: u32,
+    /// Updates of this indicator in this part.
+    count: u32,
+    /// Updates before `from` that are voided by now.
+    voided_before: Vec<u32>,
+}
+
+fn header_options() -> impl Options {
+    bincode::DefaultOptions::new()
+}
+
+fn put_varint(out: &mut Vec<u8>, mut value: u128) {
+    while value >= 0x80 {
+        out.push((value as u8 & 0x7f) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn zigzag(value: i128) -> u128 {
+    ((value << 1) ^ (value >> 127)) as u128
+}
+
+fn unzigzag(value: u128) -> i128 {
+    ((value >> 1) as i128) ^ -((value & 1) as i128)
+}
+
+fn packed_date(date: Date) -> i128 {
+    i128::from(date.year()) << 9 | i128::from(date.month()) << 5 | i128::from(date.day())
+}
+
+fn unpacked_date(packed: i128) -> Option<Date> {
+    let year = i16::try_from(packed >> 9).ok()?;
+    let month = i8::try_from((packed >> 5) & 0xf).ok()?;
+    let day = i8::try_from(packed & 0x1f).ok()?;
+    Date::new(year, month, day).ok()
+}
+
+/// Reads a part's body.
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl Reader<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let (&first, rest) = self.bytes.split_first()?;
+        self.bytes = rest;
+        Some(first)
+    }
+
+    fn varint(&mut self) -> Option<u128> {
+        let mut value = 0u128;
+        for shift in (0..128).step_by(7) {
+            let byte = self.byte()?;
+            value |= u128::from(byte & 0x7f).checked_shl(shift)?;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+
+    fn id(&mut self) -> Option<[u8; 16]> {
+        let (id, rest) = self.bytes.split_first_chunk::<16>()?;
+        self.bytes = rest;
+        Some(*id)
+    }
+}
+
+impl Projection {
+    /// What a snapshot part taken now would cover.
+    pub fn snapshot_mark(&self) -> SnapshotMark {
+        SnapshotMark {
+            seq: self.seq,
+            counts: self
+                .states
+                .iter()
+                .map(|(_, state)| u32::try_from(state.len()).unwrap_or(u32::MAX))
+                .collect(),
+        }
+    }
+
+    /// A snapshot part holding what was folded after `since` (everything if `since` is the
+    /// default mark, or is not a mark of this projection's past).
+    pub fn encode_snapshot(&self, since: &SnapshotMark) -> Result<Vec<u8>, bincode::Error> {
+        let past = since.seq <= self.seq
+            && since.counts.len() <= self.states.len()
+            && since
+                .counts
+                .iter()
+                .zip(&self.states)
+                .all(|(&count, (_, state))| count as usize <= state.len());
+        let (base, from) = if past {
+            (since.seq, since.counts.as_slice())
+        } else {
+            (0, &[][..])
+        };
+        let from_of = |position: usize| from.get(position).map_or(0, |&c| c as usize);
+
+        // The ids of the updates this part holds, by indicator and place.
+        let mut ids: Vec<Vec<Option<[u8; 16]>>> = self
+            .states
+            .iter()
+            .enumerate()
+            .map(|(position, (_, state))| vec![None; state.len() - from_of(position)])
+            .collect();
+        for slot in self.updates.slots() {
+            let position = slot.position as usize;
+            let Some(order) = (slot.order as usize).checked_sub(from_of(position)) else {
+                continue;
+            };
+            if let Some(place) = ids.get_mut(position).and_then(|ids| ids.get_mut(order)) {
+                *place = Some(slot.id);
+            }
+        }
+
+        let mut states = Vec::with_capacity(self.states.len());
+        let mut body = Vec::new();
+        for (position, ((indicator, state), ids)) in self.states.iter().zip(&ids).enumerate() {
+            let start = from_of(position);
+            let entries = state.entries();
+            states.push(StateHeader {
+                indicator: indicator.clone(),
+                names: state.names().to_vec(),
+                from: u32::try_from(start).unwrap_or(u32::MAX),
+                count: u32::try_from(entries.len() - start).unwrap_or(u32::MAX),
+                voided_before: (0..start)
+                    .filter(|&order| entries[order].voided)
+                    .map(|order| u32::try_from(order).unwrap_or(u32::MAX))
+                    .collect(),
+            });
+            let mut previous = 0;
+            for (entry, id) in entries[start..].iter().zip(ids) {
+                let scale = entry.amount.scale() as u8 & 0x1f;
+                body.push(scale | (entry.kind as u8) << 5 | u8::from(entry.voided) << 7);
+                put_varint(
+                    &mut body,
+                    u128::from(entry.name) << 1 | u128::from(id.is_some()),
+                );
+                let date = packed_date(entry.effective);
+                put_varint(&mut body, zigzag(date - previous));
+                previous = date;
+                if matches!(entry.kind, Kind::Delta | Kind::Measurement) {
+                    put_varint(&mut body, zigzag(entry.amount.mantissa()));
+                }
+                if let Some(id) = id {
+                    body.extend_from_slice(id);
+                }
+            }
+        }
+        let header = Header {
+            seq: self.seq,
+            recorded_at: self.recorded_at.map(|t| t.as_microsecond()),
+            catalog: self.catalog.clone(),
+            states,
+        };
+        let header = header_options().serialize(&header)?;
+        let mut out = Vec::with_capacity(12 + header.len() + body.len());
+        out.extend_from_slice(&base.to_le_bytes());
+        out.extend_from_slice(
+            &u32::try_from(header.len())
+                .unwrap_or(u32::MAX)
+                .to_le_bytes(),
+        );
+        out.extend_from_slice(&header);
+        out.extend_from_slice(&body);
+        Ok(out)
+    }
+
+    /// The projection a chain of snapshot parts holds, oldest part first (the first of base 0,
+    /// each next one based on the one before); `None` if the parts are unreadable or do not
+    /// form such a chain.
+    pub fn from_snapshots(parts: &[&[u8]]) -> Option<Projection> {
+        let mut parsed = Vec::with_capacity(parts.len());
+        for part in parts {
+            let base = snapshot_base(part)?;
+            let length = u32::from_le_bytes(*part.get(8..)?.first_chunk::<4>()?) as usize;
+            let header_bytes = part.get(12..12 + length)?;
+            let header: Header = header_options()
+                .with_limit(length as u64)
+                .deserialize(header_bytes)
+                .ok()?;
+            let body = part.get(12 + length..)?;
+            parsed.push((base, header, body));
+        }
+        let mut expected_base = 0;
+        for (base, header, _) in &parsed {
+            if *base != expected_base {
+                return None;
+            }
+            expected_base = header.seq;
+        }
+        let tip = &parsed.last()?.1;
+
+        // Every part's indicators are a prefix of the tip's, each continuing where the parts
+        // before it left off.
+        let mut counts = vec![0usize; tip.states.len()];
+        for (_, header, _) in &parsed {
+            if header.states.len() > tip.states.len() {
+                return None;
+            }
+            for ((state, tip_state), count) in
+                header.states.iter().zip(&tip.states).zip(&mut counts)
+            {
+                if state.indicator != tip_state.indicator || state.from as usize != *count {
+                    return None;
+                }
+                *count = count.checked_add(state.count as usize)?;
+            }
+        }
+
+        let mut states: Vec<(String, IndicatorState)> = tip
+            .states
+            .iter()
+            .zip(&counts)
+            .map(|(state, &count)| {
+                let names = state.names.clone();
+                (
+                    state.indicator.clone(),
+                    IndicatorState::with_names(names, count),
+                )
+            })
+            .collect();
+        let mut slots = Vec::with_capacity(counts.iter().sum());
+        for (_, header, body) in &parsed {
+            let mut reader = Reader { bytes: body };
+            for (position, state_header) in header.states.iter().enumerate() {
+                let (_, state) = states.get_mut(position)?;
+                let mut previous = 0;
+                for _ in 0..state_header.count {
+                    let flags = reader.byte()?;
+                    let name_and_id = reader.varint()?;
+                    previous += unzigzag(reader.varint()?);
+                    let effective = unpacked_date(previous)?;
+                    let kind = Kind::from_bits(flags >> 5);
+                    let amount = if matches!(kind, Kind::Delta | Kind::Measurement) {
+                        let mantissa = unzigzag(reader.varint()?);
+                        Decimal::try_from_i128_with_scale(mantissa, u32::from(flags & 0x1f)).ok()?
+                    } else {
+                        Decimal::ZERO
+                    };
+                    let entry = Entry {
+                        amount,
+                        effective,
+                        name: u32::try_from(name_and_id >> 1).ok()?,
+                        kind,
+                        voided: flags & 0x80 != 0,
+                    };
+                    let order = u32::try_from(state.len()).ok()?;
+                    if !state.push_entry(entry) {
+                        return None;
+                    }
+                    if name_and_id & 1 == 1 {
+                        slots.push(Slot {
+                            id: reader.id()?,
+                            position: u32::try_from(position).ok()?,
+                            order,
+                        });
+                    }
+                }
+                for &order in &state_header.voided_before {
+                    if order >= state_header.from {
+                        return None;
+                    }
+                    state.void(order as usize);
+                }
+            }
+            if !reader.bytes.is_empty() {
+                return None;
+            }
+        }
+
+        let (_, tip, _) = parsed.pop()?;
+        let positions: HashMap<String, u32> = states
+            .iter()
+            .enumerate()
+            .map(|(position, (indicator, _))| {
+                (
+                    indicator.clone(),
+                    u32::try_from(position).unwrap_or(u32::MAX),
+                )
+            })
+            .collect();
+        Some(Projection {
+            seq: tip.seq,
+            recorded_at: match tip.recorded_at {
+                Some(micros) => Some(Timestamp::from_microsecond(micros).ok()?),
+                None => None,
+            },
+            catalog: tip.catalog,
+            states,
+            positions,
+            updates: UpdateIndex::from_slots(slots),
+        })
+    }
+}
+
+/// The sequence number of the part a snapshot part is based on (0: it holds everything), or
+/// `None` if it is too short to be a part.
+pub fn snapshot_base(part: &[u8]) -> Option<u64> {
+    part.first_chunk::<8>()
+        .map(|bytes| u64::from_le_bytes(*bytes))
+}

@@ -1,0 +1,160 @@
+//! Projection snapshots as a chain of parts: each part holds only what came after the one
+//! before it, a reopened tracker starts from the chain and equals a rebuild (corrections of
+//! updates from earlier parts included), and snapshots of an older format are replaced in
+//! place when a tracker opens the ledger.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::update;
+use jiff::civil::date;
+use progress_ledger::projection::snapshot_base;
+use progress_ledger::{Ledger, Payload, Tracker, TrackerConfig};
+use rust_decimal::Decimal;
+
+const DISTRICTS: [&str; 3] = ["瑶海区", "庐阳区", "蜀山区"];
+
+fn open(path: &Path, snapshot_every: u64) -> Tracker {
+    let mut config = TrackerConfig::new(path);
+    config.snapshot_every = snapshot_every;
+    // A just-closed handle may hold the file lock for a moment.
+    let started = Instant::now();
+    loop {
+        match Tracker::open_with(config.clone()) {
+            Ok(tracker) => return tracker,
+            Err(e) if started.elapsed() > Duration::from_secs(10) => panic!("open: {e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
+/// Records `n` updates of seats, by district; every seventh is a correction of an update a
+/// third of the way back (often one from a part before the last), half of them with a
+/// replacement.
+fn record(tracker: &Tracker, n: usize) {
+    // Updates not corrected yet.
+    let mut correctable = Vec::new();
+    for i in 0..n {
+        let day = date(2023, 3, 1 + (i % 28) as i8);
+        let payload = if i % 7 == 6 {
+            Payload::Corrected {
+                corrects: correctable.remove(correctable.len() / 3),
+                reason: "typo".into(),
+                replacement: (i % 2 == 0).then(|| {
+                    Box::new(Payload::ProgressReported {
+                        delta: Decimal::new(i as i64, 1),
+                        district: None,
+                    })
+                }),
+            }
+        } else {
+            Payload::ProgressReported {
+                delta: Decimal::new(i as i64 * 7, 2),
+                district: (i % 4 != 0).then(|| DISTRICTS[i % 3].to_owned()),
+            }
+        };
+        let appended = tracker
+            .record(update("seats", day, payload))
+            .expect("record");
+        // A correction without a replacement leaves no update to correct.
+        if i % 7 != 6 || i % 2 == 0 {
+            correctable.push(appended.event.id);
+        }
+    }
+}
+
+fn stored_parts(ledger: &Ledger) -> Vec<(u64, Vec<u8>)> {
+    ledger
+        .snapshot_seqs()
+        .expect("seqs")
+        .into_iter()
+        .map(|seq| {
+            let (found, bytes) = ledger
+                .snapshot_at_or_before(seq)
+                .expect("read")
+                .expect("stored");
+            assert_eq!(found, seq);
+            (seq, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn each_part_is_based_on_the_one_before_and_a_reopened_tracker_equals_a_rebuild() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tracker = open(dir.path(), 10);
+    tracker
+        .load_plan(&common::small_plan(), "loader")
+        .expect("load");
+    record(&tracker, 95);
+    let live = tracker.live_projection();
+    assert_eq!(live, tracker.rebuild().expect("rebuild"));
+
+    let parts = stored_parts(tracker.ledger());
+    assert!(parts.len() >= 9, "{} parts", parts.len());
+    let mut previous = 0;
+    for (seq, bytes) in &parts {
+        assert_eq!(snapshot_base(&bytes[1..]), Some(previous), "part at {seq}");
+        previous = *seq;
+    }
+    // A part holds the updates of its interval only: the last is no bigger than the first
+    // (which holds the plan's definitions and the first updates) by more than its catalog.
+    let sizes: Vec<usize> = parts.iter().map(|(_, b)| b.len()).collect();
+    assert!(
+        sizes.iter().all(|&s| s < sizes[0] + 600),
+        "part sizes {sizes:?}"
+    );
+
+    tracker.ledger().close().expect("close");
+    drop(tracker);
+    let reopened = open(dir.path(), 10);
+    assert_eq!(reopened.live_projection(), live);
+    let (at_head, folded) = reopened
+        .projection_at(reopened.ledger().len())
+        .expect("replay");
+    assert_eq!(at_head, live);
+    assert!(folded < 10, "folded {folded}");
+}
+
+#[test]
+fn snapshots_of_an_older_format_are_replaced_in_place_on_opening() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tracker = open(dir.path(), 10);
+    tracker
+        .load_plan(&common::small_plan(), "loader")
+        .expect("load");
+    record(&tracker, 60);
+    let live = tracker.live_projection();
+    let seqs = tracker.ledger().snapshot_seqs().expect("seqs");
+    // What an older version left: snapshots of format 2, unreadable now.
+    for &seq in &seqs {
+        tracker
+            .ledger()
+            .put_snapshot(seq, &[2, 0, 1, 2, 3])
+            .expect("put");
+    }
+    assert_eq!(tracker.projection_at(seqs[2]).expect("replay").1, seqs[2]);
+    tracker.ledger().close().expect("close");
+    drop(tracker);
+
+    let reopened = open(dir.path(), 10);
+    assert_eq!(reopened.live_projection(), live);
+    assert_eq!(
+        reopened.live_projection(),
+        reopened.rebuild().expect("rebuild")
+    );
+    let parts = stored_parts(reopened.ledger());
+    assert_eq!(
+        parts.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(),
+        seqs,
+        "the same starting points"
+    );
+    for (seq, bytes) in parts {
+        assert_ne!(bytes.first(), Some(&2), "part at {seq} rewritten");
+        let (at, folded) = reopened.projection_at(seq).expect("replay");
+        assert_eq!(folded, 0, "replay to {seq} starts at its part");
+        assert_eq!(at.seq(), seq);
+    }
+}
