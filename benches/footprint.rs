@@ -1,6 +1,6 @@
 //! Measures the footprint of a 1M-event ledger (in quick mode too): bytes on disk of the ledger
-//! directory beside the sum of the encoded events, the share of the encoded bytes that is
-//! projection snapshots, and the resident memory of a fresh process that has just opened a
+//! directory beside the sum of the encoded events, and of its parts (the log, the saved index,
+//! the snapshot database, the snapshot values alone), and the resident memory of a fresh process that has just opened a
 //! Tracker on it (VmRSS from /proc/self/status), and of one that opened only the Ledger. Not a
 //! criterion bench: it counts once. `cargo bench --bench footprint`.
 
@@ -25,6 +25,11 @@ fn disk_bytes(dir: &Path) -> u64 {
         }
     }
     total
+}
+
+/// Bytes allocated on disk for one file (0 if it is not there).
+fn file_bytes(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |meta| meta.blocks() * 512)
 }
 
 /// A field of /proc/self/status in KiB, e.g. `VmRSS`.
@@ -112,23 +117,43 @@ fn main() {
         None,
     );
 
-    // Disk: the directory beside the encoded events (and the snapshots' share).
+    // Disk: the directory beside the encoded events, and the share of each part of it.
     let on_disk = disk_bytes(&path) as f64;
-    let db = common::open_raw_sled(&path);
-    let sum_values = |tree: &sled::Tree, prefix: &[u8]| -> (u64, u64) {
+    let (encoded, events) = {
+        let ledger = common::open_ledger(&path);
         let mut bytes = 0u64;
         let mut count = 0u64;
-        for entry in tree.scan_prefix(prefix) {
-            let (_, value) = entry.expect("entry");
-            bytes += value.len() as u64;
+        for event in ledger.events_from(1) {
+            let mut event = event.expect("event");
+            bytes += progress_ledger::codec::seal(&mut event)
+                .expect("seal")
+                .len() as u64;
             count += 1;
         }
         (bytes, count)
     };
-    let (encoded, events) = sum_values(&db.open_tree("ledger").expect("tree"), b"L");
     assert_eq!(events, size, "every event counted");
-    let (snapshots, snapshot_count) = sum_values(&db.open_tree("snapshots").expect("tree"), b"");
+    let (snapshots, snapshot_count) = {
+        let db = common::open_raw_sled(&path.join("snapshots"));
+        let tree = db.open_tree("snapshots").expect("tree");
+        tree.iter().fold((0u64, 0u64), |(bytes, count), entry| {
+            let (_, value) = entry.expect("entry");
+            (bytes + value.len() as u64, count + 1)
+        })
+    };
     let encoded = encoded as f64;
+    for (part, bytes) in [
+        ("log", file_bytes(&path.join("events.log"))),
+        ("index", file_bytes(&path.join("index.bin"))),
+        ("snapshot_db", disk_bytes(&path.join("snapshots"))),
+    ] {
+        common::figure(
+            &format!("disk/{part}_{label}"),
+            bytes as f64 / MIB,
+            "MiB",
+            Some(encoded / MIB),
+        );
+    }
     common::figure(
         &format!("disk/ledger_{label}"),
         on_disk / MIB,

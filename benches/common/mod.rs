@@ -29,8 +29,12 @@ const BUILD_BATCH: usize = 10_000;
 /// Bump when the generated content changes, so that stale cached ledgers are not reused.
 const GENERATOR_VERSION: u32 = 1;
 
-/// The ledger's storage layout (2: a log file with a sled index), part of the cache's name.
+/// The ledger's storage layout (2: a log file), part of the cache's name.
 const STORAGE_LAYOUT: u32 = 2;
+
+/// The tracker's snapshot format (`SNAPSHOT_FORMAT` in tracker.rs), part of the cache's name:
+/// a ledger with older snapshots would rewrite them on its first open.
+const SNAPSHOT_FORMAT: u32 = 3;
 
 /// `PL_BENCH_QUICK=1`: 100k instead of 1M events and short measurement times.
 pub fn quick() -> bool {
@@ -288,7 +292,7 @@ pub fn typical_stored_event() -> Vec<u8> {
 pub fn cached_ledger(size: u64) -> PathBuf {
     let dir = data_dir();
     let path = dir.join(format!(
-        "ledger-{}-f{}-g{GENERATOR_VERSION}-s{STORAGE_LAYOUT}",
+        "ledger-{}-f{}-g{GENERATOR_VERSION}-s{STORAGE_LAYOUT}-p{SNAPSHOT_FORMAT}",
         label(size),
         progress_ledger::codec::FORMAT_VERSION
     ));
