@@ -8,6 +8,12 @@
 //! `fdatasync` that makes an append durable never has to commit a change of the file's size. A
 //! zero length is where the log ends.
 
+#[cfg(not(unix))]
+compile_error!(
+    "progress-ledger-core needs a Unix: the log file uses positional reads and writes \
+     (std::os::unix::fs::FileExt); a Windows port would use std::os::windows::fs::FileExt"
+);
+
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
