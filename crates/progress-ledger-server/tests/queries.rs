@@ -81,6 +81,9 @@ async fn health_plan_and_indicators_describe_the_loaded_plan() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn progress_now_as_recorded_at_a_time_and_as_effective_on_a_date() {
+    // The day (Asia/Shanghai) before anything is recorded: a run across midnight still asks
+    // about a day before the plan was loaded.
+    let first_day = progress_ledger_core::today();
     let server = start().await;
     let (_, first) = server.post_event(&seats(4000, "2023-06-30")).await;
     let between = first["recorded_at"].as_str().unwrap_or("").to_owned();
@@ -124,9 +127,10 @@ async fn progress_now_as_recorded_at_a_time_and_as_effective_on_a_date() {
     assert_eq!(indicator(&then, CHILDCARE_SEATS)["value"], json!(4000));
     assert_eq!(then["as_of"], json!(between));
 
-    // A date as_of means the end of that day in Asia/Shanghai: the plan was loaded today, so
-    // yesterday the ledger held no plan.
-    let yesterday = progress_ledger_core::today()
+    // A date as_of means the end of that day in Asia/Shanghai: the plan was loaded on or after
+    // `first_day`, so the day before it the ledger held no plan, and by the end of today (taken
+    // after the last append) everything was recorded.
+    let yesterday = first_day
         .yesterday()
         .map(|d| d.to_string())
         .unwrap_or_default();

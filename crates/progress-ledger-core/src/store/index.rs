@@ -55,10 +55,13 @@ impl Index {
         debug_assert_eq!(event.seq, self.len() + 1);
         self.offsets.push(offset);
         self.ids.insert(event.id, event.seq);
-        self.streams
-            .entry(event.stream.clone())
-            .or_default()
-            .push(event.seq);
+        // Look up before inserting: `entry` would clone the stream name for every event.
+        match self.streams.get_mut(&event.stream) {
+            Some(seqs) => seqs.push(event.seq),
+            None => {
+                self.streams.insert(event.stream.clone(), vec![event.seq]);
+            }
+        }
     }
 
     /// Adds the next frame of a damaged log, which cannot be decoded: its offset only.
