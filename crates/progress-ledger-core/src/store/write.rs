@@ -1,5 +1,6 @@
-//! Appending: validation against the current state, sealing into the chain, one write of the
-//! batch's frames to the log, then a shared flush.
+//! Appending: validation against the current state, sealing into the chain, the batch's frames
+//! added to the writer's buffer, then a shared flush that writes the buffer to the log with one
+//! write and makes it durable with one `fdatasync`.
 
 use std::collections::HashMap;
 
