@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{MATERNAL_RATE, PM10, code, start, start_with};
+use common::{MATERNAL_RATE, PM10, code, start};
 use progress_ledger_server::credentials::{Role, TokenStore};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -149,15 +149,7 @@ async fn unit_aliases_and_district_recorders_follow_the_plan() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_can_require_a_token() {
-    let server = start_with(|config, data| {
-        config.require_token_for_reads = true;
-        TokenStore::in_data_dir(data)
-            .add("市审计局", Role::Auditor)
-            .expect("token");
-    })
-    .await;
-    let store = TokenStore::in_data_dir(server.dir.path());
-    let (auditor, _) = store.add("市统计局", Role::Auditor).expect("token");
+    let (server, auditor) = common::start_requiring_read_tokens().await;
     let (status, refused) = server.get("/v1/progress").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(code(&refused), "missing_token");

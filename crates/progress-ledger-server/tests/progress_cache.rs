@@ -4,10 +4,9 @@
 
 mod common;
 
-use common::{TestServer, code, seats, start, start_with};
+use common::{TestServer, code, seats, start};
 use jiff::Timestamp;
 use progress_ledger_core::ProgressQuery;
-use progress_ledger_server::credentials::{Role, TokenStore};
 use progress_ledger_server::dto::ProgressDto;
 use progress_ledger_server::params::{parse_as_of, parse_effective};
 use reqwest::StatusCode;
@@ -281,16 +280,7 @@ async fn bad_requests_answer_the_same_errors_with_or_without_if_none_match() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cached_answer_still_needs_the_token_reads_require() {
-    let server = start_with(|config, data| {
-        config.require_token_for_reads = true;
-        TokenStore::in_data_dir(data)
-            .add("市审计局", Role::Auditor)
-            .expect("token");
-    })
-    .await;
-    let (auditor, _) = TokenStore::in_data_dir(server.dir.path())
-        .add("市统计局", Role::Auditor)
-        .expect("token");
+    let (server, auditor) = common::start_requiring_read_tokens().await;
     let allowed = server
         .client
         .get(server.url("/v1/progress"))

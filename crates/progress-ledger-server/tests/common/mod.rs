@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use progress_ledger_core::Tracker;
 use progress_ledger_core::plan::hefei_2023;
+use progress_ledger_server::credentials::{Role, TokenStore};
 use progress_ledger_server::{Server, ServerConfig, run};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
@@ -40,6 +41,22 @@ pub struct TestServer {
 /// Starts a server with the default configuration.
 pub async fn start() -> TestServer {
     start_with(|_, _| {}).await
+}
+
+/// A server whose reads need a token (with one for 市审计局 created before it starts), and an
+/// auditor's token (for 市统计局) added while it runs.
+pub async fn start_requiring_read_tokens() -> (TestServer, String) {
+    let server = start_with(|config, data| {
+        config.require_token_for_reads = true;
+        TokenStore::in_data_dir(data)
+            .add("市审计局", Role::Auditor)
+            .expect("token");
+    })
+    .await;
+    let (auditor, _) = TokenStore::in_data_dir(server.dir.path())
+        .add("市统计局", Role::Auditor)
+        .expect("token");
+    (server, auditor)
 }
 
 /// Starts a server after `configure` adjusts its configuration (tokens are in the temp dir).
