@@ -11,10 +11,9 @@ use std::io::Write;
 use std::path::Path;
 
 use super::log::{self, BATCH_END};
-use crate::codec;
+use super::recover::sound_successor;
 use crate::error::{Error, Result};
 use crate::event::Head;
-use crate::hash::Hash;
 
 /// The files sled 0.34 keeps in its directory.
 const SLED_FILES: [&str; 3] = ["conf", "db", "blobs"];
@@ -37,24 +36,16 @@ pub(super) fn from_layout_1(dir: &Path) -> Result<()> {
         for entry in tree.scan_prefix(b"L") {
             let (key, stored) = entry?;
             let seq = head.seq + 1;
-            let broken = |reason: String| {
-                Error::Damaged(format!(
-                    "cannot migrate this ledger from layout 1: at seq {seq}, {reason}; \
-                     verify and export it with the version that wrote it"
-                ))
-            };
-            if key[1..] != seq.to_be_bytes() {
-                return Err(broken("the event is missing".into()));
-            }
-            let (canonical, hash) =
-                codec::split_stored(&stored).ok_or_else(|| broken("it is too short".into()))?;
-            if Hash::of(canonical) != hash {
-                return Err(broken("its hash does not match its bytes".into()));
-            }
-            let event = codec::decode(&stored).map_err(|e| broken(e.to_string()))?;
-            if event.seq != seq || event.prev_hash != head.hash {
-                return Err(broken("it does not follow the event before".into()));
-            }
+            let event = (key[1..] == seq.to_be_bytes())
+                .then(|| sound_successor(&stored, head))
+                .flatten()
+                .ok_or_else(|| {
+                    Error::Damaged(format!(
+                        "cannot migrate this ledger from layout 1: at seq {seq} the event is \
+                         missing, does not hash, or does not follow the one before; verify and \
+                         export it with the version that wrote it"
+                    ))
+                })?;
             head = event.head();
             frame.clear();
             log::push_frame(&mut frame, &stored, BATCH_END);

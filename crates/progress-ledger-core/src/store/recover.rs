@@ -172,7 +172,7 @@ fn catch_up(
 }
 
 /// The event in `stored` if its hash is right and it follows `previous` in the chain.
-fn sound_successor(stored: &[u8], previous: Head) -> Option<Event> {
+pub(super) fn sound_successor(stored: &[u8], previous: Head) -> Option<Event> {
     let (canonical, hash) = codec::split_stored(stored)?;
     if Hash::of(canonical) != hash {
         return None;
