@@ -64,13 +64,7 @@ async fn recorders_write_to_their_items_auditors_only_read_wrong_tokens_are_refu
     let (status, refused) = server.post_event_as(&rate(91.5), Some(&auditor)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(code(&refused), "forbidden");
-    let response = server
-        .client
-        .get(server.url("/v1/progress"))
-        .bearer_auth(&auditor)
-        .send()
-        .await
-        .expect("read");
+    let response = server.get_as("/v1/progress", &auditor).await;
     assert_eq!(response.status(), StatusCode::OK);
 
     // A wrong token, or none, gets 401.
@@ -153,13 +147,7 @@ async fn reads_can_require_a_token() {
     let (status, refused) = server.get("/v1/progress").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(code(&refused), "missing_token");
-    let response = server
-        .client
-        .get(server.url("/v1/indicators"))
-        .bearer_auth(&auditor)
-        .send()
-        .await
-        .expect("read");
+    let response = server.get_as("/v1/indicators", &auditor).await;
     assert_eq!(response.status(), StatusCode::OK);
     let (status, health) = server.get("/health").await;
     assert_eq!(status, StatusCode::OK, "liveness stays open");

@@ -281,13 +281,7 @@ async fn bad_requests_answer_the_same_errors_with_or_without_if_none_match() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cached_answer_still_needs_the_token_reads_require() {
     let (server, auditor) = common::start_requiring_read_tokens().await;
-    let allowed = server
-        .client
-        .get(server.url("/v1/progress"))
-        .bearer_auth(&auditor)
-        .send()
-        .await
-        .expect("read");
+    let allowed = server.get_as("/v1/progress", &auditor).await;
     assert_eq!(allowed.status(), StatusCode::OK);
     let tag = allowed
         .headers()

@@ -110,6 +110,16 @@ impl TestServer {
     }
 
     /// POST a JSON body to /v1/events.
+    /// GETs `path` with a bearer token and returns the raw response.
+    pub async fn get_as(&self, path: &str, token: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("read")
+    }
+
     pub async fn post_event(&self, body: &Value) -> (StatusCode, Value) {
         self.post_event_as(body, None).await
     }
