@@ -278,20 +278,10 @@ fn every_item_is_trackable_and_sources_are_verbatim() -> TestResult {
     Ok(())
 }
 
-/// The seed document beside the repository (as for the importer's tests), or `PLAN_SEED`.
+/// The plan's official text, kept beside its data.
 fn seed_text() -> String {
-    let path = match std::env::var_os("PLAN_SEED") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/seed/hefei-2023-action-plan.txt"),
-    };
-    std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read the seed plan document at {}: {e}. Set PLAN_SEED to its path, or put \
-             the shared/ folder beside the repository.",
-            path.display()
-        )
-    })
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plans/hefei-2023/source.txt");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
 #[test]

@@ -1,8 +1,7 @@
 //! The importer on the seed document (Hefei 2023), on a hand-written second document of the same
 //! form, and on arbitrary text (no panics; every line is accounted for).
 //!
-//! The seed is read at test time from `PLAN_SEED` or `../shared/seed/hefei-2023-action-plan.txt`
-//! beside the repository; the test fails, saying so, when it is missing.
+//! The seed is the plan's official text, kept beside its data in `plans/hefei-2023/source.txt`.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -15,23 +14,14 @@ use progress_ledger::plan::{
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-fn seed_path() -> PathBuf {
-    match std::env::var_os("PLAN_SEED") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/seed/hefei-2023-action-plan.txt"),
-    }
-}
-
+/// The official text of the seed, without the `# ` lines that head the file (title, issuer,
+/// date), so that line numbers are those of the document.
 fn seed_text() -> String {
-    let path = seed_path();
-    std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read the seed plan document at {}: {e}. Set PLAN_SEED to its path, or put \
-             the shared/ folder beside the repository.",
-            path.display()
-        )
-    })
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plans/hefei-2023/source.txt");
+    let file = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let body = file.lines().skip_while(|line| line.starts_with("# ")).skip(1);
+    body.map(|line| format!("{line}\n")).collect()
 }
 
 fn fixture_text() -> String {
