@@ -20,7 +20,10 @@ fn seed_text() -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plans/hefei-2023/source.txt");
     let file = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let body = file.lines().skip_while(|line| line.starts_with("# ")).skip(1);
+    let body = file
+        .lines()
+        .skip_while(|line| line.starts_with("# "))
+        .skip(1);
     body.map(|line| format!("{line}\n")).collect()
 }
 

@@ -32,6 +32,40 @@ pub struct Plan {
     pub parts: Vec<Part>,
 }
 
+impl Plan {
+    /// Every category with its part, in document order.
+    pub fn categories(&self) -> impl Iterator<Item = (&Part, &Category)> {
+        self.parts
+            .iter()
+            .flat_map(|part| part.categories.iter().map(move |category| (part, category)))
+    }
+
+    /// Every task, in document order.
+    pub fn tasks(&self) -> impl Iterator<Item = &Task> {
+        self.categories().flat_map(|(_, category)| &category.tasks)
+    }
+
+    /// Every task, mutably, in document order.
+    pub fn tasks_mut(&mut self) -> impl Iterator<Item = &mut Task> {
+        self.parts
+            .iter_mut()
+            .flat_map(|part| &mut part.categories)
+            .flat_map(|category| &mut category.tasks)
+    }
+
+    /// Every item with its task, in document order.
+    pub fn items(&self) -> impl Iterator<Item = (&Task, &Item)> {
+        self.tasks()
+            .flat_map(|task| task.items.iter().map(move |item| (task, item)))
+    }
+
+    /// Every indicator with its task and item, in document order.
+    pub fn indicators(&self) -> impl Iterator<Item = (&Task, &Item, &IndicatorSpec)> {
+        self.items()
+            .flat_map(|(task, item)| item.indicators.iter().map(move |spec| (task, item, spec)))
+    }
+}
+
 /// A county-level district or a development zone.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct District {
