@@ -16,14 +16,11 @@ use uuid::Uuid;
 const CHILD_ENV: &str = "PROGRESS_LEDGER_CRASH_CHILD_DIR";
 const ROUNDS: u64 = 20;
 
-/// The child's side: appends forever from two threads (single events and batches of 1–5), and
-/// prints `ack <seq> <id>` for each acknowledged event. Does nothing unless started by the test.
-#[test]
-fn crash_child() {
-    let Ok(dir) = std::env::var(CHILD_ENV) else {
-        return;
-    };
-    let ledger = Ledger::open(&dir).expect("child opens the ledger");
+/// The child's side, run when the test binary is started by the test itself with [`CHILD_ENV`]
+/// set: appends forever from two threads (single events and batches of 1–5), and prints
+/// `ack <seq> <id>` for each acknowledged event, until it is killed.
+fn append_until_killed(dir: &str) {
+    let ledger = Ledger::open(dir).expect("child opens the ledger");
     let stdout = std::sync::Arc::new(std::sync::Mutex::new(std::io::stdout()));
     let threads: Vec<_> = (0..2usize)
         .map(|thread| {
@@ -68,13 +65,22 @@ fn next_delay(state: &mut u64) -> Duration {
 
 #[test]
 fn sigkill_never_loses_an_acknowledged_event() {
+    if let Ok(dir) = std::env::var(CHILD_ENV) {
+        append_until_killed(&dir);
+        return;
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     let exe = std::env::current_exe().expect("test binary");
     let mut acked: HashMap<u64, Uuid> = HashMap::new();
     let mut rng = 0x9E37_79B9_7F4A_7C15u64;
     for round in 0..ROUNDS {
         let mut child = Command::new(&exe)
-            .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "sigkill_never_loses_an_acknowledged_event",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, dir.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
