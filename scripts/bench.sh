@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the benchmarks of issue 6 and prints one line per figure,
+# Runs the benchmarks and prints one line per figure,
 #   bench=<name> value=<n> unit=<..> baseline=<n> ratio=<r>
-# then which of the issue's goals are met.
+# then which of the speed goals are met.
 #
 #   scripts/bench.sh            full run: 100k and 1M-event ledgers, 10 s per measurement
 #   scripts/bench.sh --quick    100k-event ledgers, 3 s per measurement (under 10 minutes)

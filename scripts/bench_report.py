@@ -6,8 +6,8 @@
   bench_report.py report --criterion DIR --figures FILE [--quick 0|1] [--server STATUS]
       reads criterion's estimates (DIR/<group>/<case>/new/estimates.json and benchmark.json)
       and the extra figures the benches and the wrk runs wrote to FILE, prints one line per
-      figure, `bench=<name> value=<n> unit=<..> baseline=<n> ratio=<r>`, then the goals of
-      issue 6 and whether each is met.
+      figure, `bench=<name> value=<n> unit=<..> baseline=<n> ratio=<r>`, then
+      the speed goals and whether each is met.
 """
 
 import argparse
@@ -179,7 +179,7 @@ def report(args):
 
     # goals
     print()
-    print("goals of issue 6 (ratios from this run):")
+    print("speed goals (ratios from this run):")
 
     def ratio(a, b):
         return None if a is None or b in (None, 0) else a / b

@@ -165,37 +165,59 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::AtomicU64;
 
-    #[test]
-    fn concurrent_waiters_share_flushes() {
-        let commit = Arc::new(GroupCommit::starting_at(0));
-        let next = Arc::new(AtomicU64::new(0));
-        let threads: Vec<_> = (0..8)
-            .map(|_| {
-                let commit = Arc::clone(&commit);
-                let next = Arc::clone(&next);
-                std::thread::spawn(move || {
-                    for _ in 0..50 {
-                        let seq = next.fetch_add(1, Ordering::SeqCst) + 1;
-                        let slow_flush = || {
-                            let target = next.load(Ordering::SeqCst);
-                            std::thread::sleep(Duration::from_millis(1));
-                            Ok(target)
-                        };
-                        assert!(commit.wait_durable(seq, slow_flush).is_ok());
-                        assert!(commit.durable() >= seq);
+    /// Starts a leader waiting for seq 1 whose flush is held open, then waiters for seqs
+    /// `2..=count`; once they are all parked, lets the flush end with `durable` as its result.
+    /// Later flushes make everything durable.
+    fn park_behind_a_flush(commit: &Arc<GroupCommit>, count: u64, durable: u64) {
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let written = Arc::new(AtomicU64::new(durable));
+        let waiter = |seq: u64, gate: Option<std::sync::mpsc::Receiver<()>>| {
+            let commit = Arc::clone(commit);
+            let written = Arc::clone(&written);
+            std::thread::spawn(move || {
+                let flush = || {
+                    if let Some(gate) = &gate {
+                        let _ = gate.recv();
                     }
-                })
+                    Ok(written.swap(count, Ordering::SeqCst))
+                };
+                assert!(commit.wait_durable(seq, flush).is_ok());
             })
-            .collect();
+        };
+        // Wait on conditions, not on a clock: the leader is flushing, then the others park.
+        // The deadline only keeps a broken build from spinning forever.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let wait_until = |done: &dyn Fn(&State) -> bool| {
+            while !done(&commit.lock()) {
+                assert!(Instant::now() < deadline, "the waiters never got there");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        };
+        let mut threads = vec![waiter(1, Some(gate))];
+        wait_until(&|state| state.flushing);
+        threads.extend((2..=count).map(|seq| waiter(seq, None)));
+        wait_until(&|state| state.waiters.len() == count as usize - 1);
+        assert!(release.send(()).is_ok());
         for thread in threads {
             assert!(thread.join().is_ok());
         }
-        assert_eq!(commit.durable(), 400);
-        assert!(
-            commit.flushes() < 400,
-            "{} flushes for 400 appends",
-            commit.flushes()
-        );
+    }
+
+    #[test]
+    fn one_flush_covers_every_waiter_parked_behind_it() {
+        let commit = Arc::new(GroupCommit::starting_at(0));
+        park_behind_a_flush(&commit, 8, 8);
+        assert_eq!(commit.durable(), 8);
+        assert_eq!(commit.flushes(), 1, "one flush for eight waiters");
+    }
+
+    #[test]
+    fn waiters_a_flush_did_not_cover_share_the_next_one() {
+        let commit = Arc::new(GroupCommit::starting_at(0));
+        // The first flush makes 1..=3 durable; 4..=8 are covered by one more flush.
+        park_behind_a_flush(&commit, 8, 3);
+        assert_eq!(commit.durable(), 8);
+        assert_eq!(commit.flushes(), 2);
     }
 
     #[test]
