@@ -149,34 +149,25 @@ pub struct Updates {
 
 impl Updates {
     pub fn new(plan: &Plan, seed: u64) -> Self {
-        let mut targets = Vec::new();
-        for part in &plan.parts {
-            for category in &part.categories {
-                for task in &category.tasks {
-                    for item in &task.items {
-                        for spec in &item.indicators {
-                            if matches!(
-                                spec.kind,
-                                IndicatorKind::Cumulative
-                                    | IndicatorKind::Coverage
-                                    | IndicatorKind::Level
-                            ) {
-                                targets.push(Target {
-                                    stream: StreamId::indicator(&spec.id).expect("stream"),
-                                    kind: spec.kind,
-                                    percent_or_growth: spec.unit == "%" || spec.growth,
-                                    actor: item
-                                        .lead_units
-                                        .first()
-                                        .cloned()
-                                        .unwrap_or_else(|| "市政府".into()),
-                                });
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let updatable = [
+            IndicatorKind::Cumulative,
+            IndicatorKind::Coverage,
+            IndicatorKind::Level,
+        ];
+        let targets: Vec<Target> = plan
+            .indicators()
+            .filter(|(_, _, spec)| updatable.contains(&spec.kind))
+            .map(|(_, item, spec)| Target {
+                stream: StreamId::indicator(&spec.id).expect("stream"),
+                kind: spec.kind,
+                percent_or_growth: spec.unit == "%" || spec.growth,
+                actor: item
+                    .lead_units
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "市政府".into()),
+            })
+            .collect();
         assert!(!targets.is_empty(), "the plan has updatable indicators");
         let days = (plan.period_end - plan.period_start).get_days() as i64;
         Self {

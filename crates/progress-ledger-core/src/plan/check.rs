@@ -59,24 +59,20 @@ pub(super) fn check_plan(plan: &Plan) -> Vec<String> {
     check_numbering(plan, &mut p);
 
     let mut ids: BTreeMap<&str, String> = BTreeMap::new();
-    for part in &plan.parts {
-        for task in part.categories.iter().flat_map(|c| &c.tasks) {
-            for item in &task.items {
-                let at = match item.number {
-                    Some(n) => format!("task {} item ({n})", task.number),
-                    None => format!("task {}", task.number),
-                };
-                check_item(item, &at, &names, &mut p);
-                for spec in &item.indicators {
-                    if let Some(first) = ids.insert(&spec.id, at.clone()) {
-                        p.push(format!(
-                            "{at}: indicator id {:?} is already used in {first}",
-                            spec.id
-                        ));
-                    }
-                    check_indicator(spec, item, &at, &mut p);
-                }
+    for (task, item) in plan.items() {
+        let at = match item.number {
+            Some(n) => format!("task {} item ({n})", task.number),
+            None => format!("task {}", task.number),
+        };
+        check_item(item, &at, &names, &mut p);
+        for spec in &item.indicators {
+            if let Some(first) = ids.insert(&spec.id, at.clone()) {
+                p.push(format!(
+                    "{at}: indicator id {:?} is already used in {first}",
+                    spec.id
+                ));
             }
+            check_indicator(spec, item, &at, &mut p);
         }
     }
     p
@@ -123,20 +119,9 @@ fn check_numbering(plan: &Plan, p: &mut Vec<String>) {
     }
     let parts: Vec<u32> = plan.parts.iter().map(|x| x.number).collect();
     contiguous("parts", &parts, p);
-    let categories: Vec<u32> = plan
-        .parts
-        .iter()
-        .flat_map(|x| &x.categories)
-        .map(|c| c.number)
-        .collect();
+    let categories: Vec<u32> = plan.categories().map(|(_, c)| c.number).collect();
     contiguous("categories (numbered across the plan)", &categories, p);
-    let tasks: Vec<u32> = plan
-        .parts
-        .iter()
-        .flat_map(|x| &x.categories)
-        .flat_map(|c| &c.tasks)
-        .map(|t| t.number)
-        .collect();
+    let tasks: Vec<u32> = plan.tasks().map(|t| t.number).collect();
     contiguous("tasks (numbered across the plan)", &tasks, p);
     for part in &plan.parts {
         if part.categories.is_empty() {

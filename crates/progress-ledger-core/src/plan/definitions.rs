@@ -17,13 +17,7 @@ pub const REMOVED_FROM_PLAN: &str = "removed from the plan file";
 /// is defined by its own event).
 pub fn outline(plan: &Plan) -> Plan {
     let mut outline = plan.clone();
-    for item in outline
-        .parts
-        .iter_mut()
-        .flat_map(|p| &mut p.categories)
-        .flat_map(|c| &mut c.tasks)
-        .flat_map(|t| &mut t.items)
-    {
+    for item in outline.tasks_mut().flat_map(|task| &mut task.items) {
         item.indicators.clear();
     }
     outline
@@ -46,61 +40,46 @@ pub fn definition_events(catalog: &Catalog, plan: &Plan, actor: &str) -> Result<
             Payload::PlanDefined(outline),
         ));
     }
-    for part in &plan.parts {
-        for task in part.categories.iter().flat_map(|c| &c.tasks) {
-            for item in &task.items {
-                for spec in &item.indicators {
-                    let stream = StreamId::indicator(&spec.id)?;
-                    let existing = catalog.indicator(&spec.id);
-                    let same_place = existing.is_some_and(|d| {
-                        d.plan == plan.id
-                            && d.task == task.number
-                            && d.item == item.number
-                            && !d.retired
-                    });
-                    let mut as_defined = spec.clone();
-                    if let Some(def) = existing {
-                        as_defined.target = def.spec.target;
-                    }
-                    match existing {
-                        Some(def) if same_place && def.spec == as_defined => {
-                            if let (Some(target), true) = (spec.target, def.target() != spec.target)
-                            {
-                                events.push(NewEvent::new(
-                                    stream,
-                                    effective,
-                                    actor,
-                                    Payload::TargetRevised {
-                                        target,
-                                        reason: PLAN_FILE_CHANGED.into(),
-                                    },
-                                ));
-                            }
-                        }
-                        _ => events.push(NewEvent::new(
-                            stream,
-                            effective,
-                            actor,
-                            Payload::IndicatorDefined {
-                                plan: plan.id.clone(),
-                                task: task.number,
-                                item: item.number,
-                                spec: spec.clone(),
-                            },
-                        )),
-                    }
+    for (task, item, spec) in plan.indicators() {
+        let stream = StreamId::indicator(&spec.id)?;
+        let existing = catalog.indicator(&spec.id);
+        let same_place = existing.is_some_and(|d| {
+            d.plan == plan.id && d.task == task.number && d.item == item.number && !d.retired
+        });
+        let mut as_defined = spec.clone();
+        if let Some(def) = existing {
+            as_defined.target = def.spec.target;
+        }
+        match existing {
+            Some(def) if same_place && def.spec == as_defined => {
+                if let (Some(target), true) = (spec.target, def.target() != spec.target) {
+                    events.push(NewEvent::new(
+                        stream,
+                        effective,
+                        actor,
+                        Payload::TargetRevised {
+                            target,
+                            reason: PLAN_FILE_CHANGED.into(),
+                        },
+                    ));
                 }
             }
+            _ => events.push(NewEvent::new(
+                stream,
+                effective,
+                actor,
+                Payload::IndicatorDefined {
+                    plan: plan.id.clone(),
+                    task: task.number,
+                    item: item.number,
+                    spec: spec.clone(),
+                },
+            )),
         }
     }
     let ids: std::collections::BTreeSet<&str> = plan
-        .parts
-        .iter()
-        .flat_map(|p| &p.categories)
-        .flat_map(|c| &c.tasks)
-        .flat_map(|t| &t.items)
-        .flat_map(|i| &i.indicators)
-        .map(|s| s.id.as_str())
+        .indicators()
+        .map(|(_, _, spec)| spec.id.as_str())
         .collect();
     for def in catalog.indicators() {
         if def.plan == plan.id && !def.retired && !ids.contains(def.spec.id.as_str()) {

@@ -121,13 +121,8 @@ pub fn load_events(
     };
     fold(StreamId::plan(&plan.id)?)?;
     let ids: std::collections::BTreeSet<&str> = plan
-        .parts
-        .iter()
-        .flat_map(|p| &p.categories)
-        .flat_map(|c| &c.tasks)
-        .flat_map(|t| &t.items)
-        .flat_map(|i| &i.indicators)
-        .map(|s| s.id.as_str())
+        .indicators()
+        .map(|(_, _, spec)| spec.id.as_str())
         .collect();
     for id in &ids {
         fold(StreamId::indicator(id)?)?;

@@ -132,10 +132,7 @@ impl Catalog {
     /// The item an indicator belongs to, in its plan's outline.
     pub fn item_of(&self, def: &IndicatorDef) -> Option<&Item> {
         let plan = self.plans.get(&def.plan)?;
-        plan.parts
-            .iter()
-            .flat_map(|p| &p.categories)
-            .flat_map(|c| &c.tasks)
+        plan.tasks()
             .find(|t| t.number == def.task)?
             .items
             .iter()
