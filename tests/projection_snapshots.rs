@@ -1,7 +1,7 @@
 //! Projection snapshots as a chain of parts: each part holds only what came after the one
 //! before it, a reopened tracker starts from the chain and equals a rebuild (corrections of
-//! updates from earlier parts included), and snapshots of an older format are replaced in
-//! place when a tracker opens the ledger.
+//! updates from earlier parts included), snapshots of an older format are replaced in place when
+//! a tracker opens the ledger, and snapshots of another history are never used.
 
 mod common;
 
@@ -157,4 +157,55 @@ fn snapshots_of_an_older_format_are_replaced_in_place_on_opening() {
         assert_eq!(folded, 0, "replay to {seq} starts at its part");
         assert_eq!(at.seq(), seq);
     }
+}
+
+#[test]
+fn snapshots_of_another_history_are_not_used() {
+    // Two ledgers of the same length whose histories differ from the first update on.
+    let (ours, theirs) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    for (dir, shift) in [(&ours, 0), (&theirs, 3)] {
+        let tracker = open(dir.path(), 10);
+        tracker
+            .load_plan(&common::small_plan(), "loader")
+            .expect("load");
+        for i in 0..40 {
+            let payload = Payload::ProgressReported {
+                delta: Decimal::from(i + shift),
+                district: None,
+            };
+            tracker
+                .record(update("seats", date(2023, 3, 1), payload))
+                .expect("record");
+        }
+        tracker.ledger().close().expect("close");
+    }
+    // Their snapshots put beside our log, as a restore from mixed backups would.
+    let snapshots = |dir: &tempfile::TempDir| dir.path().join("snapshots");
+    std::fs::remove_dir_all(snapshots(&ours)).expect("remove");
+    std::fs::rename(snapshots(&theirs), snapshots(&ours)).expect("move");
+
+    let tracker = open(ours.path(), 10);
+    assert_eq!(
+        tracker.live_projection(),
+        tracker.rebuild().expect("rebuild"),
+        "the live projection is our log's, not their snapshots'"
+    );
+    let (at, folded) = tracker.projection_at(30).expect("replay");
+    assert_eq!(at.seq(), 30);
+    assert_eq!(
+        at.head(),
+        tracker
+            .ledger()
+            .get(30)
+            .expect("read")
+            .expect("event")
+            .head()
+    );
+    assert_eq!(
+        folded, 0,
+        "their parts were rewritten from our log on opening"
+    );
 }

@@ -2,6 +2,7 @@
 //! snapshots every K events, and the queries users come for (progress now, as recorded at a
 //! time, as effective on a date, the trail of an indicator, the supervision report).
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use jiff::Timestamp;
@@ -14,13 +15,16 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 use crate::event::{Event, NewEvent, StreamId};
 use crate::plan::Plan;
-use crate::projection::{self, Completion, ProgressView, Projection, Report, SnapshotMark};
-use crate::store::{Appended, Ledger, LedgerConfig, Pending};
+use crate::projection::{
+    self, Completion, ProgressView, Projection, Report, SnapshotMark, Unfolded,
+};
+use crate::store::{Appended, Ledger, LedgerConfig};
 
 /// Format byte of projection snapshots (bump when their encoding changes; an unreadable
-/// snapshot is ignored and the state is rebuilt from the log). 3: chained parts, each with only
-/// the updates since the part before it (see `projection/snapshot.rs`).
-const SNAPSHOT_FORMAT: u8 = 3;
+/// snapshot is ignored and the state is rebuilt from the log): chained parts, each with only
+/// the updates since the part before it and the (seq, hash) of the last event it covers (see
+/// `projection/snapshot.rs`).
+const SNAPSHOT_FORMAT: u8 = 4;
 
 /// How to open a tracker.
 #[derive(Clone, Debug)]
@@ -96,7 +100,10 @@ pub struct TrailStep {
 }
 
 struct Live {
+    /// Every durable event folded, and nothing else: what readers see.
     projection: Projection,
+    /// Events written to the log but not yet known durable, in log order: folded once they are.
+    written: VecDeque<Event>,
     /// What the stored snapshot parts cover: the next part holds what came after.
     snapshot: SnapshotMark,
     /// The last "now" view computed: (plan asked for, schedule date, view). Valid while the
@@ -134,6 +141,7 @@ impl Tracker {
             ledger,
             live: Arc::new(Mutex::new(Live {
                 projection: Projection::default(),
+                written: VecDeque::new(),
                 snapshot: SnapshotMark::default(),
                 current_view: None,
             })),
@@ -191,48 +199,70 @@ impl Tracker {
             .ok_or_else(|| Error::InvalidEvent("nothing was recorded".into()))
     }
 
-    /// Records several updates atomically. Each is checked against the state before the batch.
+    /// Records several updates atomically; returns once they are durable. Each is checked
+    /// against the recorded state (durable or not yet) and the batch's earlier updates.
+    ///
+    /// Readers see an event only once it is durable: it is folded into the projection that
+    /// queries read after the flush that made it durable, by the first recorder to return.
     pub fn record_batch(&self, batch: Vec<NewEvent>) -> Result<Vec<Appended>> {
         let today = today();
         let mut live = self.lock();
+        let mut unfolded = Unfolded::of(&live.written);
         for new in &batch {
             let retry = match new.id {
                 Some(id) => self.ledger.contains_id(id)?,
                 None => false,
             };
             if !retry {
-                live.projection.check(new, today)?;
+                live.projection.check_with(new, today, &unfolded)?;
+                unfolded.add(&new.stream, new.id, &new.payload);
             }
         }
-        let pending = self.write(&mut live, batch)?;
+        let pending = self.ledger.write_batch(batch)?;
+        live.written.extend(pending.events().cloned());
         drop(live);
-        pending.wait()
+        let outcome = pending.wait();
+        self.fold_durable(&mut self.lock())?;
+        outcome
     }
 
-    /// Writes events under the live lock and folds them; the caller waits for durability
-    /// after releasing the lock, so that concurrent recorders share flushes.
-    fn write(&self, live: &mut Live, batch: Vec<NewEvent>) -> Result<Pending> {
-        let pending = self.ledger.write_batch(batch)?;
-        for event in pending.events() {
-            live.projection.apply(event);
+    /// Folds the written events that are durable now into the projection, in log order, and
+    /// drops those that never will be (the ledger refuses writes after a failed one).
+    fn fold_durable(&self, live: &mut Live) -> Result<()> {
+        let durable = self.ledger.len();
+        while live
+            .written
+            .front()
+            .is_some_and(|event| event.seq <= durable)
+        {
+            if let Some(event) = live.written.pop_front() {
+                live.projection.apply(&event);
+            }
         }
-        self.maybe_snapshot(live)?;
-        Ok(pending)
+        if self.ledger.refuses_writes() {
+            live.written.clear();
+        }
+        self.maybe_snapshot(live)
     }
 
     /// Loads a plan: checks it ([`crate::plan::validate_plan`]), then writes atomically the
     /// events that make the ledger's definitions match it (see
-    /// [`crate::plan::definition_events`]); nothing if they already do.
+    /// [`crate::plan::definition_events`]); nothing if they already do. Recorders wait while
+    /// it runs, so that the definitions are computed from every recorded event.
     pub fn load_plan(&self, plan: &Plan, actor: &str) -> Result<Vec<Appended>> {
         crate::plan::validate_plan(plan)?;
         let mut live = self.lock();
+        self.ledger.sync()?;
+        self.fold_durable(&mut live)?;
         let events = crate::plan::definition_events(live.projection.catalog(), plan, actor)?;
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let pending = self.write(&mut live, events)?;
-        drop(live);
-        pending.wait()
+        let written = self.ledger.write_batch(events)?;
+        live.written.extend(written.events().cloned());
+        let outcome = written.wait();
+        self.fold_durable(&mut live)?;
+        outcome
     }
 
     /// Stores a snapshot part once `snapshot_every` events were folded since the last one: it
@@ -285,10 +315,17 @@ impl Tracker {
             at = base;
         }
         let oldest_first: Vec<&[u8]> = parts.iter().rev().map(|bytes| &bytes[1..]).collect();
-        Ok(Projection::from_snapshots(&oldest_first).map(|projection| {
-            let mark = projection.snapshot_mark();
-            (projection, mark)
-        }))
+        let Some(projection) = Projection::from_snapshots(&oldest_first) else {
+            return Ok(None);
+        };
+        // A snapshot of another history (a log restored, rewritten or cut short since) is not
+        // used: the event it ends at must be in the log with the same hash.
+        let head = projection.head();
+        if self.ledger.get(head.seq)?.map(|event| event.head()) != Some(head) {
+            return Ok(None);
+        }
+        let mark = projection.snapshot_mark();
+        Ok(Some((projection, mark)))
     }
 
     /// The projection of the log up to `seq`, from the newest usable snapshot at or before it,

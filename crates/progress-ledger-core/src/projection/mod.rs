@@ -12,7 +12,7 @@ mod snapshot;
 mod state;
 mod view;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -32,13 +32,16 @@ pub use view::{
 };
 
 use crate::error::{Error, RejectCode, Result};
-use crate::event::{Event, NewEvent, Payload};
+use crate::event::{Event, Head, NewEvent, Payload, StreamId};
+use crate::hash::Hash;
 use crate::plan::{Direction, IndicatorKind};
 
 /// Everything folded from the log up to one sequence number.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Projection {
     seq: u64,
+    /// Hash of the event at `seq` (zero before the first).
+    hash: Hash,
     recorded_at: Option<Timestamp>,
     catalog: Catalog,
     /// Every indicator with updates, in the order of its first update, with its updates.
@@ -50,6 +53,56 @@ pub struct Projection {
     updates: index::UpdateIndex,
 }
 
+/// What a check must see beyond the projection: events written to the log but not folded yet
+/// (not yet durable), and the earlier events of the batch being checked. Only what checks
+/// look at is kept: retirements, and which indicator each update belongs to and whether it is
+/// voided.
+#[derive(Clone, Debug, Default)]
+pub struct Unfolded {
+    retired: HashSet<String>,
+    /// Update event id → (indicator, voided).
+    updates: HashMap<Uuid, (String, bool)>,
+}
+
+impl Unfolded {
+    /// The overlay of these events, in order.
+    pub fn of<'a>(events: impl IntoIterator<Item = &'a Event>) -> Self {
+        let mut unfolded = Unfolded::default();
+        for event in events {
+            unfolded.add(&event.stream, Some(event.id), &event.payload);
+        }
+        unfolded
+    }
+
+    /// Adds an event of `stream` with `id` (if it has one yet) and `payload`.
+    pub fn add(&mut self, stream: &StreamId, id: Option<Uuid>, payload: &Payload) {
+        let Some(indicator) = indicator_id(stream.as_str()) else {
+            return;
+        };
+        let update_id = match payload {
+            Payload::IndicatorRetired { .. } => {
+                self.retired.insert(indicator.to_owned());
+                None
+            }
+            Payload::Corrected {
+                corrects,
+                replacement,
+                ..
+            } => {
+                self.updates
+                    .entry(*corrects)
+                    .and_modify(|(_, voided)| *voided = true)
+                    .or_insert_with(|| (indicator.to_owned(), true));
+                replacement.as_deref().and_then(contribution_of).and(id)
+            }
+            payload => contribution_of(payload).and(id),
+        };
+        if let Some(id) = update_id {
+            self.updates.insert(id, (indicator.to_owned(), false));
+        }
+    }
+}
+
 fn reject(code: RejectCode, message: String) -> Error {
     Error::Rejected { code, message }
 }
@@ -58,6 +111,14 @@ impl Projection {
     /// Sequence number of the last event folded (0: none).
     pub fn seq(&self) -> u64 {
         self.seq
+    }
+
+    /// The last event folded: its seq and hash ([`Head::EMPTY`] before the first).
+    pub fn head(&self) -> Head {
+        Head {
+            seq: self.seq,
+            hash: self.hash,
+        }
     }
 
     /// Recorded-at of the last event folded.
@@ -90,6 +151,7 @@ impl Projection {
             return;
         }
         self.seq = event.seq;
+        self.hash = event.hash;
         self.recorded_at = Some(event.recorded_at);
         self.catalog.apply(event);
         let Some(indicator) = indicator_id(event.stream.as_str()) else {
@@ -144,6 +206,11 @@ impl Projection {
     /// known, its effective date lies in the plan period and not after `today`, and a
     /// correction names a live update of the same indicator.
     pub fn check(&self, new: &NewEvent, today: Date) -> Result<()> {
+        self.check_with(new, today, &Unfolded::default())
+    }
+
+    /// [`Projection::check`] against this projection and the events of `unfolded` after it.
+    pub fn check_with(&self, new: &NewEvent, today: Date, unfolded: &Unfolded) -> Result<()> {
         let Some(id) = indicator_id(new.stream.as_str()) else {
             return Err(reject(
                 RejectCode::NotRecordable,
@@ -159,7 +226,7 @@ impl Projection {
                 format!("no indicator {id:?} is defined"),
             )
         })?;
-        if def.retired {
+        if def.retired || unfolded.retired.contains(id) {
             return Err(reject(
                 RejectCode::RetiredIndicator,
                 format!("indicator {id} is retired"),
@@ -195,11 +262,17 @@ impl Projection {
                 replacement,
                 ..
             } => {
-                let Some((target, entry)) = self.update(corrects) else {
-                    return Err(reject(
-                        RejectCode::UnknownEvent,
-                        format!("no update {corrects} to correct"),
-                    ));
+                let (target, voided) = match unfolded.updates.get(corrects) {
+                    Some((target, voided)) => (target.as_str(), *voided),
+                    None => match self.update(corrects) {
+                        Some((target, entry)) => (target, entry.voided),
+                        None => {
+                            return Err(reject(
+                                RejectCode::UnknownEvent,
+                                format!("no update {corrects} to correct"),
+                            ));
+                        }
+                    },
                 };
                 if target != id {
                     return Err(reject(
@@ -207,7 +280,7 @@ impl Projection {
                         format!("update {corrects} belongs to indicator {target}, not {id}"),
                     ));
                 }
-                if entry.voided {
+                if voided {
                     return Err(reject(
                         RejectCode::AlreadyCorrected,
                         format!("update {corrects} is already corrected"),

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::index::{Slot, UpdateIndex};
 use super::state::{Entry, IndicatorState, Kind};
 use super::{Catalog, Projection};
+use crate::hash::Hash;
 
 /// What the last snapshot part covered: its sequence number and how many updates each
 /// indicator had then. The next part holds only what came after.
@@ -42,6 +43,8 @@ impl SnapshotMark {
 #[derive(Serialize, Deserialize)]
 struct Header {
     seq: u64,
+    /// Hash of the event at `seq` (zero for none): opening checks it against the log.
+    hash: Hash,
     recorded_at: Option<i64>,
     catalog: Catalog,
     states: Vec<StateHeader>,
@@ -204,6 +207,7 @@ impl Projection {
         }
         let header = Header {
             seq: self.seq,
+            hash: self.hash,
             recorded_at: self.recorded_at.map(|t| t.as_microsecond()),
             catalog: self.catalog.clone(),
             states,
@@ -337,6 +341,7 @@ impl Projection {
             .collect();
         Some(Projection {
             seq: tip.seq,
+            hash: tip.hash,
             recorded_at: match tip.recorded_at {
                 Some(micros) => Some(Timestamp::from_microsecond(micros).ok()?),
                 None => None,

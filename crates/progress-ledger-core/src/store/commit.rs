@@ -66,6 +66,11 @@ impl GroupCommit {
         self.durable.store(state.durable, Ordering::Release);
     }
 
+    /// Whether a flush failed (for good: nothing is durable after it).
+    pub(crate) fn failed(&self) -> bool {
+        self.failed.load(Ordering::Acquire)
+    }
+
     /// Number of flushes performed so far.
     pub(crate) fn flushes(&self) -> u64 {
         self.flushes.load(Ordering::Relaxed)

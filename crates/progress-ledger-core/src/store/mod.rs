@@ -360,6 +360,11 @@ impl Ledger {
         all
     }
 
+    /// Whether appends are refused: damage was found at open, or a write or sync failed since.
+    pub fn refuses_writes(&self) -> bool {
+        self.inner.commit.failed() || self.writer().refused.is_some()
+    }
+
     /// Counters since open.
     pub fn stats(&self) -> Stats {
         Stats {
