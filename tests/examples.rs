@@ -181,7 +181,7 @@ fn quickstart() {
     run("quickstart")
         .has("plan loaded: 合肥市“为民优服务”行动方案(2023)")
         .has("simulated updates (for illustration, not real figures)")
-        .has("seq 235  effective 2023-09-30  肥西县  +210 托位")
+        .has("seq 250  effective 2023-09-30  肥西县  +210 托位")
         .has("indicator t02-1-childcare-seats 新增托位: 3320 of 16000 个 = 20.75% (behind)")
         .has("蜀山区: 1570 个")
         .has("task 2 托育服务: 1.73% (behind)")
@@ -193,7 +193,7 @@ fn school_places() {
     run("school_places")
         .has("for illustration, not real figures")
         .has("t03-0-kindergarten-places: 7200 of 26000 = 27.69%")
-        .has("voids seq 232")
+        .has("voids seq 247")
         .has("t03-0-kindergarten-places: 5400 of 26000 = 20.77%")
         .has("t04-0-school-places: 11300 of 45000 = 25.11%")
         .has("新增学位 across tasks 3 and 4: 16700 of 71000 (18500 before the correction)");
@@ -205,20 +205,20 @@ fn auditor_replay() {
     output
         .has("for illustration, not real figures")
         .has("would see an empty ledger")
-        .has("events folded: 273")
+        .has("events folded: 288")
         // As recorded after September: the August figure before November's correction.
         .has("t02-1-childcare-seats               10125 of  16000    63.28%  behind")
         // As effective on 2023-09-30 now: the correction applies.
         .has("t02-1-childcare-seats                9925 of  16000    62.03%  behind")
         .has("t02-1-childcare-seats               14110 of  16000    88.19%  behind")
-        .has("voids seq 263, replaced by +170")
-        .has("verify: ok (290 events")
+        .has("voids seq 278, replaced by +170")
+        .has("verify: ok (305 events")
         .has("verify against the published head: ok")
         .has(": identical");
     let head = output
         .stdout
         .lines()
-        .find_map(|l| l.strip_prefix("published head: seq 290 hash "))
+        .find_map(|l| l.strip_prefix("published head: seq 305 hash "))
         .expect("a published head line");
     assert!(
         head.len() == 64 && head.chars().all(|c| c.is_ascii_hexdigit()),
@@ -244,7 +244,7 @@ fn embed_router() {
         .has("answer: 200 OK")
         .has("\"status\": \"ok\"")
         .has("\"hefei-2023\"")
-        .has("server stopped, ledger flushed (226 events)");
+        .has("server stopped, ledger flushed (241 events)");
 }
 
 #[test]

@@ -14,6 +14,8 @@ use progress_ledger::plan::{
 use progress_ledger::{Error, StreamId};
 use rust_decimal::Decimal;
 
+#[path = "plan_hefei/commitments.rs"]
+mod commitments;
 #[path = "plan_hefei/load.rs"]
 mod load;
 
@@ -80,6 +82,26 @@ fn counts_header_and_districts() -> TestResult {
         "sub-items"
     );
     assert!(all.iter().all(|(_, i, _)| !i.lead_units.is_empty()));
+
+    // The indicators by kind, as docs/plan-data.md counts them.
+    let mut kinds = BTreeMap::new();
+    for (_, _, spec) in plan.indicators() {
+        *kinds.entry(format!("{:?}", spec.kind)).or_insert(0) += 1;
+    }
+    assert_eq!(
+        kinds,
+        BTreeMap::from(
+            [
+                ("Cumulative", 109),
+                ("Level", 77),
+                ("Coverage", 5),
+                ("Milestones", 5),
+                ("Status", 44),
+            ]
+            .map(|(k, n)| (k.to_owned(), n))
+        )
+    );
+    assert_eq!(plan.indicators().count(), 240);
 
     let county: Vec<&str> = plan
         .districts
@@ -325,6 +347,7 @@ const SPOT: &[&str] = &[
     "t09-3-immunisation-rate 90 % >=",
     "t10-2-ambulance-stations 53 个 >=",
     "t10-4-youth-psychology-clinics 75 % >=",
+    "t10-4-psychotherapy-clinics 100 % >=", // 所有精神专科医院
     // (四) 老有所养
     "t12-0-home-adaptations 1800 户 >=",
     "t13-0-senior-canteens 290 个 >=",
@@ -354,6 +377,7 @@ const SPOT: &[&str] = &[
     "t28-4-custody-enforcement-rate 90 % >=",
     // (八) 诉有所应
     "t30-0-policy-query-days 3 工作日 <=",
+    "t30-0-hotline-hours 24 小时/天 >=",     // “7×24小时”
     "t32-0-police-chat-members 20000 人 >=", // 2万人
     "t33-0-first-petition-satisfaction-rate 90 % >=",
     // (九) 文体旅游服务提升
@@ -364,6 +388,7 @@ const SPOT: &[&str] = &[
     "t43-0-tourism-leaflets 100000 册 >=", // 10万册
     // (十) 生态环境服务提升
     "t44-0-provincial-sections-good-rate 77.4 % >=",
+    "t44-0-national-sections-compliance 100 % >=", // 全部达标
     "t46-0-pm10 63 微克/立方米 <=",
     "t47-0-pm25 32 微克/立方米 <=",
     "t49-0-noise-average 60 分贝 <=",
@@ -373,6 +398,8 @@ const SPOT: &[&str] = &[
     "t54-0-parking-spaces 100000 个 >=",       // 10万个
     "t54-0-public-parking-spaces 14000 个 >=", // 1.4万个
     "t56-0-kitchen-waste-collection-rate 100 % >=",
+    "t56-0-collection-points-in-operation 4000 座 >=", // 4000余座…全部投入运行
+    "t57-0-toilet-opening-hours 24 小时/天 >=",
     "t57-0-class-one-toilet-share 80 % >=",
     // (十二) 社会治安服务提升
     "t63-0-return-pledges 10000 户 >=", // 1万户
@@ -469,14 +496,7 @@ fn targets_match_the_source_text() -> TestResult {
     );
 
     // Scope figures are not targets.
-    for phrase in [
-        "137座桥梁",
-        "7316公里",
-        "第五批37所",
-        "107所",
-        "4000余座",
-        "30万人的",
-    ] {
+    for phrase in ["137座桥梁", "7316公里", "第五批37所", "107所", "30万人的"] {
         assert!(
             all.values().all(|(_, _, _, s)| !s.source.contains(phrase)),
             "{phrase} is scope, not a target"

@@ -27,7 +27,7 @@ pub const SEED: u64 = 0x5EED_2023;
 const BUILD_BATCH: usize = 10_000;
 
 /// Bump when the generated content changes, so that stale cached ledgers are not reused.
-const GENERATOR_VERSION: u32 = 1;
+const GENERATOR_VERSION: u32 = 2;
 
 /// The ledger's storage layout (2: a log file), part of the cache's name.
 const STORAGE_LAYOUT: u32 = 2;

@@ -2,7 +2,7 @@
 //! the same after reopening, and readable by a tracker.
 
 use progress_ledger::plan::{IndicatorSpec, ItemStatus, Plan, hefei_2023, load_events, load_plan};
-use progress_ledger::{Error, Ledger, NewEvent, Payload, StreamId, Tracker};
+use progress_ledger::{Error, Ledger, NewEvent, Payload, ProgressQuery, StreamId, Tracker};
 
 use super::{TestResult, dec, indicators, items};
 
@@ -197,6 +197,137 @@ fn a_tracker_reads_the_loaded_plan_and_takes_updates_of_every_kind() -> TestResu
         ),
         Err(Error::Rejected { .. })
     ));
+    Ok(())
+}
+
+/// The indicators added to the plan file so that every commitment without a figure has one
+/// (docs/plan-data.md, "Commitments without a figure").
+const ADDED: &[&str] = &[
+    "t03-0-extended-care-coverage",
+    "t10-2-emergency-station-coverage",
+    "t10-4-psychotherapy-clinics",
+    "t10-4-public-hospital-psychiatry",
+    "t27-1-zero-employment-families-cleared",
+    "t30-0-hotline-hours",
+    "t33-0-petitions-on-platform",
+    "t36-0-fitness-facility-coverage",
+    "t44-0-national-sections-compliance",
+    "t44-0-inflow-sections-above-class-five",
+    "t50-0-village-delivery-station-coverage",
+    "t56-0-collection-points-in-operation",
+    "t71-0-township-legality-review-coverage",
+    "t77-0-services-in-centre",
+    "t77-0-life-cycle-services-claimed",
+];
+
+/// The plan as it was before [`ADDED`].
+fn plan_before_added() -> Result<Plan, Error> {
+    let mut before = hefei_2023()?;
+    for task in before.tasks_mut() {
+        for item in &mut task.items {
+            item.indicators.retain(|s| !ADDED.contains(&s.id.as_str()));
+        }
+    }
+    Ok(before)
+}
+
+fn sorted_ids<'a>(events: impl IntoIterator<Item = &'a Payload>) -> Vec<String> {
+    let mut ids: Vec<String> = events
+        .into_iter()
+        .map(|payload| match payload {
+            Payload::IndicatorDefined { spec, .. } => spec.id.clone(),
+            other => panic!("expected indicator_defined, got {other:?}"),
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn indicators_added_to_a_loaded_plan_are_defined_by_reloading_it() -> TestResult {
+    let plan = hefei_2023()?;
+    let before = plan_before_added()?;
+    assert_eq!(
+        indicators(&before).len() + ADDED.len(),
+        indicators(&plan).len(),
+        "every added indicator is in the plan"
+    );
+    let mut expected: Vec<String> = ADDED.iter().map(|id| (*id).to_owned()).collect();
+    expected.sort();
+
+    // Through `load_plan`: one IndicatorDefined per added indicator and nothing else (the outline
+    // and the other indicators are unchanged).
+    let dir = tempfile::tempdir()?;
+    {
+        let ledger = Ledger::open(dir.path())?;
+        load_plan(&ledger, &before, "admin", None)?;
+        let summary = load_plan(&ledger, &plan, "admin", None)?;
+        assert_eq!(
+            (
+                summary.plan_defined,
+                summary.indicators_defined,
+                summary.targets_revised,
+                summary.indicators_retired
+            ),
+            (0, ADDED.len(), 0, 0)
+        );
+        assert_eq!(
+            sorted_ids(summary.appended.iter().map(|a| &a.event.payload)),
+            expected
+        );
+        assert!(load_plan(&ledger, &plan, "admin", None)?.is_empty());
+        assert!(ledger.verify()?.ok());
+    }
+
+    // Through a tracker (`definition_events` on its live projection), with progress already
+    // recorded under the old plan: the same events, and the progress still counts.
+    let dir = tempfile::tempdir()?;
+    let tracker = Tracker::open(dir.path())?;
+    tracker.load_plan(&before, "admin")?;
+    let date = jiff::civil::date(2023, 9, 30);
+    tracker.record(NewEvent::new(
+        StreamId::indicator("t02-1-childcare-seats")?,
+        date,
+        "市卫健委",
+        Payload::ProgressReported {
+            delta: dec("1200"),
+            district: Some("蜀山区".into()),
+        },
+    ))?;
+    let hotline = NewEvent::new(
+        StreamId::indicator("t30-0-hotline-hours")?,
+        date,
+        "市政务服务局",
+        Payload::MeasurementTaken {
+            value: dec("24"),
+            district: None,
+        },
+    );
+    assert!(
+        matches!(tracker.record(hotline.clone()), Err(Error::Rejected { .. })),
+        "not defined before the reload"
+    );
+    let appended = tracker.load_plan(&plan, "admin")?;
+    assert_eq!(
+        sorted_ids(appended.iter().map(|a| &a.event.payload)),
+        expected
+    );
+    assert!(tracker.load_plan(&plan, "admin")?.is_empty());
+    tracker.record(hotline)?;
+    let view = tracker.progress(&ProgressQuery {
+        effective: Some(date),
+        ..Default::default()
+    })?;
+    let completion = |id: &str| {
+        view.indicators
+            .iter()
+            .find(|i| i.id == id)
+            .map(|i| i.completion.raw)
+            .unwrap_or_else(|| panic!("{id} is not in the view"))
+    };
+    assert_eq!(completion("t02-1-childcare-seats"), dec("0.075"));
+    assert_eq!(completion("t30-0-hotline-hours"), dec("1"));
+    assert_eq!(completion("t03-0-extended-care-coverage"), dec("0"));
     Ok(())
 }
 
