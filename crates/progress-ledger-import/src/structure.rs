@@ -19,7 +19,7 @@ use super::{
     Candidate, Draft, DraftCategory, DraftItem, DraftPart, DraftTask, FrontMatterLine,
     FrontMatterRole, Noted, Warning,
 };
-use crate::plan::{Direction, IndicatorKind};
+use progress_ledger_core::plan::{Direction, IndicatorKind};
 
 /// Words that make a line read as a plan title.
 const TITLE_WORDS: &[&str] = &[

@@ -1,23 +1,27 @@
 //! The importer on the seed document (Hefei 2023), on a hand-written second document of the same
 //! form, and on arbitrary text (no panics; every line is accounted for).
 //!
-//! The seed is the plan's official text, kept beside its data in `plans/hefei-2023/source.txt`.
+//! The seed is the plan's official text, kept beside its data in `plans/hefei-2023/source.txt` of
+//! the workspace.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use progress_ledger::plan::{
-    Candidate, Direction, Draft, DraftItem, FrontMatterRole, IndicatorKind, IndicatorSpec, Plan,
-    import_document, load_plan_file,
-};
+use progress_ledger_core::plan::{Direction, IndicatorKind, IndicatorSpec, Plan, load_plan_file};
+use progress_ledger_import::{Candidate, Draft, DraftItem, FrontMatterRole, import_document};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
+
+/// The seed's folder: `plans/hefei-2023` of the workspace, two levels above this crate.
+fn seed_folder() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../plans/hefei-2023")
+}
 
 /// The official text of the seed, without the `# ` lines that head the file (title, issuer,
 /// date), so that line numbers are those of the document.
 fn seed_text() -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plans/hefei-2023/source.txt");
+    let path = seed_folder().join("source.txt");
     let file = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let body = file
@@ -462,7 +466,7 @@ fn indicators_by_item(plan: &Plan) -> Vec<(u32, Option<u32>, &[IndicatorSpec])> 
 /// value, unit and direction (each proposal matched at most once, within the same item).
 #[test]
 fn seed_import_agrees_with_the_curated_plan() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plans/hefei-2023");
+    let path = seed_folder();
     let curated = load_plan_file(&path)
         .unwrap_or_else(|e| panic!("the curated plan {} does not load: {e}", path.display()));
     let imported = import_document(&seed_text()).to_plan();

@@ -9,7 +9,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use super::text::{View, is_cn_numeral, parse_cn_numeral};
-use crate::plan::Direction;
+use progress_ledger_core::plan::Direction;
 
 /// Units, as written after a number; the longest match wins. `(pattern, unit)`.
 const UNITS: &[(&str, &str)] = &[

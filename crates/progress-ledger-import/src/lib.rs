@@ -2,7 +2,8 @@
 //! headings, 〔牵头单位:…;配合单位:…〕 brackets) into a [`Draft`] for a person to review.
 //!
 //! ```
-//! use progress_ledger_core::plan::{Direction, import_document};
+//! use progress_ledger_core::plan::Direction;
+//! use progress_ledger_import::import_document;
 //! use rust_decimal::Decimal;
 //!
 //! let text = "某市行动方案(2024)\n重点群体优服务\n(一)幼有所育\n1.托育服务\n\
@@ -25,6 +26,8 @@
 //! (lines → parts, categories, tasks, items), `attribution` (the brackets), `figures` (numbers,
 //! units, direction words) and `targets` (which figures are targets, their kinds, baselines).
 
+#![deny(missing_docs)]
+
 mod attribution;
 mod figures;
 mod lines;
@@ -36,7 +39,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{
+use progress_ledger_core::plan::{
     Category, Direction, IndicatorKind, IndicatorSpec, Item, Part, Plan, Task, Unit,
 };
 

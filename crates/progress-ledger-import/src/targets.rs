@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use super::figures::{self, DECREASE_VERBS, Figure, Found};
 use super::text::{View, char_len, trim_punct};
-use crate::plan::{Direction, IndicatorKind};
+use progress_ledger_core::plan::{Direction, IndicatorKind};
 
 /// A proposed indicator, before ids and line numbers are assigned.
 #[derive(Clone, Debug, PartialEq)]
