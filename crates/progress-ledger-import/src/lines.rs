@@ -1,10 +1,13 @@
 //! Line shapes, date lines, years and first sentences: the pieces of a document the structure
-//! builder recognises line by line. All scanning is over normalised characters ([`View`]), so
+//! reader recognises line by line. All scanning is over normalised characters ([`View`]), so
 //! full-width and ASCII forms read the same.
 
 use jiff::civil::Date;
 
-use super::text::{View, is_cn_numeral, parse_cn_numeral, trim};
+use crate::text::{
+    View, is_chinese_numeral, is_closing_bracket, is_opening_bracket, normalize_char,
+    parse_chinese_numeral, trim,
+};
 
 /// The shape of a line.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -25,67 +28,68 @@ pub(crate) enum Shape {
     Plain,
 }
 
+/// The shape of a (trimmed) line.
 pub(crate) fn shape(text: &str) -> Shape {
-    let v = View::new(text);
-    let digits = |from: usize| {
-        let mut k = from;
-        while k < from + 4 && v.is(k, |c| c.is_ascii_digit()) {
-            k += 1;
-        }
-        k
-    };
-    let number = |a: usize, b: usize| v.norm(a, b).parse::<u32>().ok();
-    let has_rest = |k: usize| !trim(v.slice(k, v.len())).is_empty();
-    if v.is(0, |c| c == '(') {
-        let mut k = 1;
-        while v.is(k, is_cn_numeral) {
-            k += 1;
-        }
-        if k > 1 && v.is(k, |c| c == ')') {
-            if let Some(number) = parse_cn_numeral(&v.norm(1, k)) {
-                return Shape::Category {
-                    number,
-                    rest: v.byte(k + 1),
-                };
-            }
-        }
-        let k = digits(1);
-        if k > 1 && v.is(k, |c| c == ')') {
-            if let Some(number) = number(1, k) {
-                return Shape::SubItem {
-                    number,
-                    rest: v.byte(k + 1),
-                };
-            }
-        }
-        return Shape::Plain;
+    let view = View::new(text);
+    let is_digit = |c: char| c.is_ascii_digit();
+    let has_rest = |from: usize| !trim(view.verbatim(from, view.len())).is_empty();
+    if view.char_is(0, |c| c == '(') {
+        return bracketed_shape(&view);
     }
-    if let Some(c) = v.c(0).filter(|c| ('\u{2460}'..='\u{2473}').contains(c)) {
+    if let Some(circled) = view
+        .char_at(0)
+        .filter(|c| ('\u{2460}'..='\u{2473}').contains(c))
+    {
         return Shape::SubItem {
-            number: c as u32 - 0x2460 + 1,
-            rest: v.byte(1),
+            number: circled as u32 - 0x2460 + 1,
+            rest: view.byte_offset(1),
         };
     }
-    let k = digits(0);
-    if k > 0 && v.is(k, |c| c == '.' || c == '、') && has_rest(k + 1) {
-        if let Some(number) = number(0, k) {
-            let decimal = v.is(k, |c| c == '.') && v.is(k + 1, |c| c.is_ascii_digit());
+    let digits_end = view.end_of_run(0, 4, is_digit);
+    if digits_end > 0
+        && view.char_is(digits_end, |c| c == '.' || c == '、')
+        && has_rest(digits_end + 1)
+    {
+        if let Ok(number) = view.normalized(0, digits_end).parse::<u32>() {
+            let decimal =
+                view.char_is(digits_end, |c| c == '.') && view.char_is(digits_end + 1, is_digit);
             return Shape::Task {
                 number,
-                rest: v.byte(k + 1),
+                rest: view.byte_offset(digits_end + 1),
                 decimal,
             };
         }
     }
-    let mut k = 0;
-    while k < 5 && v.is(k, is_cn_numeral) {
-        k += 1;
-    }
-    if k > 0 && v.is(k, |c| c == '、') && has_rest(k + 1) {
-        if let Some(number) = parse_cn_numeral(&v.norm(0, k)) {
+    let numeral_end = view.end_of_run(0, 5, is_chinese_numeral);
+    if numeral_end > 0 && view.char_is(numeral_end, |c| c == '、') && has_rest(numeral_end + 1) {
+        if let Some(number) = parse_chinese_numeral(&view.normalized(0, numeral_end)) {
             return Shape::Numbered {
                 number,
-                rest: v.byte(k + 1),
+                rest: view.byte_offset(numeral_end + 1),
+            };
+        }
+    }
+    Shape::Plain
+}
+
+/// The shape of a line that opens with `(`: a category (一), a sub-item (1), or plain text.
+fn bracketed_shape(view: &View<'_>) -> Shape {
+    let closes_at = |position: usize| position > 1 && view.char_is(position, |c| c == ')');
+    let numeral_end = view.end_of_run(1, view.len(), is_chinese_numeral);
+    if closes_at(numeral_end) {
+        if let Some(number) = parse_chinese_numeral(&view.normalized(1, numeral_end)) {
+            return Shape::Category {
+                number,
+                rest: view.byte_offset(numeral_end + 1),
+            };
+        }
+    }
+    let digits_end = view.end_of_run(1, 5, |c| c.is_ascii_digit());
+    if closes_at(digits_end) {
+        if let Ok(number) = view.normalized(1, digits_end).parse::<u32>() {
+            return Shape::SubItem {
+                number,
+                rest: view.byte_offset(digits_end + 1),
             };
         }
     }
@@ -94,97 +98,97 @@ pub(crate) fn shape(text: &str) -> Shape {
 
 /// Parses a date line such as 2023年8月14日 (digits or Chinese numerals).
 pub(crate) fn date_line(text: &str) -> Option<Date> {
-    let v = View::new(trim(text));
-    let parts: Vec<String> = {
-        let mut out = Vec::new();
-        let mut k = 0;
-        for mark in ['年', '月', '日'] {
-            let start = k;
-            while k < v.len() && !v.is(k, |c| c == mark) {
-                k += 1;
-            }
-            if !v.is(k, |c| c == mark) || k == start {
-                return None;
-            }
-            out.push(v.norm(start, k));
-            k += 1;
-        }
-        if k != v.len() {
+    let view = View::new(trim(text));
+    let mut fields = Vec::new();
+    let mut position = 0;
+    for mark in ['年', '月', '日'] {
+        let start = position;
+        position = view.end_of_run(position, view.len(), |c| c != mark);
+        if !view.char_is(position, |c| c == mark) || position == start {
             return None;
         }
-        out
-    };
-    let num = |s: &str| -> Option<i64> {
-        if s.chars().all(|c| c.is_ascii_digit()) && s.len() <= 4 {
-            return s.parse().ok();
-        }
-        if s.chars().count() == 4 {
-            // 二〇二三: digit by digit.
-            return s.chars().try_fold(0i64, |acc, c| {
-                parse_cn_numeral(&c.to_string()).map(|d| acc * 10 + i64::from(d))
-            });
-        }
-        parse_cn_numeral(s).map(i64::from)
-    };
-    let (y, m, d) = match parts.as_slice() {
-        [y, m, d] => (num(y)?, num(m)?, num(d)?),
+        fields.push(view.normalized(start, position));
+        position += 1;
+    }
+    if position != view.len() {
+        return None;
+    }
+    let (year, month, day) = match fields.as_slice() {
+        [year, month, day] => (date_number(year)?, date_number(month)?, date_number(day)?),
         _ => return None,
     };
     Date::new(
-        i16::try_from(y).ok()?,
-        i8::try_from(m).ok()?,
-        i8::try_from(d).ok()?,
+        i16::try_from(year).ok()?,
+        i8::try_from(month).ok()?,
+        i8::try_from(day).ok()?,
     )
     .ok()
 }
 
+/// A year, month or day of a date line: up to four digits, four Chinese digits read one by one
+/// (二〇二三), or a Chinese numeral (十四).
+fn date_number(field: &str) -> Option<i64> {
+    if field.chars().all(|c| c.is_ascii_digit()) && field.len() <= 4 {
+        return field.parse().ok();
+    }
+    if field.chars().count() == 4 {
+        return field.chars().try_fold(0i64, |value, c| {
+            parse_chinese_numeral(&c.to_string()).map(|digit| value * 10 + i64::from(digit))
+        });
+    }
+    parse_chinese_numeral(field).map(i64::from)
+}
+
 /// A page marker: 第3页, 第 3 页 共 10 页, - 3 -.
 pub(crate) fn page_marker(text: &str) -> bool {
-    let t: String = text
+    let compact: String = text
         .chars()
         .filter(|c| !c.is_whitespace())
-        .map(super::text::normalize_char)
+        .map(normalize_char)
         .collect();
-    let inner = t.trim_matches(|c: char| matches!(c, '-' | '—' | '–'));
-    inner.chars().all(|c| c.is_ascii_digit()) || (t.starts_with('第') && t.ends_with('页'))
+    let inner = compact.trim_matches(|c: char| matches!(c, '-' | '—' | '–'));
+    inner.chars().all(|c| c.is_ascii_digit())
+        || (compact.starts_with('第') && compact.ends_with('页'))
 }
 
 /// Four-digit years (1900–2100) written in `text`.
 pub(crate) fn years(text: &str) -> Vec<i16> {
-    let v = View::new(text);
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < v.len() {
-        let mut k = i;
-        while v.is(k, |c| c.is_ascii_digit()) {
-            k += 1;
-        }
-        if k == i {
-            i += 1;
+    let view = View::new(text);
+    let mut found = Vec::new();
+    let mut position = 0;
+    while position < view.len() {
+        let end = view.end_of_run(position, view.len(), |c| c.is_ascii_digit());
+        if end == position {
+            position += 1;
             continue;
         }
-        if k - i == 4 {
-            if let Ok(y) = v.norm(i, k).parse::<i16>() {
-                if (1900..=2100).contains(&y) {
-                    out.push(y);
+        if end - position == 4 {
+            if let Ok(year) = view.normalized(position, end).parse::<i16>() {
+                if (1900..=2100).contains(&year) {
+                    found.push(year);
                 }
             }
         }
-        i = k;
+        position = end;
     }
-    out
+    found
 }
 
 /// The first sentence of `text` (up to the first 。 outside brackets), and the byte offset where
 /// the rest starts; the whole text when there is no 。.
 pub(crate) fn first_sentence(text: &str) -> (&str, usize) {
-    let v = View::new(text);
+    let view = View::new(text);
     let mut depth = 0u32;
-    for i in 0..v.len() {
-        match v.c(i) {
-            Some('(' | '〔' | '[' | '【') => depth += 1,
-            Some(')' | '〕' | ']' | '】') => depth = depth.saturating_sub(1),
-            Some('。') if depth == 0 => return (trim(v.slice(0, i)), v.byte(i + 1)),
+    for position in 0..view.len() {
+        match view.char_at(position) {
+            Some(character) if is_opening_bracket(character) => depth += 1,
+            Some(character) if is_closing_bracket(character) => depth = depth.saturating_sub(1),
+            Some('。') if depth == 0 => {
+                return (
+                    trim(view.verbatim(0, position)),
+                    view.byte_offset(position + 1),
+                );
+            }
             _ => {}
         }
     }

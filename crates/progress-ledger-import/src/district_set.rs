@@ -1,0 +1,57 @@
+//! The district set (各县(市)区、开发区): the spellings of its head, and where the text names it.
+
+use crate::text::{View, normalize_char};
+
+/// The ways the attribution brackets write the head of the district set (normalised: ASCII
+/// brackets); followed by 开发区, it makes one unit.
+const ATTRIBUTION_HEADS: &[&str] = &["各县(市)区", "县(市)区", "各县(市、区)", "各县区"];
+
+/// The ways a clause names the district set before a figure, which makes the figure a
+/// per-district (coverage) target (normalised spellings).
+const COVERAGE_HEADS: &[&str] = &["各县(市)区", "各县(市、区)", "各县区", "各区县", "各县(区)"];
+
+/// The second half of the district set, after the head and a separator.
+pub(crate) const DEVELOPMENT_ZONES: &str = "开发区";
+
+/// Whether `name` is the head of the district set, in any bracket style.
+pub(crate) fn is_district_head(name: &str) -> bool {
+    let normalized: String = name.chars().map(normalize_char).collect();
+    ATTRIBUTION_HEADS.contains(&normalized.as_str())
+}
+
+/// Whether the characters `start..end` of `view` name the district set.
+pub(crate) fn names_district_set(view: &View<'_>, start: usize, end: usize) -> bool {
+    view.contains_any(start, end, COVERAGE_HEADS)
+}
+
+/// Whether the separator at `position` joins the district set's head 县(市)区 (ending right
+/// before it, not before `floor`) to 开发区 (right after it).
+pub(crate) fn joins_district_set(view: &View<'_>, position: usize, floor: usize) -> bool {
+    view.ends_with_at(position, "县(市)区", floor)
+        && view.starts_with_at(position + 1, DEVELOPMENT_ZONES)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heads_in_any_bracket_style() {
+        for head in ["各县(市)区", "各县（市）区", "县(市)区", "各县（市、区）"]
+        {
+            assert!(is_district_head(head), "{head}");
+        }
+        assert!(!is_district_head("各县(市)区、开发区"));
+        assert!(!is_district_head("市直相关部门"));
+    }
+
+    #[test]
+    fn where_the_set_is_named_and_joined() {
+        let view = View::new("各县（市）区、开发区至少建成1个");
+        assert!(names_district_set(&view, 0, 10));
+        assert!(joins_district_set(&view, 6, 0));
+        assert!(!joins_district_set(&view, 6, 3));
+        let view = View::new("市卫健委、开发区");
+        assert!(!joins_district_set(&view, 4, 0));
+    }
+}
