@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use progress_ledger_core::plan::import_document;
+use progress_ledger_import::import_document;
 use progress_ledger_server::dto::{IndicatorDto, PlanDto};
 use serde_json::json;
 

@@ -1,9 +1,8 @@
-//! Plans as data: the model, plan files, and the importer for official plan documents.
+//! Plans as data: the model, plan files, their checks and the definition events they load as.
 
 mod check;
 mod definitions;
 mod file;
-mod import;
 mod load;
 mod model;
 
@@ -12,10 +11,6 @@ pub use definitions::{PLAN_FILE_CHANGED, REMOVED_FROM_PLAN, definition_events, o
 pub use file::{
     DEFAULT_DISTRICT_SET, HEFEI_2023_TOML, PLAN_FILE_NAME, hefei_2023, load_plan_file, parse_plan,
     plan_to_toml,
-};
-pub use import::{
-    Candidate, Draft, DraftCategory, DraftItem, DraftPart, DraftTask, FrontMatterLine,
-    FrontMatterRole, Noted, Warning, import_document,
 };
 pub use load::{LoadSummary, load_events, load_plan};
 pub use model::{

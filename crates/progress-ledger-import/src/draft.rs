@@ -1,50 +1,14 @@
-//! The importer: reads a plan document written in the official Chinese form (一、 (一) 1. (1)
-//! headings, 〔牵头单位:…;配合单位:…〕 brackets) into a [`Draft`] for a person to review.
-//!
-//! ```
-//! use progress_ledger_core::plan::{Direction, import_document};
-//! use rust_decimal::Decimal;
-//!
-//! let text = "某市行动方案(2024)\n重点群体优服务\n(一)幼有所育\n1.托育服务\n\
-//!             新增托位1.6万个。〔牵头单位:市卫健委;配合单位:各县(市)区、开发区〕\n";
-//! let draft = import_document(text);
-//! let item = &draft.parts[0].categories[0].tasks[0].items[0];
-//! assert_eq!(item.lead_units, ["市卫健委"]);
-//! assert_eq!(item.cooperating_units, ["各县(市)区、开发区"]);
-//! let seats = &item.indicators[0];
-//! assert_eq!((seats.target, seats.unit.as_str()), (Some(Decimal::from(16000)), "个"));
-//! assert_eq!(seats.direction, Direction::AtLeast);
-//! assert!(draft.unclassified.is_empty());
-//! ```
-//!
-//! The importer never fails and never panics: whatever it cannot place is listed in
-//! [`Draft::unclassified`] with its line number and the reason. `docs/importer.md` states the
-//! rules (what is a part, what is a target and what only describes scope).
-//!
-//! Modules: `text` (normalised character views), `lines` (line shapes, dates), `structure`
-//! (lines → parts, categories, tasks, items), `attribution` (the brackets), `figures` (numbers,
-//! units, direction words) and `targets` (which figures are targets, their kinds, baselines).
-
-mod attribution;
-mod figures;
-mod lines;
-mod structure;
-mod targets;
-mod text;
+//! The draft a document is read into: the plan's tree with the line numbers everything came
+//! from, the proposed indicators, and the lists a person reviews (skipped figures, unclassified
+//! lines, warnings).
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{
+use progress_ledger_core::plan::{
     Category, Direction, IndicatorKind, IndicatorSpec, Item, Part, Plan, Task, Unit,
 };
-
-/// Reads a plan document into a draft. Never fails: see [`Draft::unclassified`] and
-/// [`Draft::warnings`] for what needs a person's attention.
-pub fn import_document(text: &str) -> Draft {
-    structure::build(text)
-}
 
 /// A plan as read from a document, with the line numbers everything came from and the list of
 /// what could not be classified. Serialises to JSON for review; [`Draft::to_plan`] gives the
@@ -215,23 +179,35 @@ pub struct Warning {
 }
 
 impl Draft {
+    /// All categories, in order.
+    pub fn categories(&self) -> impl Iterator<Item = &DraftCategory> {
+        self.parts.iter().flat_map(|part| &part.categories)
+    }
+
     /// All tasks, in order.
     pub fn tasks(&self) -> impl Iterator<Item = &DraftTask> {
-        self.parts
-            .iter()
-            .flat_map(|p| &p.categories)
-            .flat_map(|c| &c.tasks)
+        self.categories().flat_map(|category| &category.tasks)
     }
 
     /// All items with their task number, in order.
     pub fn items(&self) -> impl Iterator<Item = (u32, &DraftItem)> {
         self.tasks()
-            .flat_map(|t| t.items.iter().map(move |i| (t.number, i)))
+            .flat_map(|task| task.items.iter().map(move |item| (task.number, item)))
+    }
+
+    /// Every candidate, mutably, in order.
+    pub(crate) fn candidates_mut(&mut self) -> impl Iterator<Item = &mut Candidate> {
+        self.parts
+            .iter_mut()
+            .flat_map(|part| &mut part.categories)
+            .flat_map(|category| &mut category.tasks)
+            .flat_map(|task| &mut task.items)
+            .flat_map(|item| &mut item.indicators)
     }
 
     /// Number of categories.
     pub fn category_count(&self) -> usize {
-        self.parts.iter().map(|p| p.categories.len()).sum()
+        self.categories().count()
     }
 
     /// The plan model: placeholders stay as they are (fix them before loading), candidates
@@ -241,16 +217,16 @@ impl Draft {
         let parts = self
             .parts
             .iter()
-            .map(|p| Part {
-                number: p.number,
-                title: p.title.clone(),
-                categories: p
+            .map(|part| Part {
+                number: part.number,
+                title: part.title.clone(),
+                categories: part
                     .categories
                     .iter()
-                    .map(|c| Category {
-                        number: c.number,
-                        title: c.title.clone(),
-                        tasks: c.tasks.iter().map(to_task).collect(),
+                    .map(|category| Category {
+                        number: category.number,
+                        title: category.title.clone(),
+                        tasks: category.tasks.iter().map(DraftTask::to_task).collect(),
                     })
                     .collect(),
             })
@@ -276,22 +252,25 @@ impl Draft {
     }
 }
 
-fn to_task(t: &DraftTask) -> Task {
-    Task {
-        number: t.number,
-        title: t.title.clone(),
-        items: t
-            .items
-            .iter()
-            .map(|i| Item {
-                number: i.number,
-                title: i.title.clone(),
-                text: i.text.clone(),
-                lead_units: i.lead_units.clone(),
-                cooperating_units: i.cooperating_units.clone(),
-                indicators: i.indicators.iter().map(Candidate::to_spec).collect(),
-            })
-            .collect(),
+impl DraftTask {
+    /// The task of the plan model, with an item for each draft item.
+    fn to_task(&self) -> Task {
+        Task {
+            number: self.number,
+            title: self.title.clone(),
+            items: self
+                .items
+                .iter()
+                .map(|item| Item {
+                    number: item.number,
+                    title: item.title.clone(),
+                    text: item.text.clone(),
+                    lead_units: item.lead_units.clone(),
+                    cooperating_units: item.cooperating_units.clone(),
+                    indicators: item.indicators.iter().map(Candidate::to_spec).collect(),
+                })
+                .collect(),
+        }
     }
 }
 

@@ -1,0 +1,85 @@
+//! The text under the headings: lines added to the open item (its attribution bracket taken
+//! out), introductions before the first heading, and text that belongs to no item.
+
+use super::{OpenItem, Reader};
+use crate::attribution;
+use crate::draft::{FrontMatterLine, FrontMatterRole};
+use crate::text::{trim, trim_punct};
+
+impl Reader {
+    /// Adds a line of text to the open item, taking its attribution bracket out.
+    pub(super) fn add_piece(&mut self, text: &str, line: usize) {
+        let found = attribution::find(text);
+        let mut tail_warning = None;
+        let Some(open) = self.open.as_mut() else {
+            return;
+        };
+        open.last_line = line;
+        let piece = match found {
+            Some(span) => {
+                let before = text.get(..span.start).unwrap_or("");
+                let after = text.get(span.end..).unwrap_or("");
+                if !trim_punct(after).is_empty() {
+                    tail_warning = Some(format!(
+                        "text after the attribution bracket kept in the item: {}",
+                        trim(after)
+                    ));
+                }
+                open.attribution = Some((line, span.attribution));
+                format!("{}{}", trim(before), trim(after))
+            }
+            None => trim(text).to_string(),
+        };
+        if !piece.is_empty() {
+            open.pieces.push((line, piece));
+        }
+        if let Some(warning) = tail_warning {
+            self.warn(Some(line), warning);
+        }
+    }
+
+    /// A line that is not a heading: an introduction before the first heading, text of the open
+    /// item, the body of a task without sub-items, or unclassified.
+    pub(super) fn content(&mut self, text: &str, line: usize) {
+        if !self.seen_heading {
+            self.draft.front_matter.push(FrontMatterLine {
+                line,
+                role: FrontMatterRole::Introduction,
+                text: text.to_string(),
+            });
+            return;
+        }
+        match &self.open {
+            Some(open) if open.attribution.is_none() => self.add_piece(text, line),
+            Some(open) => {
+                let which = match open.number {
+                    Some(number) => format!("sub-item ({number})"),
+                    None => "the item".to_string(),
+                };
+                let task = self.current_task().map_or(0, |task| task.number);
+                self.unclassified(
+                    line,
+                    text,
+                    format!("text after the attribution bracket of {which} of task {task}"),
+                );
+            }
+            None => match self
+                .current_task()
+                .map(|task| (task.number, task.title.clone(), task.items.is_empty()))
+            {
+                Some((_, title, true)) => {
+                    self.open = Some(OpenItem::new(None, title, line));
+                    self.add_piece(text, line);
+                }
+                Some((task, _, false)) => {
+                    self.unclassified(
+                        line,
+                        text,
+                        format!("text after the last item of task {task}"),
+                    );
+                }
+                None => self.unclassified(line, text, "text outside any task".into()),
+            },
+        }
+    }
+}

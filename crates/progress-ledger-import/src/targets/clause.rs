@@ -1,0 +1,232 @@
+//! One clause: its figures sorted into targets, scope and odd numbers, and a proposal for each
+//! target (with the rates and frequencies that share its figure).
+
+use progress_ledger_core::plan::Direction;
+
+use super::change::baseline;
+use super::kind::{is_percent, kind_of};
+use super::milestones::milestones;
+use super::per_unit::{per_unit, trailing_denominator};
+use super::scope::scope_reason;
+use super::title::title;
+use super::{Extracted, Nesting, NotedPhrase, Proposal, Span};
+use crate::Candidate;
+use crate::figures::{self, Figure, NumberReading};
+use crate::text::View;
+
+/// Why a figure inside quotation marks is not a target.
+const QUOTED: &str = "inside quotation marks: a name or slogan";
+
+/// A clause of the item text and its segments (cut at 、).
+struct Clause<'c> {
+    view: &'c View<'c>,
+    span: Span,
+    segments: &'c [Span],
+}
+
+impl Clause<'_> {
+    /// The segment that holds `position` (the whole clause when none does).
+    fn segment_of(&self, position: usize) -> Span {
+        self.segments
+            .iter()
+            .copied()
+            .find(|segment| segment.contains(position))
+            .unwrap_or(self.span)
+    }
+
+    /// The phrase `start..end`, noted with `reason`.
+    fn noted(&self, start: usize, end: usize, reason: String) -> NotedPhrase {
+        NotedPhrase {
+            at: self.view.byte_offset(start),
+            phrase: self.view.phrase(start, end),
+            reason,
+        }
+    }
+
+    /// Every number in the clause, in order: the digit runs, and the Chinese-numeral figures of
+    /// per-unit standards (每学期至少开展一次).
+    fn readings(&self) -> Vec<NumberReading> {
+        let mut readings = figures::scan(self.view, self.span.start, self.span.end);
+        for segment in self.segments {
+            for figure in figures::scan_chinese(self.view, segment.start, segment.end) {
+                if self.view.contains(segment.start, figure.start, "每") {
+                    readings.push(NumberReading::Figure(figure));
+                }
+            }
+        }
+        readings.sort_by_key(NumberReading::number_start);
+        readings
+    }
+
+    /// Sorts the readings out: returns the targets, and lists the scope figures as skipped and
+    /// the numbers that could not be read as odd.
+    fn targets(
+        &self,
+        readings: Vec<NumberReading>,
+        nesting: &Nesting,
+        extracted: &mut Extracted,
+    ) -> Vec<Figure> {
+        let mut targets = Vec::new();
+        for reading in readings {
+            match reading {
+                NumberReading::Figure(figure) if nesting.is_quoted(figure.number_start) => {
+                    let segment = self.segment_of(figure.number_start);
+                    let noted = self.noted(segment.start, segment.end, QUOTED.into());
+                    extracted.skipped.push(noted);
+                }
+                NumberReading::Figure(figure) => {
+                    match scope_reason(self.view, self.span.start, &figure) {
+                        Some(reason) => {
+                            let segment = self.segment_of(figure.number_start);
+                            let noted = self.noted(segment.start, segment.end, reason);
+                            extracted.skipped.push(noted);
+                        }
+                        None => targets.push(figure),
+                    }
+                }
+                NumberReading::Ignored { start, end, reason } => {
+                    extracted
+                        .skipped
+                        .push(self.noted(start, end, reason.into()));
+                }
+                NumberReading::Odd { start, end, .. } if nesting.is_quoted(start) => {
+                    extracted
+                        .skipped
+                        .push(self.noted(start, end, QUOTED.into()));
+                }
+                NumberReading::Odd { start, end, reason } => {
+                    let segment = self.segment_of(start);
+                    let context = self.view.phrase(segment.start, segment.end);
+                    let noted = self.noted(start, end, format!("{reason} (in {context})"));
+                    extracted.odd.push(noted);
+                }
+            }
+        }
+        targets
+    }
+}
+
+/// Reads one clause into `extracted`.
+pub(super) fn read_clause(
+    view: &View<'_>,
+    span: Span,
+    segments: &[Span],
+    nesting: &Nesting,
+    extracted: &mut Extracted,
+) {
+    let clause = Clause {
+        view,
+        span,
+        segments,
+    };
+    let readings = clause.readings();
+    if readings.is_empty() {
+        extracted.proposals.extend(milestones(view, span, segments));
+        return;
+    }
+    let targets = clause.targets(readings, nesting, extracted);
+    propose(&clause, &targets, extracted);
+}
+
+/// A proposal for each target, in order, with the rates and frequencies that share its figure.
+fn propose(clause: &Clause<'_>, targets: &[Figure], extracted: &mut Extracted) {
+    let view = clause.view;
+    let clause_start = clause.span.start;
+    let single = targets.len() == 1;
+    let mut previous_direction: Option<Direction> = None;
+    let mut last_segment: Option<usize> = None;
+    let mut previous_denominator: Option<String> = None;
+    for figure in targets {
+        let segment = clause.segment_of(figure.number_start);
+        // Segments since the previous figure that have no figure of their own: rates named
+        // without a number (化解率、满意率90%以上) and frequencies (每天、每周…排查1次) share
+        // this figure.
+        let index = clause.segments.iter().position(|&other| other == segment);
+        let first_after_last = last_segment.map_or(0, |last| last + 1);
+        let between: Vec<Span> = index
+            .and_then(|index| clause.segments.get(first_after_last..index))
+            .unwrap_or(&[])
+            .iter()
+            .copied()
+            .filter(|other| figures::scan(view, other.start, other.end).is_empty())
+            .collect();
+        last_segment = index.or(last_segment);
+        let explicit = figure.explicit_direction(view, clause_start);
+        let direction = explicit
+            .or(previous_direction)
+            .unwrap_or_else(|| figure.direction_from_verbs(view, clause_start));
+        if explicit.is_some() {
+            previous_direction = explicit;
+        }
+        let baseline = match baseline(view, clause_start, figure) {
+            Ok(baseline) => baseline,
+            Err(note) => {
+                extracted
+                    .notes
+                    .push(clause.noted(figure.start, figure.end, note));
+                None
+            }
+        };
+        let source = if single {
+            let (start, end) = view.trim_range(clause_start, clause.span.end);
+            Span { start, end }
+        } else {
+            segment
+        };
+        let denominator = per_unit(
+            view,
+            clause_start,
+            segment,
+            figure,
+            previous_denominator.as_ref(),
+        );
+        let own_every = view.contains(segment.start, figure.start, "每");
+        previous_denominator = denominator.clone();
+        let unit = match &denominator {
+            Some(denominator) => format!("{}/{denominator}", figure.unit),
+            None => figure.unit.clone(),
+        };
+        let proposal = Proposal {
+            candidate: Candidate {
+                id: String::new(),
+                title: title(view, segment, figure),
+                kind: kind_of(view, clause_start, segment.start, figure, direction),
+                unit,
+                target: Some(figure.value),
+                direction,
+                baseline,
+                source: view.phrase(source.start, source.end),
+                deliverables: Vec::new(),
+                line: 0,
+            },
+            at: view.byte_offset(figure.number_start),
+        };
+        let sharing = |other: Span, unit: String| Proposal {
+            candidate: Candidate {
+                title: view.phrase(other.start, other.end),
+                unit,
+                source: view.phrase(other.start, figure.end),
+                ..proposal.candidate.clone()
+            },
+            at: view.byte_offset(other.start),
+        };
+        if own_every && denominator.is_some() {
+            for &other in &between {
+                if let Some(denominator) = trailing_denominator(view, other) {
+                    let unit = format!("{}/{denominator}", figure.unit);
+                    extracted.proposals.push(sharing(other, unit));
+                }
+            }
+        }
+        if is_percent(&figure.unit) {
+            for &other in &between {
+                if view.phrase(other.start, other.end).ends_with('率') {
+                    extracted
+                        .proposals
+                        .push(sharing(other, proposal.candidate.unit.clone()));
+                }
+            }
+        }
+        extracted.proposals.push(proposal);
+    }
+}

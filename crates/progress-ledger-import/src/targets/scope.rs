@@ -1,0 +1,113 @@
+//! Figures that only describe scope: ages, starting values, ordinals, sizes (…的), what a scope
+//! verb acts on (监测, 覆盖 …) and existing stocks (已…, 现有…).
+
+use super::change::CHANGE_FROM;
+use super::kind::is_percent;
+use crate::figures::Figure;
+use crate::text::{View, char_len};
+
+/// Verbs after which a count describes what is acted on, not how much is to be done.
+const SCOPE_VERBS: &[&str] = &[
+    "监测", "覆盖", "加强", "依托", "针对", "涉及", "面向", "围绕", "聚焦", "包括", "包含",
+];
+
+/// Verbs of doing: a later one of these cancels an earlier scope verb in the same clause.
+const ACTION_VERBS: &[&str] = &[
+    "新增", "新建", "建成", "建设", "完成", "改造", "改建", "扩建", "实施", "开展", "培训", "培育",
+    "打造", "举办", "发放", "支持", "治理", "整治", "消除", "开通", "开工", "筹集", "更新", "提供",
+    "引进", "扶持", "解危", "发展", "动员", "推动", "推进", "启动", "形成", "配备", "达到", "实现",
+    "设立", "创建", "解决", "增加", "打通", "优化", "抽查", "成立", "开设", "派遣", "输送", "招聘",
+    "组织", "救助", "投放", "盘活", "升级", "提升", "规划",
+];
+
+/// The reason a target-looking figure of the clause starting at `clause_start` only describes
+/// scope, if it does.
+pub(super) fn scope_reason(
+    view: &View<'_>,
+    clause_start: usize,
+    figure: &Figure,
+) -> Option<String> {
+    if figure.unit == "岁" {
+        return Some("an age: describes who is served".into());
+    }
+    if CHANGE_FROM
+        .iter()
+        .any(|word| view.ends_with_at(figure.number_start, word, clause_start))
+    {
+        return Some("follows 由/从: a starting value, not a target".into());
+    }
+    let near = figure.number_start.saturating_sub(4).max(clause_start);
+    if view.contains(near, figure.number_start, "第") {
+        return Some("follows 第: an ordinal or batch number".into());
+    }
+    // A percentage is always a share to reach; a figure with a direction word (不少于, 以上 …)
+    // is a standard to meet, whatever it is about.
+    if is_percent(&figure.unit) || figure.explicit_direction(view, clause_start).is_some() {
+        return None;
+    }
+    if view.char_is(figure.end, |c| c == '的') {
+        return Some("followed by 的: describes the size of what follows".into());
+    }
+    let last_written = |words: &[&'static str]| {
+        words
+            .iter()
+            .filter_map(|word| {
+                view.rfind(clause_start, figure.start, word)
+                    .map(|position| (position, *word))
+            })
+            // 针对性 is an adjective, not the verb 针对.
+            .filter(|&(position, word)| !view.char_is(position + char_len(word), |c| c == '性'))
+            .max_by_key(|&(position, _)| position)
+    };
+    if let Some((scope_at, verb)) = last_written(SCOPE_VERBS) {
+        if last_written(ACTION_VERBS).is_none_or(|(action_at, _)| action_at < scope_at) {
+            return Some(format!("follows {verb}: describes what is acted on"));
+        }
+    }
+    if view.contains_any(clause_start, figure.start, &["已", "现有"]) {
+        return Some("an existing stock (已…, 现有…)".into());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::extract;
+    use super::super::tests::{proposals_of, summary};
+    use progress_ledger_core::plan::{Direction, IndicatorKind};
+
+    #[test]
+    fn scope_figures_are_skipped() {
+        for text in [
+            "持续监测全市137座桥梁、7316公里管线。",
+            "开展第五批37所新优质学校评估。",
+            "加强107所农村小规模学校和68所乡镇寄宿制学校管理。",
+            "常态化开展65岁以上常住老年人免费常规体检。",
+            "已建成的4000余座居民小区生活垃圾分类集中投放点全部投入运行。",
+            "建强用好30万人的“合肥义警”等群防群治力量。",
+            "启动改造老旧小区项目119个,覆盖131万平方米、742栋楼房。",
+            "持续举办“合肥请您来,20万个岗位供您选”活动。",
+        ] {
+            let extracted = extract(text);
+            let proposed: Vec<String> = extracted
+                .proposals
+                .iter()
+                .map(|proposal| {
+                    let target = proposal.candidate.target;
+                    target.map(|value| value.to_string()).unwrap_or_default()
+                })
+                .collect();
+            let allowed: &[&str] = if text.contains("119个") {
+                &["119"]
+            } else {
+                &[]
+            };
+            assert_eq!(proposed, allowed, "{text}");
+            assert!(!extracted.skipped.is_empty(), "{text}");
+        }
+        assert_eq!(
+            proposals_of("覆盖60%以上大型商业综合体"),
+            [summary("60", "%", Direction::AtLeast, IndicatorKind::Level)]
+        );
+    }
+}
