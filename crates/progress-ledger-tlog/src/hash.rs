@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::Error;
 
-/// Size of a [`Hash`] in bytes.
+/// Size of a [`Hash`](struct@Hash) in bytes.
 pub const HASH_SIZE: usize = 32;
 
 /// A SHA-256 hash: a leaf, an interior node or the root of a tree.

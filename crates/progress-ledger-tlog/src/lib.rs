@@ -46,7 +46,7 @@
 //!
 //! # Map
 //!
-//! - [`hash`]: [`leaf_hash`], [`node_hash`], [`EMPTY_ROOT`], the [`Hash`] type.
+//! - [`hash`]: [`leaf_hash`], [`node_hash`], [`EMPTY_ROOT`], the [`Hash`](struct@Hash) type.
 //! - [`tree`]: the stored-hash layout of Go's `sumdb/tlog` ([`stored_hash_index`],
 //!   [`stored_hashes`]), the [`HashReader`] trait, [`tree_hash`], and [`TreeBuilder`] for a root
 //!   in one pass.
