@@ -554,6 +554,15 @@ where
         Ok(TileHashReader { size, root, fetch })
     }
 
+    /// A reader for the tree of a checkpoint, which the caller has verified (see
+    /// [`crate::Checkpoint::open`]).
+    pub fn for_checkpoint(
+        checkpoint: &crate::Checkpoint,
+        fetch: F,
+    ) -> Result<TileHashReader<F>, Error> {
+        TileHashReader::new(checkpoint.size(), checkpoint.root(), fetch)
+    }
+
     fn get(&self, tile: &Tile) -> Result<Vec<u8>, Error> {
         let data = (self.fetch)(tile).map_err(|source| Error::Fetch {
             path: tile.path(),

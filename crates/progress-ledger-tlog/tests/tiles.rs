@@ -8,8 +8,8 @@ use progress_ledger_tlog::tile::{
     Bundle, Tile, check_bundle, encode_bundle, full_tile_root, read_tile_data, tiles_for_size,
 };
 use progress_ledger_tlog::{
-    BoxError, Error, Hash, TileHashReader, prove_record, prove_tree, stored_hash_index,
-    stored_hashes, tree_hash,
+    BoxError, Checkpoint, Error, Hash, Signer, TileHashReader, prove_record, prove_tree,
+    stored_hash_index, stored_hashes, tree_hash,
 };
 
 fn entry(n: u64) -> Vec<u8> {
@@ -53,7 +53,13 @@ fn tiles_give_the_same_roots_and_proofs() {
     let stored = store(size);
     let tiles = publish(&stored, size);
     let root = tree_hash(size, &stored).expect("stored");
-    let reader = TileHashReader::new(size, root, mirror(tiles)).expect("small enough");
+    let signer = Signer::from_seed("example.com/log", &[3; 32]).expect("valid name");
+    let signed = Checkpoint::new("example.com/log", size, root)
+        .expect("valid")
+        .sign(&signer)
+        .to_bytes();
+    let (checkpoint, _) = Checkpoint::open(&signed, &[signer.verifier()]).expect("verifies");
+    let reader = TileHashReader::for_checkpoint(&checkpoint, mirror(tiles)).expect("small enough");
     assert_eq!(tree_hash(size, &reader).ok(), Some(root));
     for (t, n) in [
         (70_000, 0),
