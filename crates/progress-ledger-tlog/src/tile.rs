@@ -697,6 +697,18 @@ mod tests {
     }
 
     #[test]
+    fn any_index_has_a_tile() {
+        for index in [u64::MAX, 1 << 63, stored_hash_count(MAX_TREE_SIZE)] {
+            let t = Tile::for_stored_index(index);
+            assert!(
+                t.level <= 8 && (1..=256).contains(&t.width),
+                "{index}: {t:?}"
+            );
+            assert!(hash_from_tile(&t, &vec![0; usize::from(t.width) * 32], index).is_ok());
+        }
+    }
+
+    #[test]
     fn tile_parents() {
         let t = Tile {
             level: 0,

@@ -40,14 +40,15 @@ pub fn stored_hash_index(level: u32, n: u64) -> u64 {
 pub fn split_stored_hash_index(index: u64) -> (u32, u64) {
     // Leaf n is stored at 2n − popcount(n) ∈ [2n − 64, 2n], so the last leaf written at or before
     // `index` is within 64 of index / 2.
-    let leaf_at = |n: u64| 2 * n - u64::from(n.count_ones());
+    // (In u128, so that any u64 index, even beyond MAX_TREE_SIZE, splits without overflow.)
+    let leaf_at = |n: u64| 2 * u128::from(n) - u128::from(n.count_ones());
     let mut n = index / 2;
-    while leaf_at(n + 1) <= index {
+    while leaf_at(n + 1) <= u128::from(index) {
         n += 1;
     }
     // Leaf n is followed by the hashes of the subtrees it completes: (1, n/2), (2, n/4), …
-    let level = u32::try_from(index - leaf_at(n)).unwrap_or(u32::MAX);
-    (level, n >> level)
+    let level = u32::try_from(u128::from(index) - leaf_at(n)).unwrap_or(u32::MAX);
+    (level, n.checked_shr(level).unwrap_or(0))
 }
 
 /// How many hashes are stored for a tree of `size` leaves.
@@ -345,6 +346,11 @@ mod tests {
         for index in 0..5000 {
             let (level, n) = split_stored_hash_index(index);
             assert_eq!(stored_hash_index(level, n), index);
+        }
+        // Any u64 splits, even far beyond the layout's limit.
+        for index in [u64::MAX, u64::MAX - 1, 1 << 63, (1 << 63) - 1] {
+            let (level, n) = split_stored_hash_index(index);
+            assert!(level < 64 && n <= index / 2 + 64, "{index}: ({level}, {n})");
         }
         let big = MAX_TREE_SIZE - 1;
         assert_eq!(split_stored_hash_index(stored_hash_index(0, big)), (0, big));
