@@ -135,6 +135,32 @@ fn import_refuses_a_broken_file_and_writes_nothing() {
 }
 
 #[test]
+fn import_refuses_an_event_that_breaks_any_rule_of_the_chain() {
+    let source_dir = tempfile::tempdir().expect("temp dir");
+    let source = varied(&source_dir.path().join("db"));
+    let events = common::whole_log(&source);
+    for rule in common::Rule::ALL {
+        let broken = rule.break_at(&events, 7);
+        let file = source_dir.path().join("broken.jsonl");
+        let lines: Vec<String> = broken
+            .iter()
+            .map(|e| serde_json::to_string(e).expect("json"))
+            .collect();
+        std::fs::write(&file, lines.join("\n")).expect("write");
+        let target_dir = tempfile::tempdir().expect("temp dir");
+        let target = Ledger::open(target_dir.path()).expect("open");
+        match target.import_jsonl(&file, &mut |_| {}) {
+            Err(Error::ImportRefused { line, reason }) => {
+                assert_eq!(line, 8, "{rule:?}");
+                assert!(reason.contains(rule.words()), "{rule:?}: {reason}");
+            }
+            other => panic!("{rule:?}: expected a refusal, got {other:?}"),
+        }
+        assert_eq!(target.len(), 0, "{rule:?}: nothing written");
+    }
+}
+
+#[test]
 fn import_needs_an_empty_ledger() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("export.jsonl");

@@ -134,6 +134,27 @@ fn an_untouched_ledger_verifies() {
 }
 
 #[test]
+fn each_broken_rule_of_the_chain_is_found_by_verify() {
+    for rule in common::Rule::ALL {
+        let dir = tempfile::tempdir().expect("temp dir");
+        build(dir.path());
+        let events = {
+            let ledger = Ledger::open(dir.path()).expect("open");
+            common::whole_log(&ledger)
+        };
+        let broken = rule.break_at(&events, 9);
+        rewrite(
+            dir.path(),
+            &broken.iter().map(common::stored).collect::<Vec<_>>(),
+        );
+        let ledger = Ledger::open(dir.path()).expect("a damaged ledger opens");
+        let problem = ledger.verify().expect("verify").problem.expect("a problem");
+        assert_eq!(problem.seq, 10, "{rule:?}");
+        assert!(rule.reported_as(&problem.kind), "{rule:?}: {problem}");
+    }
+}
+
+#[test]
 fn a_rewritten_tail_is_caught_by_the_published_head() {
     // An attacker who rewrites the last event and recomputes its hash, and removes the saved
     // index, produces a self-consistent log; only a head published earlier exposes it.

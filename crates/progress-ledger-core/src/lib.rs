@@ -24,6 +24,7 @@
 
 #![deny(missing_docs)]
 
+mod chain;
 mod clock;
 pub mod codec;
 mod error;

@@ -1,11 +1,10 @@
-//! Verification: recompute the hash chain from the first event and report the first problem.
-
-use std::collections::HashMap;
+//! Verification: follow the hash chain from the first event (see [`crate::chain`]) and report
+//! the first problem.
 
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::codec;
+use crate::chain::Chain;
 use crate::error::Result;
 use crate::event::{Head, StreamId};
 use crate::hash::Hash;
@@ -142,68 +141,6 @@ impl std::fmt::Display for ProblemKind {
     }
 }
 
-/// Walks the chain and stops at the first problem.
-struct Walk {
-    head: Head,
-    last_recorded: Option<Timestamp>,
-    versions: HashMap<StreamId, u64>,
-}
-
-impl Walk {
-    /// Checks the stored event at log position `key_seq` (always the one after `head`).
-    fn check(&mut self, key_seq: u64, stored: &[u8]) -> Option<ProblemKind> {
-        let Some((canonical, stored_hash)) = codec::split_stored(stored) else {
-            return Some(ProblemKind::Undecodable {
-                reason: format!("only {} bytes", stored.len()),
-            });
-        };
-        let computed = Hash::of(canonical);
-        if computed != stored_hash {
-            return Some(ProblemKind::HashMismatch {
-                stored: stored_hash,
-                computed,
-            });
-        }
-        let event = match codec::decode(stored) {
-            Ok(event) => event,
-            Err(e) => {
-                return Some(ProblemKind::Undecodable {
-                    reason: e.to_string(),
-                });
-            }
-        };
-        if event.seq != key_seq {
-            return Some(ProblemKind::WrongSeq { stored: event.seq });
-        }
-        if event.prev_hash != self.head.hash {
-            return Some(ProblemKind::BrokenLink);
-        }
-        let stream_expected = self.versions.get(&event.stream).copied().unwrap_or(0) + 1;
-        if event.version != stream_expected {
-            return Some(ProblemKind::StreamVersionGap {
-                stream: event.stream,
-                expected: stream_expected,
-                found: event.version,
-            });
-        }
-        if let Some(previous) = self.last_recorded {
-            if event.recorded_at < previous {
-                return Some(ProblemKind::ClockWentBack {
-                    previous,
-                    found: event.recorded_at,
-                });
-            }
-        }
-        self.versions.insert(event.stream, event.version);
-        self.last_recorded = Some(event.recorded_at);
-        self.head = Head {
-            seq: key_seq,
-            hash: stored_hash,
-        };
-        None
-    }
-}
-
 impl Ledger {
     /// Recomputes the hash chain over every stored event and reports the first problem.
     pub fn verify(&self) -> Result<VerifyReport> {
@@ -212,29 +149,23 @@ impl Ledger {
 
     /// [`Ledger::verify`], calling `progress` with the number of events checked every 10,000.
     pub fn verify_with_progress(&self, progress: &mut dyn FnMut(u64)) -> Result<VerifyReport> {
-        let mut walk = Walk {
-            head: Head::EMPTY,
-            last_recorded: None,
-            versions: HashMap::new(),
-        };
+        let mut chain = Chain::new();
         for entry in self.raw_log() {
             let (seq, stored) = entry?;
             let found = match stored {
-                Stored::Bytes(bytes) => walk.check(seq, &bytes),
+                Stored::Bytes(bytes) => chain.follow_stored(&bytes).err(),
                 Stored::Missing => Some(ProblemKind::Missing),
                 Stored::Unreadable(reason) => Some(ProblemKind::Undecodable { reason }),
             };
             if let Some(kind) = found {
-                return Ok(report(&walk, Some(Problem { seq, kind })));
+                return Ok(report(&chain, Some(Problem { seq, kind })));
             }
-            if walk.head.seq % 10_000 == 0 {
-                progress(walk.head.seq);
+            if chain.head().seq % 10_000 == 0 {
+                progress(chain.head().seq);
             }
         }
-        if let Some(problem) = self.damage_found_at_open() {
-            return Ok(report(&walk, Some(problem.clone())));
-        }
-        Ok(report(&walk, None))
+        let damage = self.damage_found_at_open().cloned();
+        Ok(report(&chain, damage))
     }
 
     /// Verifies the chain and checks that it passes through `published`, a head published
@@ -272,10 +203,10 @@ impl Ledger {
     }
 }
 
-fn report(walk: &Walk, problem: Option<Problem>) -> VerifyReport {
+fn report(chain: &Chain, problem: Option<Problem>) -> VerifyReport {
     VerifyReport {
-        events: walk.head.seq,
-        head: walk.head,
+        events: chain.head().seq,
+        head: chain.head(),
         problem,
     }
 }

@@ -12,6 +12,7 @@ use jiff::Timestamp;
 
 use super::index::Index;
 use super::log::{BATCH_END, FrameError, Frames, LogFile};
+use crate::chain::Chain;
 use crate::codec;
 use crate::error::{Error, Result};
 use crate::event::{Event, Head};
@@ -112,7 +113,8 @@ fn damaged(log: &Arc<LogFile>, recorded: Head) -> Result<Opened> {
     })
 }
 
-/// Indexes every whole, sound batch after the saved index, and sets aside what follows them.
+/// Indexes every whole batch after the saved index whose events follow the chain (see
+/// [`crate::chain`]), and sets aside what follows them.
 fn catch_up(
     dir: &Path,
     log: &Arc<LogFile>,
@@ -120,35 +122,12 @@ fn catch_up(
     checkpoint: Head,
     checkpoint_end: u64,
 ) -> Result<Opened> {
-    let mut frames = Frames::new(Arc::clone(log), checkpoint_end, u64::MAX);
-    let mut in_batch: Vec<(Event, u64)> = Vec::new();
-    let (mut head, mut end) = (checkpoint, checkpoint_end);
-    let mut last_recorded = None;
-    loop {
-        let offset = frames.offset();
-        let (flags, stored) = match frames.next_frame() {
-            Ok(frame) => frame,
-            Err(FrameError::Io(e)) => return Err(e.into()),
-            Err(_) => break,
-        };
-        let Some(event) = sound_successor(stored, in_batch.last().map_or(head, |(e, _)| e.head()))
-        else {
-            break;
-        };
-        in_batch.push((event, offset));
-        if flags & BATCH_END != 0 {
-            for (event, offset) in in_batch.drain(..) {
-                index.push(&event, offset);
-                head = event.head();
-                last_recorded = Some(event.recorded_at);
-            }
-            end = frames.offset();
-        }
-    }
-    let set_aside = set_aside_tail(dir, log, end)?;
+    // The chain resumes at the checkpoint: its event's recorded-at, and the stream versions of
+    // the index.
     let mut damage = None;
-    if last_recorded.is_none() && head.seq > 0 {
-        match last_event(log, &index, head.seq) {
+    let mut last_recorded = None;
+    if checkpoint.seq > 0 {
+        match last_event(log, &index, checkpoint.seq) {
             Ok(event) => last_recorded = Some(event.recorded_at),
             // The checkpoint matched, but the event itself was changed: readable, not writable.
             Err(Error::Corrupt { seq, reason }) => {
@@ -160,6 +139,32 @@ fn catch_up(
             Err(other) => return Err(other),
         }
     }
+    let versions = index.versions().map(|(s, v)| (s.clone(), v)).collect();
+    let mut chain = Chain::resume(checkpoint, last_recorded, versions);
+    let mut frames = Frames::new(Arc::clone(log), checkpoint_end, u64::MAX);
+    let mut in_batch: Vec<(Event, u64)> = Vec::new();
+    let (mut head, mut end) = (checkpoint, checkpoint_end);
+    loop {
+        let offset = frames.offset();
+        let (flags, stored) = match frames.next_frame() {
+            Ok(frame) => frame,
+            Err(FrameError::Io(e)) => return Err(e.into()),
+            Err(_) => break,
+        };
+        let Ok(event) = chain.follow_stored(stored) else {
+            break;
+        };
+        in_batch.push((event, offset));
+        if flags & BATCH_END != 0 {
+            for (event, offset) in in_batch.drain(..) {
+                index.push(&event, offset);
+            }
+            head = chain.head();
+            last_recorded = chain.last_recorded();
+            end = frames.offset();
+        }
+    }
+    let set_aside = set_aside_tail(dir, log, end)?;
     Ok(Opened {
         caught_up: head.seq - checkpoint.seq,
         index,
@@ -169,16 +174,6 @@ fn catch_up(
         damage,
         set_aside,
     })
-}
-
-/// The event in `stored` if its hash is right and it follows `previous` in the chain.
-pub(super) fn sound_successor(stored: &[u8], previous: Head) -> Option<Event> {
-    let (canonical, hash) = codec::split_stored(stored)?;
-    if Hash::of(canonical) != hash {
-        return None;
-    }
-    let event = codec::decode(stored).ok()?;
-    (event.seq == previous.seq + 1 && event.prev_hash == previous.hash).then_some(event)
 }
 
 /// The event at `seq`, found through the index.
