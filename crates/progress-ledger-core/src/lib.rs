@@ -45,4 +45,4 @@ pub use store::{Appended, Ledger, LedgerConfig, Pending, Stats, Subscription};
 pub use tracker::{
     PLAN_OFFSET, ProgressQuery, Tracker, TrackerConfig, TrailStep, end_of_day, plan_date, today,
 };
-pub use verify::{Problem, ProblemKind, VerifyReport};
+pub use verify::{Problem, ProblemKind, VerifyOptions, VerifyReport};

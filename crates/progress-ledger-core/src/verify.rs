@@ -141,15 +141,55 @@ impl std::fmt::Display for ProblemKind {
     }
 }
 
+/// How to verify (see [`Ledger::verify_with`]). The default checks the chain alone, silently.
+#[derive(Default)]
+pub struct VerifyOptions<'a> {
+    /// A head published earlier that the chain must pass through: the event at its seq must
+    /// exist and have exactly its hash.
+    pub published: Option<Head>,
+    /// Called with the number of events checked so far, every 10,000 events.
+    pub progress: Option<&'a mut dyn FnMut(u64)>,
+}
+
+impl std::fmt::Debug for VerifyOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyOptions")
+            .field("published", &self.published)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// Events between two calls of the progress callback.
+const PROGRESS_EVERY: u64 = 10_000;
+
 impl Ledger {
-    /// Recomputes the hash chain over every stored event and reports the first problem.
+    /// Follows the hash chain over every stored event and reports the first problem.
     pub fn verify(&self) -> Result<VerifyReport> {
-        self.verify_with_progress(&mut |_| {})
+        self.verify_with(VerifyOptions::default())
     }
 
-    /// [`Ledger::verify`], calling `progress` with the number of events checked every 10,000.
-    pub fn verify_with_progress(&self, progress: &mut dyn FnMut(u64)) -> Result<VerifyReport> {
+    /// [`Ledger::verify`], and checks that the chain passes through `published`, a head
+    /// published earlier: the event at `published.seq` must exist and have exactly that hash.
+    pub fn verify_against(&self, published: Head) -> Result<VerifyReport> {
+        self.verify_with(VerifyOptions {
+            published: Some(published),
+            ..VerifyOptions::default()
+        })
+    }
+
+    /// Follows the hash chain over every stored event, once, and reports the first problem:
+    /// where the chain breaks (see [`crate::chain`]), where the log does not match its saved
+    /// index, or, with `options.published`, where it does not pass through that head.
+    pub fn verify_with(&self, options: VerifyOptions<'_>) -> Result<VerifyReport> {
+        let VerifyOptions {
+            published,
+            mut progress,
+        } = options;
         let mut chain = Chain::new();
+        let mut problem = None;
+        // The hash of the event at the published head's seq, once the chain reaches it.
+        let mut at_published = None;
         for entry in self.raw_log() {
             let (seq, stored) = entry?;
             let found = match stored {
@@ -158,55 +198,52 @@ impl Ledger {
                 Stored::Unreadable(reason) => Some(ProblemKind::Undecodable { reason }),
             };
             if let Some(kind) = found {
-                return Ok(report(&chain, Some(Problem { seq, kind })));
+                problem = Some(Problem { seq, kind });
+                break;
             }
-            if chain.head().seq % 10_000 == 0 {
-                progress(chain.head().seq);
+            let head = chain.head();
+            if published.is_some_and(|p| p.seq == head.seq) {
+                at_published = Some(head.hash);
+            }
+            if head.seq % PROGRESS_EVERY == 0 {
+                if let Some(progress) = progress.as_mut() {
+                    progress(head.seq);
+                }
             }
         }
-        let damage = self.damage_found_at_open().cloned();
-        Ok(report(&chain, damage))
-    }
-
-    /// Verifies the chain and checks that it passes through `published`, a head published
-    /// earlier: the event at `published.seq` must exist and have exactly that hash.
-    pub fn verify_against(&self, published: Head) -> Result<VerifyReport> {
-        let mut report = self.verify()?;
-        let reaches = report.head.seq >= published.seq;
-        if report
-            .problem
-            .as_ref()
-            .is_some_and(|p| p.seq <= published.seq)
-        {
-            return Ok(report);
-        }
-        let matches = if published.seq == 0 {
-            true
-        } else if reaches {
-            self.get(published.seq)?
-                .is_some_and(|e| e.hash == published.hash)
-        } else {
-            false
+        let mut report = VerifyReport {
+            events: chain.head().seq,
+            head: chain.head(),
+            problem: problem.or_else(|| self.damage_found_at_open().cloned()),
         };
-        if !matches {
-            let seq = if reaches {
-                published.seq
-            } else {
-                report.head.seq + 1
-            };
-            report.problem = Some(Problem {
-                seq,
-                kind: ProblemKind::PublishedHeadMismatch { published },
-            });
+        if let Some(published) = published {
+            check_published(&mut report, published, at_published);
         }
         Ok(report)
     }
 }
 
-fn report(chain: &Chain, problem: Option<Problem>) -> VerifyReport {
-    VerifyReport {
-        events: chain.head().seq,
-        head: chain.head(),
-        problem,
+/// Adds a problem to `report` if the chain does not pass through `published`, unless it already
+/// has one at or before it. `found` is the hash of the event at `published.seq`, if the chain
+/// reached it.
+fn check_published(report: &mut VerifyReport, published: Head, found: Option<Hash>) {
+    if report
+        .problem
+        .as_ref()
+        .is_some_and(|p| p.seq <= published.seq)
+    {
+        return;
     }
+    if published.seq == 0 || found == Some(published.hash) {
+        return;
+    }
+    let seq = if found.is_some() {
+        published.seq
+    } else {
+        report.head.seq + 1
+    };
+    report.problem = Some(Problem {
+        seq,
+        kind: ProblemKind::PublishedHeadMismatch { published },
+    });
 }

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use progress_ledger_core::{Hash, Head};
+use progress_ledger_core::{Hash, Head, VerifyOptions};
 use serde_json::json;
 
 use crate::cli::{ExportArgs, ImportArgs, VerifyArgs};
@@ -30,10 +30,10 @@ pub fn verify(data: &Path, args: VerifyArgs, out: &mut dyn Write) -> Outcome {
         _ => None,
     };
     let ledger = open_ledger(data)?;
-    let mut report = ledger.verify_with_progress(&mut progress_line("verified"))?;
-    if let Some(head) = published {
-        report = ledger.verify_against(head)?;
-    }
+    let report = ledger.verify_with(VerifyOptions {
+        published,
+        progress: Some(&mut progress_line("verified")),
+    })?;
     if report.head.seq >= 10_000 {
         eprintln!();
     }
