@@ -14,8 +14,7 @@ pub fn ledger_path(data: &Path) -> PathBuf {
 }
 
 fn open_error(data: &Path, error: progress_ledger_core::Error) -> Failure {
-    let text = error.to_string();
-    if text.contains("could not acquire lock") || text.contains("WouldBlock") {
+    if let progress_ledger_core::Error::Locked { .. } = error {
         Failure::msg(format!(
             "the ledger in {} is open in another process (is `progress-ledger serve` running? use its HTTP API while it runs)",
             data.display()

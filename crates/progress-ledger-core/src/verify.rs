@@ -48,8 +48,16 @@ impl std::fmt::Display for Problem {
 #[serde(rename_all = "snake_case", tag = "kind")]
 #[non_exhaustive]
 pub enum ProblemKind {
-    /// The event with this sequence number is not stored.
+    /// The log ends before the event with this sequence number.
     Missing,
+    /// The log ends inside the event's frame: the file is shorter than its header says.
+    Truncated,
+    /// The event's frame header is not one a writer writes (a zero length with flags, a length
+    /// beyond the largest event, unknown flags).
+    BadFrame {
+        /// What is wrong with the header.
+        reason: String,
+    },
     /// The stored bytes cannot be decoded.
     Undecodable {
         /// What the decoder said.
@@ -100,7 +108,9 @@ pub enum ProblemKind {
 impl std::fmt::Display for ProblemKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ProblemKind::Missing => write!(f, "the event is missing"),
+            ProblemKind::Missing => write!(f, "the log ends before this event"),
+            ProblemKind::Truncated => write!(f, "the log ends inside this event's frame"),
+            ProblemKind::BadFrame { reason } => write!(f, "the frame header is invalid: {reason}"),
             ProblemKind::Undecodable { reason } => {
                 write!(f, "the event cannot be decoded: {reason}")
             }
@@ -108,7 +118,7 @@ impl std::fmt::Display for ProblemKind {
                 write!(f, "stored hash {stored} but the bytes hash to {computed}")
             }
             ProblemKind::WrongSeq { stored } => {
-                write!(f, "the event stored here says seq {stored}")
+                write!(f, "the event here says seq {stored}")
             }
             ProblemKind::BrokenLink => write!(f, "previous-hash does not match the event before"),
             ProblemKind::StreamVersionGap {
@@ -194,8 +204,7 @@ impl Ledger {
             let (seq, stored) = entry?;
             let found = match stored {
                 Stored::Bytes(bytes) => chain.follow_stored(&bytes).err(),
-                Stored::Missing => Some(ProblemKind::Missing),
-                Stored::Unreadable(reason) => Some(ProblemKind::Undecodable { reason }),
+                Stored::Unreadable(kind) => Some(kind),
             };
             if let Some(kind) = found {
                 problem = Some(Problem { seq, kind });

@@ -29,7 +29,7 @@ pub(super) fn is_layout_1(dir: &Path) -> bool {
 pub(super) fn from_layout_1(dir: &Path) -> Result<()> {
     let partial = dir.join("events.log.migrating");
     {
-        let db = sled::Config::new().path(dir).open()?;
+        let db = super::open_sled(&sled::Config::new().path(dir), dir, dir)?;
         let tree = db.open_tree("ledger")?;
         let mut out = std::io::BufWriter::new(File::create(&partial)?);
         let mut chain = Chain::new();

@@ -68,7 +68,8 @@ fn damaged(log: &Arc<LogFile>, recorded: Head) -> Result<Opened> {
     let mut frames = Frames::new(Arc::clone(log), 0, u64::MAX);
     let mut index = Index::default();
     let mut last = None;
-    loop {
+    // Why the frame after the last readable one cannot be read.
+    let unreadable = loop {
         let offset = frames.offset();
         match frames.next_frame() {
             Ok((_, stored)) => {
@@ -78,10 +79,9 @@ fn damaged(log: &Arc<LogFile>, recorded: Head) -> Result<Opened> {
                 }
                 last = Some(stored.to_vec());
             }
-            Err(FrameError::Io(e)) => return Err(e.into()),
-            Err(_) => break,
+            Err(e) => break e.problem()?,
         }
-    }
+    };
     let count = index.len();
     let hash = last
         .as_deref()
@@ -94,7 +94,7 @@ fn damaged(log: &Arc<LogFile>, recorded: Head) -> Result<Opened> {
     let problem = if count < recorded.seq {
         Problem {
             seq: count + 1,
-            kind: ProblemKind::Missing,
+            kind: unreadable,
         }
     } else {
         Problem {
@@ -130,12 +130,7 @@ fn catch_up(
         match last_event(log, &index, checkpoint.seq) {
             Ok(event) => last_recorded = Some(event.recorded_at),
             // The checkpoint matched, but the event itself was changed: readable, not writable.
-            Err(Error::Corrupt { seq, reason }) => {
-                damage = Some(Problem {
-                    seq,
-                    kind: ProblemKind::Undecodable { reason },
-                });
-            }
+            Err(Error::Corrupt { seq, kind }) => damage = Some(Problem { seq, kind }),
             Err(other) => return Err(other),
         }
     }
@@ -178,14 +173,16 @@ fn catch_up(
 
 /// The event at `seq`, found through the index.
 fn last_event(log: &LogFile, index: &Index, seq: u64) -> Result<Event> {
-    let offset = index.offset(seq).ok_or_else(|| Error::Corrupt {
+    let offset = index.offset(seq).ok_or(Error::Corrupt {
         seq,
-        reason: "the index has no offset for the last event".into(),
+        kind: ProblemKind::Missing,
     })?;
     let frame = log.frame_at(offset).map_err(|e| e.at(seq))?;
     codec::decode(&frame.stored).map_err(|e| Error::Corrupt {
         seq,
-        reason: e.to_string(),
+        kind: ProblemKind::Undecodable {
+            reason: e.to_string(),
+        },
     })
 }
 

@@ -11,6 +11,7 @@ use crate::codec;
 use crate::error::{Error, Result};
 use crate::event::{Event, Head, NewEvent, StreamId};
 use crate::hash::Hash;
+use crate::verify::ProblemKind;
 
 /// Longest actor name accepted, in bytes.
 pub const MAX_ACTOR_LEN: usize = 200;
@@ -261,9 +262,10 @@ impl Ledger {
                 let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
                 rest.get(log::HEADER..log::HEADER + len)
             })
-            .ok_or_else(|| Error::Corrupt {
+            // The index names a frame in the buffer; were it not whole there, it cannot be read.
+            .ok_or(Error::Corrupt {
                 seq,
-                reason: "an appended event is not in the write buffer".into(),
+                kind: ProblemKind::Truncated,
             })?;
         Self::decode_at(seq, frame).map(Some)
     }

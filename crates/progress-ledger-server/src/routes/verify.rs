@@ -29,8 +29,8 @@ pub(crate) struct VerifyParams {
 pub struct ProblemDto {
     /// Sequence number of the problem.
     pub seq: u64,
-    /// What kind: missing, undecodable, hash_mismatch, wrong_seq, broken_link,
-    /// stream_version_gap, clock_went_back, head_mismatch, published_head_mismatch.
+    /// What kind: missing, truncated, bad_frame, undecodable, hash_mismatch, wrong_seq,
+    /// broken_link, stream_version_gap, clock_went_back, head_mismatch, published_head_mismatch.
     pub kind: String,
     /// What is wrong, for people.
     pub message: String,
