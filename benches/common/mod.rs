@@ -272,6 +272,7 @@ pub fn open_tracker(path: &Path, size: u64) -> Tracker {
             cache_capacity: CACHE_CAPACITY,
         },
         snapshot_every: snapshot_every(size),
+        rebuild_progress: None,
     })
     .expect("tracker opens")
 }
