@@ -100,14 +100,20 @@ fn stored_parts(ledger: &Ledger) -> Vec<(u64, Vec<u8>)> {
         .collect()
 }
 
-#[test]
-fn each_part_is_based_on_the_one_before_and_a_reopened_tracker_equals_a_rebuild() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let tracker = open(dir.path(), 10);
+/// A tracker at `path` (a snapshot every 10 events) with the small plan and `n` updates.
+fn with_updates(path: &Path, n: usize) -> Tracker {
+    let tracker = open(path, 10);
     tracker
         .load_plan(&common::small_plan(), "loader")
         .expect("load");
-    record(&tracker, 95);
+    record(&tracker, n);
+    tracker
+}
+
+#[test]
+fn each_part_is_based_on_the_one_before_and_a_reopened_tracker_equals_a_rebuild() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tracker = with_updates(dir.path(), 95);
     let live = tracker.live_projection();
     assert_eq!(live, tracker.rebuild().expect("rebuild"));
 
@@ -144,11 +150,7 @@ fn each_part_is_based_on_the_one_before_and_a_reopened_tracker_equals_a_rebuild(
 #[test]
 fn snapshots_of_an_older_format_are_replaced_in_place_on_opening() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let tracker = open(dir.path(), 10);
-    tracker
-        .load_plan(&common::small_plan(), "loader")
-        .expect("load");
-    record(&tracker, 60);
+    let tracker = with_updates(dir.path(), 60);
     let live = tracker.live_projection();
     let seqs = tracker.ledger().snapshot_seqs().expect("seqs");
     // What an older version left: snapshots of format 2, unreadable now.
