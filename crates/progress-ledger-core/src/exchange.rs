@@ -8,6 +8,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
+use crate::PROGRESS_EVERY;
 use crate::chain::Chain;
 use crate::codec;
 use crate::error::{Error, Result};
@@ -17,9 +18,6 @@ use crate::verify::Problem;
 
 /// Events written per batch during import.
 const IMPORT_BATCH: usize = 1000;
-
-/// Calls `progress` every this many events.
-const PROGRESS_EVERY: u64 = 10_000;
 
 impl Ledger {
     /// Writes every durable event to `out` as JSON Lines; returns the head exported.
@@ -75,8 +73,9 @@ impl Ledger {
 }
 
 /// Checks a JSON Lines export without importing it: every line parses, and each event follows
-/// the one before (seq, hash recomputed from its canonical bytes, previous-hash, stream version,
-/// recorded-at; see [`crate::chain`]). Returns the file's head.
+/// the one before, by the rules `verify` applies: its hash is recomputed from its canonical
+/// bytes, its seq and stream version are the next ones, its previous-hash is the hash of the
+/// line before, and its recorded-at is not before that line's. Returns the file's head.
 pub fn check_jsonl(path: &Path, progress: &mut dyn FnMut(u64)) -> Result<Head> {
     let mut chain = Chain::new();
     for (line, event) in read_events(path)? {

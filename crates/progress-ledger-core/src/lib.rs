@@ -37,6 +37,10 @@ mod store;
 mod tracker;
 mod verify;
 
+/// Events between two calls of a progress callback (export, import, verify, a projection
+/// rebuilt at open).
+const PROGRESS_EVERY: u64 = 10_000;
+
 pub use error::{Error, RejectCode, Result};
 pub use event::{Event, Head, NewEvent, Payload, StreamId};
 pub use exchange::check_jsonl;

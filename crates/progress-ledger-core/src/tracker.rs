@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::PROGRESS_EVERY;
 use crate::error::{Error, Result};
 use crate::event::{Event, NewEvent, StreamId};
 use crate::plan::Plan;
@@ -58,9 +59,6 @@ impl std::fmt::Debug for TrackerConfig {
             .finish()
     }
 }
-
-/// Events between two calls of [`TrackerConfig::rebuild_progress`].
-const REBUILD_PROGRESS_EVERY: u64 = 10_000;
 
 /// The business time zone of plan dates: Asia/Shanghai, which is UTC+8 all year (no daylight
 /// saving since 1991), so a fixed offset needs no time-zone database.
@@ -183,7 +181,7 @@ impl Tracker {
                         tracker.take_snapshot(&mut live)?;
                     }
                     if let Some(progress) = progress {
-                        if event.seq % REBUILD_PROGRESS_EVERY == 0 {
+                        if event.seq % PROGRESS_EVERY == 0 {
                             progress(event.seq, head);
                         }
                     }

@@ -4,6 +4,7 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::PROGRESS_EVERY;
 use crate::chain::Chain;
 use crate::error::Result;
 use crate::event::{Head, StreamId};
@@ -170,9 +171,6 @@ impl std::fmt::Debug for VerifyOptions<'_> {
     }
 }
 
-/// Events between two calls of the progress callback.
-const PROGRESS_EVERY: u64 = 10_000;
-
 impl Ledger {
     /// Follows the hash chain over every stored event and reports the first problem.
     pub fn verify(&self) -> Result<VerifyReport> {
@@ -189,8 +187,11 @@ impl Ledger {
     }
 
     /// Follows the hash chain over every stored event, once, and reports the first problem:
-    /// where the chain breaks (see [`crate::chain`]), where the log does not match its saved
-    /// index, or, with `options.published`, where it does not pass through that head.
+    /// an event that cannot be read, or that does not follow the one before (its hash is not
+    /// that of its bytes, its seq or stream version is not the next one, its previous-hash is
+    /// not the hash of the event before, or its recorded-at is before that event's); a log that
+    /// does not match its saved index; or, with `options.published`, a chain that does not pass
+    /// through that head.
     pub fn verify_with(&self, options: VerifyOptions<'_>) -> Result<VerifyReport> {
         let VerifyOptions {
             published,
