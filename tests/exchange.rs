@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use progress_ledger::{Error, Ledger, NewEvent, Payload, StreamId};
 use rust_decimal::Decimal;
@@ -108,38 +108,60 @@ fn alterations(lines: &[String]) -> Vec<(&'static str, Vec<String>, u64)> {
     ]
 }
 
+/// A temp dir with a varied ledger in `db/` and its export in `export.jsonl`.
+fn exported() -> (tempfile::TempDir, Ledger, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("export.jsonl");
+    let source = varied(&dir.path().join("db"));
+    export(&source, &file);
+    (dir, source, file)
+}
+
+/// Imports the file `lines` into an empty ledger, which must refuse it and stay empty; returns
+/// the line and the reason of the refusal.
+fn refusal(lines: &[String]) -> (u64, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("broken.jsonl");
+    std::fs::write(&file, lines.join("\n")).expect("write");
+    let target = Ledger::open(dir.path().join("db")).expect("open");
+    let refused = match target.import_jsonl(&file, &mut |_| {}) {
+        Err(Error::ImportRefused { line, reason }) => (line, reason),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    assert_eq!(target.len(), 0, "nothing written");
+    assert_eq!(common::whole_log(&target).len(), 0, "nothing written");
+    refused
+}
+
 #[test]
 fn import_refuses_a_broken_file_and_writes_nothing() {
-    let source_dir = tempfile::tempdir().expect("temp dir");
-    let file = source_dir.path().join("export.jsonl");
-    let source = varied(&source_dir.path().join("db"));
-    export(&source, &file);
+    let (_dir, _source, file) = exported();
     let text = std::fs::read_to_string(&file).expect("read");
     let lines: Vec<String> = text.lines().map(str::to_owned).collect();
     for (what, altered, line) in alterations(&lines) {
-        let broken = source_dir.path().join("broken.jsonl");
-        std::fs::write(&broken, altered.join("\n")).expect("write");
-        let target_dir = tempfile::tempdir().expect("temp dir");
-        let target = Ledger::open(target_dir.path()).expect("open");
-        match target.import_jsonl(&broken, &mut |_| {}) {
-            Err(Error::ImportRefused { line: at, .. }) => assert_eq!(at, line, "{what}"),
-            other => panic!("{what}: expected a refusal, got {other:?}"),
-        }
-        assert_eq!(target.len(), 0, "{what}: nothing written");
-        assert_eq!(
-            common::whole_log(&target).len(),
-            0,
-            "{what}: nothing written"
-        );
+        assert_eq!(refusal(&altered).0, line, "{what}");
+    }
+}
+
+#[test]
+fn import_refuses_an_event_that_breaks_any_rule_of_the_chain() {
+    let (_dir, source, _file) = exported();
+    let events = common::whole_log(&source);
+    for rule in common::Rule::ALL {
+        let lines: Vec<String> = rule
+            .break_at(&events, 7)
+            .iter()
+            .map(|e| serde_json::to_string(e).expect("json"))
+            .collect();
+        let (line, reason) = refusal(&lines);
+        assert_eq!(line, 8, "{rule:?}");
+        assert!(reason.contains(rule.words()), "{rule:?}: {reason}");
     }
 }
 
 #[test]
 fn import_needs_an_empty_ledger() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("export.jsonl");
-    let source = varied(&dir.path().join("db"));
-    export(&source, &file);
+    let (_dir, source, file) = exported();
     assert!(matches!(
         source.import_jsonl(&file, &mut |_| {}),
         Err(Error::NotEmpty { .. })

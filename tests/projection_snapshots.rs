@@ -6,6 +6,7 @@
 mod common;
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::update;
@@ -19,6 +20,24 @@ const DISTRICTS: [&str; 3] = ["瑶海区", "庐阳区", "蜀山区"];
 fn open(path: &Path, snapshot_every: u64) -> Tracker {
     let mut config = TrackerConfig::new(path);
     config.snapshot_every = snapshot_every;
+    open_with(config)
+}
+
+/// Opens like [`open`], and returns the calls of the rebuild progress callback as well.
+fn open_reporting(path: &Path, snapshot_every: u64) -> (Tracker, Vec<(u64, u64)>) {
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let mut config = TrackerConfig::new(path);
+    config.snapshot_every = snapshot_every;
+    let seen = Arc::clone(&calls);
+    config.rebuild_progress = Some(Arc::new(move |done, total| {
+        seen.lock().expect("calls").push((done, total));
+    }));
+    let tracker = open_with(config);
+    let calls = calls.lock().expect("calls").clone();
+    (tracker, calls)
+}
+
+fn open_with(config: TrackerConfig) -> Tracker {
     // A just-closed handle may hold the file lock for a moment.
     let started = Instant::now();
     loop {
@@ -81,14 +100,20 @@ fn stored_parts(ledger: &Ledger) -> Vec<(u64, Vec<u8>)> {
         .collect()
 }
 
-#[test]
-fn each_part_is_based_on_the_one_before_and_a_reopened_tracker_equals_a_rebuild() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let tracker = open(dir.path(), 10);
+/// A tracker at `path` (a snapshot every 10 events) with the small plan and `n` updates.
+fn with_updates(path: &Path, n: usize) -> Tracker {
+    let tracker = open(path, 10);
     tracker
         .load_plan(&common::small_plan(), "loader")
         .expect("load");
-    record(&tracker, 95);
+    record(&tracker, n);
+    tracker
+}
+
+#[test]
+fn each_part_is_based_on_the_one_before_and_a_reopened_tracker_equals_a_rebuild() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tracker = with_updates(dir.path(), 95);
     let live = tracker.live_projection();
     assert_eq!(live, tracker.rebuild().expect("rebuild"));
 
@@ -109,7 +134,11 @@ fn each_part_is_based_on_the_one_before_and_a_reopened_tracker_equals_a_rebuild(
 
     tracker.ledger().close().expect("close");
     drop(tracker);
-    let reopened = open(dir.path(), 10);
+    let (reopened, rebuilt) = open_reporting(dir.path(), 10);
+    assert!(
+        rebuilt.is_empty(),
+        "no rebuild from a snapshot: {rebuilt:?}"
+    );
     assert_eq!(reopened.live_projection(), live);
     let (at_head, folded) = reopened
         .projection_at(reopened.ledger().len())
@@ -121,11 +150,7 @@ fn each_part_is_based_on_the_one_before_and_a_reopened_tracker_equals_a_rebuild(
 #[test]
 fn snapshots_of_an_older_format_are_replaced_in_place_on_opening() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let tracker = open(dir.path(), 10);
-    tracker
-        .load_plan(&common::small_plan(), "loader")
-        .expect("load");
-    record(&tracker, 60);
+    let tracker = with_updates(dir.path(), 60);
     let live = tracker.live_projection();
     let seqs = tracker.ledger().snapshot_seqs().expect("seqs");
     // What an older version left: snapshots of format 2, unreadable now.
@@ -139,7 +164,9 @@ fn snapshots_of_an_older_format_are_replaced_in_place_on_opening() {
     tracker.ledger().close().expect("close");
     drop(tracker);
 
-    let reopened = open(dir.path(), 10);
+    let (reopened, rebuilt) = open_reporting(dir.path(), 10);
+    let head = reopened.ledger().len();
+    assert_eq!(rebuilt, vec![(head, head)], "the rebuild reports its end");
     assert_eq!(reopened.live_projection(), live);
     assert_eq!(
         reopened.live_projection(),

@@ -134,6 +134,47 @@ fn a_removed_index_is_rebuilt_from_the_log() {
     assert!(ledger.torn_tail_set_aside().is_none());
 }
 
+#[test]
+fn a_caught_up_event_that_breaks_the_chain_is_not_indexed() {
+    for rule in common::Rule::ALL {
+        let dir = tempfile::tempdir().expect("temp dir");
+        build(dir.path(), 10);
+        // The saved index covers 10 events; three more are appended after it, as if the
+        // process had stopped before saving it again.
+        let saved = std::fs::read(dir.path().join("index.bin")).expect("read the index");
+        let events = {
+            let ledger = Ledger::open(dir.path()).expect("open");
+            for n in 0..3 {
+                ledger.append(common::progress(n, 5)).expect("append");
+            }
+            let events = common::whole_log(&ledger);
+            ledger.close().expect("close");
+            events
+        };
+        std::fs::write(dir.path().join("index.bin"), saved).expect("restore the index");
+        // The first event after the saved index breaks the rule: its stream version is checked
+        // against the index, its recorded-at against the event the index ends with.
+        let broken = rule.break_at(&events, 10);
+        let (frames, mut file) = common::log_frames(dir.path());
+        let (at, _) = frames[10];
+        file.truncate(at);
+        for event in &broken[10..] {
+            let stored = common::stored(event);
+            file.extend_from_slice(&(stored.len() as u32).to_le_bytes());
+            file.push(1);
+            file.extend_from_slice(&stored);
+        }
+        std::fs::write(dir.path().join("events.log"), file).expect("write the log");
+
+        let ledger = Ledger::open(dir.path()).expect("open");
+        assert_eq!(ledger.len(), 10, "{rule:?}: the event is not indexed");
+        assert!(ledger.torn_tail_set_aside().is_some(), "{rule:?}");
+        assert!(ledger.verify().expect("verify").ok(), "{rule:?}");
+        let next = ledger.append(common::progress(0, 1)).expect("append");
+        assert_eq!(next.event.seq, 11, "{rule:?}");
+    }
+}
+
 /// Writes a layout-1 ledger (sled tree `ledger`, keys `L` ‖ seq, in the directory itself) with
 /// the stored events `events`.
 fn write_layout_1(dir: &Path, events: &[Vec<u8>]) {
@@ -178,17 +219,25 @@ fn a_layout_1_ledger_is_migrated() {
 }
 
 #[test]
-fn a_broken_layout_1_ledger_is_not_migrated() {
+fn a_layout_1_ledger_that_breaks_the_chain_is_not_migrated() {
     let source = tempfile::tempdir().expect("temp dir");
     build(source.path(), 12);
-    let mut events = stored_events(source.path());
-    events[4][20] ^= 0x55;
-
-    let old = tempfile::tempdir().expect("temp dir");
-    write_layout_1(old.path(), &events);
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    let error = Ledger::open(old.path()).expect_err("a broken chain is refused");
-    let message = error.to_string();
-    assert!(message.contains("at seq 5"), "{message}");
-    assert!(!old.path().join("events.log").exists());
+    let events = {
+        let ledger = Ledger::open(source.path()).expect("open");
+        common::whole_log(&ledger)
+    };
+    for rule in common::Rule::ALL {
+        let broken = rule.break_at(&events, 4);
+        let old = tempfile::tempdir().expect("temp dir");
+        write_layout_1(
+            old.path(),
+            &broken.iter().map(common::stored).collect::<Vec<_>>(),
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let error = Ledger::open(old.path()).expect_err("a broken chain is refused");
+        let message = error.to_string();
+        assert!(message.contains("at seq 5"), "{rule:?}: {message}");
+        assert!(message.contains(rule.words()), "{rule:?}: {message}");
+        assert!(!old.path().join("events.log").exists());
+    }
 }

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use progress_ledger::{Head, Ledger, ProblemKind};
+use progress_ledger::{Head, Ledger, Problem, ProblemKind};
 use proptest::prelude::*;
 
 const EVENTS: u64 = 24;
@@ -131,6 +131,57 @@ fn an_untouched_ledger_verifies() {
     assert!(report.ok(), "{:?}", report.problem);
     assert_eq!(report.head, head);
     assert!(ledger.verify_against(head).expect("verify").ok());
+}
+
+#[test]
+fn each_broken_rule_of_the_chain_is_found_by_verify() {
+    for rule in common::Rule::ALL {
+        let dir = tempfile::tempdir().expect("temp dir");
+        build(dir.path());
+        let events = {
+            let ledger = Ledger::open(dir.path()).expect("open");
+            common::whole_log(&ledger)
+        };
+        let broken = rule.break_at(&events, 9);
+        rewrite(
+            dir.path(),
+            &broken.iter().map(common::stored).collect::<Vec<_>>(),
+        );
+        let ledger = Ledger::open(dir.path()).expect("a damaged ledger opens");
+        let problem = ledger.verify().expect("verify").problem.expect("a problem");
+        assert_eq!(problem.seq, 10, "{rule:?}");
+        assert!(rule.reported_as(&problem.kind), "{rule:?}: {problem}");
+    }
+}
+
+/// The problem verify finds after `damage` changed the log file, given its frames.
+fn problem_after(damage: impl FnOnce(&mut Vec<u8>, &[(usize, Vec<u8>)])) -> Problem {
+    let dir = tempfile::tempdir().expect("temp dir");
+    build(dir.path());
+    let (frames, mut file) = common::log_frames(dir.path());
+    damage(&mut file, &frames);
+    std::fs::write(dir.path().join("events.log"), file).expect("write the log");
+    let ledger = Ledger::open(dir.path()).expect("a damaged ledger opens");
+    let report = ledger.verify().expect("verify");
+    report.problem.expect("a problem")
+}
+
+#[test]
+fn a_cut_log_a_bad_frame_header_and_an_early_end_are_told_apart() {
+    let cut = problem_after(|file, frames| file.truncate(frames[23].0 + 10));
+    assert_eq!(cut.seq, 24);
+    assert!(matches!(cut.kind, ProblemKind::Truncated), "{cut}");
+
+    let flags = problem_after(|file, frames| file[frames[9].0 + 4] = 0x80);
+    assert_eq!(flags.seq, 10);
+    assert!(
+        matches!(flags.kind, ProblemKind::BadFrame { .. }),
+        "{flags}"
+    );
+
+    let ended = problem_after(|file, frames| file[frames[19].0..].fill(0));
+    assert_eq!(ended.seq, 20);
+    assert!(matches!(ended.kind, ProblemKind::Missing), "{ended}");
 }
 
 #[test]

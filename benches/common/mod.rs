@@ -263,6 +263,7 @@ pub fn open_tracker(path: &Path, size: u64) -> Tracker {
             cache_capacity: CACHE_CAPACITY,
         },
         snapshot_every: snapshot_every(size),
+        rebuild_progress: None,
     })
     .expect("tracker opens")
 }
@@ -277,28 +278,37 @@ pub fn typical_stored_event() -> Vec<u8> {
     progress_ledger::codec::seal(&mut event).expect("seal")
 }
 
-/// The path of the cached ledger of `size` events, built now if it is not there yet: the Hefei
-/// plan, then seeded updates recorded through a tracker in batches of 10,000, with a snapshot
-/// every tenth of the size.
-pub fn cached_ledger(size: u64) -> PathBuf {
+/// The directory `name` in the bench-data folder, built now by `build` if it is not there yet
+/// (in a folder `building-<what>-<size>` beside it, renamed into place once complete).
+fn cached_dir(name: String, what: &str, size: u64, build: impl FnOnce(&Path)) -> PathBuf {
     let dir = data_dir();
-    let path = dir.join(format!(
-        "ledger-{}-f{}-g{GENERATOR_VERSION}-s{STORAGE_LAYOUT}-p{SNAPSHOT_FORMAT}",
-        label(size),
-        progress_ledger::codec::FORMAT_VERSION
-    ));
+    let path = dir.join(name);
     if path.exists() {
         return path;
     }
     std::fs::create_dir_all(&dir).expect("bench-data dir");
-    let building = dir.join(format!("building-ledger-{}", label(size)));
+    let building = dir.join(format!("building-{what}-{}", label(size)));
     if building.exists() {
-        std::fs::remove_dir_all(&building).expect("remove a half-built ledger");
+        std::fs::remove_dir_all(&building).expect("remove a half-built copy");
     }
-    let started = Instant::now();
-    eprintln!("building a {size}-event ledger in {} …", building.display());
-    {
-        let tracker = open_tracker(&building, size);
+    build(&building);
+    std::fs::rename(&building, &path).expect("rename the built copy");
+    path
+}
+
+/// The path of the cached ledger of `size` events, built now if it is not there yet: the Hefei
+/// plan, then seeded updates recorded through a tracker in batches of 10,000, with a snapshot
+/// every tenth of the size.
+pub fn cached_ledger(size: u64) -> PathBuf {
+    let name = format!(
+        "ledger-{}-f{}-g{GENERATOR_VERSION}-s{STORAGE_LAYOUT}-p{SNAPSHOT_FORMAT}",
+        label(size),
+        progress_ledger::codec::FORMAT_VERSION
+    );
+    cached_dir(name, "ledger", size, |building| {
+        let started = Instant::now();
+        eprintln!("building a {size}-event ledger in {} …", building.display());
+        let tracker = open_tracker(building, size);
         let (plan, mut updates) = Updates::hefei(SEED);
         tracker
             .load_plan(&plan, "bench loader")
@@ -310,35 +320,26 @@ pub fn cached_ledger(size: u64) -> PathBuf {
         }
         assert_eq!(tracker.ledger().len(), size);
         tracker.ledger().close().expect("close");
-    }
-    std::fs::rename(&building, &path).expect("rename the built ledger");
-    eprintln!(
-        "built {size} events in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    path
+        drop(tracker);
+        eprintln!(
+            "built {size} events in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    })
 }
 
 /// The raw-store baseline of a cached ledger of `size` events: a plain sled database whose tree
 /// `log` holds each stored event under its seq (big-endian), built once from the ledger's events.
 pub fn cached_raw_sled(size: u64) -> PathBuf {
     let ledger_path = cached_ledger(size);
-    let dir = data_dir();
-    let path = dir.join(format!(
+    let name = format!(
         "raw-sled-{}-f{}-g{GENERATOR_VERSION}",
         label(size),
         progress_ledger::codec::FORMAT_VERSION
-    ));
-    if path.exists() {
-        return path;
-    }
-    let building = dir.join(format!("building-raw-sled-{}", label(size)));
-    if building.exists() {
-        std::fs::remove_dir_all(&building).expect("remove a half-built copy");
-    }
-    {
+    );
+    cached_dir(name, "raw-sled", size, |building| {
         let ledger = open_ledger(&ledger_path);
-        let db = open_raw_sled(&building);
+        let db = open_raw_sled(building);
         let tree = db.open_tree("log").expect("tree");
         let mut batch = sled::Batch::default();
         for event in ledger.events_from(1) {
@@ -352,9 +353,7 @@ pub fn cached_raw_sled(size: u64) -> PathBuf {
         tree.apply_batch(batch).expect("batch");
         assert_eq!(tree.len() as u64, size);
         db.flush().expect("flush");
-    }
-    std::fs::rename(&building, &path).expect("rename the copy");
-    path
+    })
 }
 
 /// The SQLite peer's schema: one table, unique (stream, version), unique event id (the ledger

@@ -247,3 +247,86 @@ pub fn log_frames(dir: &std::path::Path) -> (Vec<(usize, Vec<u8>)>, Vec<u8>) {
     }
     (frames, file)
 }
+
+/// The five rules an event keeps to follow the one before it in the chain, for the tests that
+/// break each of them on every path that checks them (verify, opening, migration, import).
+#[derive(Clone, Copy, Debug)]
+pub enum Rule {
+    /// Its hash is the SHA-256 of its canonical bytes.
+    Hash,
+    /// Its seq is the next one.
+    Seq,
+    /// Its previous-hash is the hash of the event before it.
+    Link,
+    /// Its stream version is the next one of its stream.
+    Version,
+    /// Its recorded-at is not before the previous event's.
+    Clock,
+}
+
+impl Rule {
+    /// Every rule.
+    pub const ALL: [Rule; 5] = [
+        Rule::Hash,
+        Rule::Seq,
+        Rule::Link,
+        Rule::Version,
+        Rule::Clock,
+    ];
+
+    /// The events of a sound chain up to the one at position `at` (0-based, at least 1), which
+    /// is changed so that it breaks this rule and no other.
+    pub fn break_at(
+        self,
+        events: &[progress_ledger::Event],
+        at: usize,
+    ) -> Vec<progress_ledger::Event> {
+        let mut out = events[..=at].to_vec();
+        let previous = events[at - 1].recorded_at;
+        let event = &mut out[at];
+        match self {
+            Rule::Hash => {}
+            Rule::Seq => event.seq += 1,
+            Rule::Link => event.prev_hash = progress_ledger::Hash::of(b"another event"),
+            Rule::Version => event.version += 1,
+            Rule::Clock => {
+                event.recorded_at = previous - jiff::SignedDuration::from_micros(1);
+            }
+        }
+        progress_ledger::codec::seal(event).expect("seal");
+        if let Rule::Hash = self {
+            event.hash = progress_ledger::Hash::of(b"not these bytes");
+        }
+        out
+    }
+
+    /// Whether `kind` is how a break of this rule is reported.
+    pub fn reported_as(self, kind: &progress_ledger::ProblemKind) -> bool {
+        use progress_ledger::ProblemKind as K;
+        match self {
+            Rule::Hash => matches!(kind, K::HashMismatch { .. }),
+            Rule::Seq => matches!(kind, K::WrongSeq { .. }),
+            Rule::Link => matches!(kind, K::BrokenLink),
+            Rule::Version => matches!(kind, K::StreamVersionGap { .. }),
+            Rule::Clock => matches!(kind, K::ClockWentBack { .. }),
+        }
+    }
+
+    /// Words of the message that reports a break of this rule.
+    pub fn words(self) -> &'static str {
+        match self {
+            Rule::Hash => "but the bytes hash to",
+            Rule::Seq => "says seq",
+            Rule::Link => "previous-hash does not match",
+            Rule::Version => "jumps to version",
+            Rule::Clock => "is before the previous event's",
+        }
+    }
+}
+
+/// The stored form of an event as it carries it: its canonical bytes and its `hash` field.
+pub fn stored(event: &progress_ledger::Event) -> Vec<u8> {
+    let mut bytes = progress_ledger::codec::canonical_bytes(event).expect("encodes");
+    bytes.extend_from_slice(&event.hash.0);
+    bytes
+}

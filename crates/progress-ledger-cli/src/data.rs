@@ -2,11 +2,13 @@
 //! the plan loaded when the ledger has none.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use progress_ledger_core::plan::Plan;
-use progress_ledger_core::{Ledger, Tracker};
+use progress_ledger_core::{Ledger, Tracker, TrackerConfig};
 
 use crate::failure::{Failure, Outcome};
+use crate::progress;
 
 /// The ledger's directory inside the data directory.
 pub fn ledger_path(data: &Path) -> PathBuf {
@@ -14,8 +16,7 @@ pub fn ledger_path(data: &Path) -> PathBuf {
 }
 
 fn open_error(data: &Path, error: progress_ledger_core::Error) -> Failure {
-    let text = error.to_string();
-    if text.contains("could not acquire lock") || text.contains("WouldBlock") {
+    if let progress_ledger_core::Error::Locked { .. } = error {
         Failure::msg(format!(
             "the ledger in {} is open in another process (is `progress-ledger serve` running? use its HTTP API while it runs)",
             data.display()
@@ -26,11 +27,23 @@ fn open_error(data: &Path, error: progress_ledger_core::Error) -> Failure {
     }
 }
 
-/// Opens the tracker (ledger and projection) of a data directory, creating it if needed.
+/// Opens the tracker (ledger and projection) of a data directory, creating it if needed. A
+/// projection rebuilt from the log shows a progress bar.
 pub fn open_tracker(data: &Path) -> Outcome<Tracker> {
     std::fs::create_dir_all(data)
         .map_err(|e| Failure::from(e).with_message(format!("cannot create {}", data.display())))?;
-    Tracker::open(ledger_path(data)).map_err(|e| open_error(data, e))
+    let mut config = TrackerConfig::new(ledger_path(data));
+    let bar = progress::events("rebuilding the projection", 0);
+    if !bar.is_hidden() {
+        let shown = bar.clone();
+        config.rebuild_progress = Some(Arc::new(move |done, total| {
+            shown.set_length(total);
+            shown.set_position(done);
+        }));
+    }
+    let tracker = Tracker::open_with(config).map_err(|e| open_error(data, e));
+    bar.finish_and_clear();
+    tracker
 }
 
 /// Opens only the ledger (for verify, export, import: no projection is built).

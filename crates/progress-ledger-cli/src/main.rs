@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod data;
 mod failure;
+mod progress;
 mod table;
 
 use std::io::{IsTerminal, Write};
@@ -15,12 +16,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, PlanCommand, ReportFormat, TokenCommand};
 use crate::failure::Outcome;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(matches!(cli.command, Command::Serve(_)));
+    progress::show_progress(prints_json(&cli.command));
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let outcome = dispatch(cli, &mut out).and_then(|()| out.flush().map_err(Into::into));
@@ -47,6 +49,21 @@ fn dispatch(cli: Cli, out: &mut dyn Write) -> Outcome {
         Command::Export(args) => commands::audit::export(&data, args, out),
         Command::Import(args) => commands::audit::import(&data, args, out),
         Command::Token(command) => commands::token::token(&data, command, out),
+    }
+}
+
+/// Whether the command was asked for JSON output (then it draws no progress bar).
+fn prints_json(command: &Command) -> bool {
+    match command {
+        Command::Record(args) => args.json,
+        Command::Progress(args) => args.json,
+        Command::History(args) => args.json,
+        Command::Report(args) => matches!(args.format, ReportFormat::Json),
+        Command::Verify(args) => args.json,
+        Command::Plan(PlanCommand::Show { json }) | Command::Token(TokenCommand::List { json }) => {
+            *json
+        }
+        _ => false,
     }
 }
 

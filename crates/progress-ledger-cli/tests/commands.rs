@@ -273,3 +273,60 @@ fn a_closed_pipe_is_not_an_error() {
     );
     assert!(stderr(&output).is_empty(), "{}", stderr(&output));
 }
+
+#[test]
+fn long_work_draws_no_progress_when_stderr_is_not_a_terminal() {
+    use progress_ledger_core::{Ledger, NewEvent, Payload, StreamId};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    // More than 10,000 events, so that every progress callback is called.
+    let file = dir.path().join("export.jsonl");
+    {
+        let source = Ledger::open(dir.path().join("source")).expect("open");
+        let stream = StreamId::indicator("t02-1-childcare-seats").expect("stream");
+        for _ in 0..11 {
+            let batch = (0..1000)
+                .map(|_| {
+                    NewEvent::new(
+                        stream.clone(),
+                        jiff::civil::date(2023, 9, 30),
+                        "市卫健委",
+                        Payload::ProgressReported {
+                            delta: 1.into(),
+                            district: None,
+                        },
+                    )
+                })
+                .collect();
+            source.append_batch(batch).expect("append");
+        }
+        let mut out = std::fs::File::create(&file).expect("create");
+        source.export_jsonl(&mut out, &mut |_| {}).expect("export");
+    }
+    let data = dir.path().join("data");
+    let file = file.to_string_lossy().into_owned();
+    let again = dir
+        .path()
+        .join("again.jsonl")
+        .to_string_lossy()
+        .into_owned();
+    let document = dir.path().join("plan.txt");
+    std::fs::write(&document, "某市行动方案(2024)\n(一)幼有所育\n1.托育服务\n").expect("write");
+    let document = document.to_string_lossy().into_owned();
+    for args in [
+        vec!["import", &file],
+        vec!["verify"],
+        vec!["export", &again],
+        // The imported ledger has no snapshot: opening the tracker rebuilds the projection.
+        vec!["plan", "load"],
+        vec!["verify", "--json"],
+    ] {
+        let output = run(&data, &args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).is_empty(), "{args:?}: {}", stderr(&output));
+    }
+    let imported = run(&data, &["plan", "import", &document]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let said = stderr(&imported);
+    assert_eq!(said.lines().count(), 1, "only the summary: {said}");
+}

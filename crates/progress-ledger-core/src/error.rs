@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use crate::event::StreamId;
+use crate::verify::ProblemKind;
 
 /// Everything that can go wrong at the core crate's boundary.
 ///
@@ -47,13 +48,13 @@ pub enum Error {
     /// A text did not hold a 64-digit hex hash.
     #[error("invalid hash {0:?}: expected 64 hex digits")]
     InvalidHash(String),
-    /// A stored event could not be decoded.
-    #[error("event at seq {seq} cannot be decoded ({reason}); run verify to locate damage")]
+    /// A stored event could not be read.
+    #[error("cannot read seq {seq}: {kind}; run verify to locate the damage")]
     Corrupt {
-        /// Sequence number (key) of the damaged event.
+        /// Sequence number of the event.
         seq: u64,
-        /// What the decoder said.
-        reason: String,
+        /// What is wrong where it is stored.
+        kind: ProblemKind,
     },
     /// An earlier write failed half-way; the ledger refuses further writes until reopened.
     #[error(
@@ -85,6 +86,13 @@ pub enum Error {
         path: String,
         /// What is wrong.
         reason: String,
+    },
+    /// The ledger is open in another process (or in a handle of this one that is not closed):
+    /// the lock on its sled database is held.
+    #[error("the ledger in {} is open in another process", path.display())]
+    Locked {
+        /// Directory of the ledger.
+        path: std::path::PathBuf,
     },
     /// The storage engine failed.
     #[error("storage error: {0}")]

@@ -8,16 +8,16 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
+use crate::PROGRESS_EVERY;
+use crate::chain::Chain;
 use crate::codec;
 use crate::error::{Error, Result};
 use crate::event::{Event, Head};
 use crate::store::Ledger;
+use crate::verify::Problem;
 
 /// Events written per batch during import.
 const IMPORT_BATCH: usize = 1000;
-
-/// Calls `progress` every this many events.
-const PROGRESS_EVERY: u64 = 10_000;
 
 impl Ledger {
     /// Writes every durable event to `out` as JSON Lines; returns the head exported.
@@ -37,26 +37,30 @@ impl Ledger {
     }
 
     /// Imports a JSON Lines export into this ledger, which must be empty. The file is checked
-    /// completely (every hash and link recomputed) before anything is written; a broken file is
-    /// refused with the line of its first problem. Returns the head imported.
+    /// completely (each event must follow the one before, see [`check_jsonl`]) before anything
+    /// is written; a broken file is refused with the line of its first problem. Returns the
+    /// head imported.
     pub fn import_jsonl(&self, path: &Path, progress: &mut dyn FnMut(u64)) -> Result<Head> {
         if !self.is_empty() {
             return Err(Error::NotEmpty { events: self.len() });
         }
         let checked = check_jsonl(path, &mut |_| {})?;
+        let mut chain = Chain::new();
         let mut batch = Vec::with_capacity(IMPORT_BATCH);
-        let mut head = Head::EMPTY;
+        let mut stored_head = Head::EMPTY;
         for (line, event) in read_events(path)? {
             let event = event.map_err(|reason| Error::ImportRefused { line, reason })?;
-            head = event.head();
-            batch.push(event);
+            let stored = follow(&mut chain, line, &event)?;
+            batch.push((event, stored));
             if batch.len() == IMPORT_BATCH {
-                self.store_verbatim(std::mem::take(&mut batch))?;
-                progress(head.seq);
+                self.store_verbatim(stored_head, std::mem::take(&mut batch))?;
+                stored_head = chain.head();
+                progress(stored_head.seq);
             }
         }
-        self.store_verbatim(batch)?;
+        self.store_verbatim(stored_head, batch)?;
         self.sync()?;
+        let head = chain.head();
         if head != checked {
             return Err(Error::ImportRefused {
                 line: head.seq,
@@ -68,39 +72,34 @@ impl Ledger {
     }
 }
 
-/// Checks a JSON Lines export without importing it: every line parses, the sequence is gapless
-/// from 1, every hash is recomputed from the event's canonical bytes and every link matches.
-/// Returns the file's head.
+/// Checks a JSON Lines export without importing it: every line parses, and each event follows
+/// the one before, by the rules `verify` applies: its hash is recomputed from its canonical
+/// bytes, its seq and stream version are the next ones, its previous-hash is the hash of the
+/// line before, and its recorded-at is not before that line's. Returns the file's head.
 pub fn check_jsonl(path: &Path, progress: &mut dyn FnMut(u64)) -> Result<Head> {
-    let mut head = Head::EMPTY;
+    let mut chain = Chain::new();
     for (line, event) in read_events(path)? {
         let event = event.map_err(|reason| Error::ImportRefused { line, reason })?;
-        let refuse = |reason: String| Error::ImportRefused { line, reason };
-        if event.seq != head.seq + 1 {
-            return Err(refuse(format!(
-                "seq {} follows seq {}",
-                event.seq, head.seq
-            )));
-        }
-        if event.prev_hash != head.hash {
-            return Err(refuse(format!(
-                "prev_hash of seq {} does not match the line before",
-                event.seq
-            )));
-        }
-        let computed = crate::hash::Hash::of(&codec::canonical_bytes(&event)?);
-        if computed != event.hash {
-            return Err(refuse(format!(
-                "hash of seq {} is {} but its content hashes to {computed}",
-                event.seq, event.hash
-            )));
-        }
-        head = event.head();
+        follow(&mut chain, line, &event)?;
+        let head = chain.head();
         if head.seq % PROGRESS_EVERY == 0 {
             progress(head.seq);
         }
     }
-    Ok(head)
+    Ok(chain.head())
+}
+
+/// Checks `event`, read from `line` of a file, as the next event of `chain`; returns its stored
+/// form.
+fn follow(chain: &mut Chain, line: u64, event: &Event) -> Result<Vec<u8>> {
+    let refuse = |reason: String| Error::ImportRefused { line, reason };
+    let mut stored = codec::canonical_bytes(event).map_err(|e| refuse(e.to_string()))?;
+    let seq = chain.head().seq + 1;
+    chain
+        .follow(event, &stored)
+        .map_err(|kind| refuse(Problem { seq, kind }.to_string()))?;
+    stored.extend_from_slice(&event.hash.0);
+    Ok(stored)
 }
 
 /// Non-empty lines of the file, numbered from 1, each parsed as an event.

@@ -24,6 +24,7 @@
 
 #![deny(missing_docs)]
 
+mod chain;
 mod clock;
 pub mod codec;
 mod error;
@@ -36,6 +37,10 @@ mod store;
 mod tracker;
 mod verify;
 
+/// Events between two calls of a progress callback (export, import, verify, a projection
+/// rebuilt at open).
+const PROGRESS_EVERY: u64 = 10_000;
+
 pub use error::{Error, RejectCode, Result};
 pub use event::{Event, Head, NewEvent, Payload, StreamId};
 pub use exchange::check_jsonl;
@@ -44,4 +49,4 @@ pub use store::{Appended, Ledger, LedgerConfig, Pending, Stats, Subscription};
 pub use tracker::{
     PLAN_OFFSET, ProgressQuery, Tracker, TrackerConfig, TrailStep, end_of_day, plan_date, today,
 };
-pub use verify::{Problem, ProblemKind, VerifyReport};
+pub use verify::{Problem, ProblemKind, VerifyOptions, VerifyReport};

@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::PROGRESS_EVERY;
 use crate::error::{Error, Result};
 use crate::event::{Event, NewEvent, StreamId};
 use crate::plan::Plan;
@@ -27,12 +28,16 @@ use crate::store::{Appended, Ledger, LedgerConfig};
 const SNAPSHOT_FORMAT: u8 = 4;
 
 /// How to open a tracker.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct TrackerConfig {
     /// The ledger to open.
     pub ledger: LedgerConfig,
     /// Take a projection snapshot every this many events (at least 1).
     pub snapshot_every: u64,
+    /// Called while opening rebuilds the projection from the first event (when no usable
+    /// snapshot is stored) with the events folded and the events to fold, every 10,000 events
+    /// and once at the end.
+    pub rebuild_progress: Option<Arc<dyn Fn(u64, u64) + Send + Sync>>,
 }
 
 impl TrackerConfig {
@@ -44,7 +49,18 @@ impl TrackerConfig {
         Self {
             ledger: LedgerConfig::new(path),
             snapshot_every: Self::DEFAULT_SNAPSHOT_EVERY,
+            rebuild_progress: None,
         }
+    }
+}
+
+impl std::fmt::Debug for TrackerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrackerConfig")
+            .field("ledger", &self.ledger)
+            .field("snapshot_every", &self.snapshot_every)
+            .field("rebuild_progress", &self.rebuild_progress.is_some())
+            .finish()
     }
 }
 
@@ -162,6 +178,7 @@ impl Tracker {
             None => {
                 let mut stale = tracker.ledger.snapshot_seqs()?;
                 stale.sort_unstable();
+                let progress = config.rebuild_progress.as_deref();
                 for event in tracker.ledger.events_from(1) {
                     let event = event?;
                     if event.seq > head {
@@ -171,6 +188,14 @@ impl Tracker {
                     if stale.binary_search(&event.seq).is_ok() {
                         tracker.take_snapshot(&mut live)?;
                     }
+                    if let Some(progress) = progress {
+                        if event.seq % PROGRESS_EVERY == 0 {
+                            progress(event.seq, head);
+                        }
+                    }
+                }
+                if let Some(progress) = progress {
+                    progress(head, head);
                 }
             }
         }

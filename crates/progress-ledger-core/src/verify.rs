@@ -1,11 +1,11 @@
-//! Verification: recompute the hash chain from the first event and report the first problem.
-
-use std::collections::HashMap;
+//! Verification: follow the hash chain from the first event (see [`crate::chain`]) and report
+//! the first problem.
 
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::codec;
+use crate::PROGRESS_EVERY;
+use crate::chain::Chain;
 use crate::error::Result;
 use crate::event::{Head, StreamId};
 use crate::hash::Hash;
@@ -49,8 +49,16 @@ impl std::fmt::Display for Problem {
 #[serde(rename_all = "snake_case", tag = "kind")]
 #[non_exhaustive]
 pub enum ProblemKind {
-    /// The event with this sequence number is not stored.
+    /// The log ends before the event with this sequence number.
     Missing,
+    /// The log ends inside the event's frame: the file is shorter than its header says.
+    Truncated,
+    /// The event's frame header is not one a writer writes (a zero length with flags, a length
+    /// beyond the largest event, unknown flags).
+    BadFrame {
+        /// What is wrong with the header.
+        reason: String,
+    },
     /// The stored bytes cannot be decoded.
     Undecodable {
         /// What the decoder said.
@@ -101,7 +109,9 @@ pub enum ProblemKind {
 impl std::fmt::Display for ProblemKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ProblemKind::Missing => write!(f, "the event is missing"),
+            ProblemKind::Missing => write!(f, "the log ends before this event"),
+            ProblemKind::Truncated => write!(f, "the log ends inside this event's frame"),
+            ProblemKind::BadFrame { reason } => write!(f, "the frame header is invalid: {reason}"),
             ProblemKind::Undecodable { reason } => {
                 write!(f, "the event cannot be decoded: {reason}")
             }
@@ -109,7 +119,7 @@ impl std::fmt::Display for ProblemKind {
                 write!(f, "stored hash {stored} but the bytes hash to {computed}")
             }
             ProblemKind::WrongSeq { stored } => {
-                write!(f, "the event stored here says seq {stored}")
+                write!(f, "the event here says seq {stored}")
             }
             ProblemKind::BrokenLink => write!(f, "previous-hash does not match the event before"),
             ProblemKind::StreamVersionGap {
@@ -142,140 +152,108 @@ impl std::fmt::Display for ProblemKind {
     }
 }
 
-/// Walks the chain and stops at the first problem.
-struct Walk {
-    head: Head,
-    last_recorded: Option<Timestamp>,
-    versions: HashMap<StreamId, u64>,
+/// How to verify (see [`Ledger::verify_with`]). The default checks the chain alone, silently.
+#[derive(Default)]
+pub struct VerifyOptions<'a> {
+    /// A head published earlier that the chain must pass through: the event at its seq must
+    /// exist and have exactly its hash.
+    pub published: Option<Head>,
+    /// Called with the number of events checked so far, every 10,000 events.
+    pub progress: Option<&'a mut dyn FnMut(u64)>,
 }
 
-impl Walk {
-    /// Checks the stored event at log position `key_seq` (always the one after `head`).
-    fn check(&mut self, key_seq: u64, stored: &[u8]) -> Option<ProblemKind> {
-        let Some((canonical, stored_hash)) = codec::split_stored(stored) else {
-            return Some(ProblemKind::Undecodable {
-                reason: format!("only {} bytes", stored.len()),
-            });
-        };
-        let computed = Hash::of(canonical);
-        if computed != stored_hash {
-            return Some(ProblemKind::HashMismatch {
-                stored: stored_hash,
-                computed,
-            });
-        }
-        let event = match codec::decode(stored) {
-            Ok(event) => event,
-            Err(e) => {
-                return Some(ProblemKind::Undecodable {
-                    reason: e.to_string(),
-                });
-            }
-        };
-        if event.seq != key_seq {
-            return Some(ProblemKind::WrongSeq { stored: event.seq });
-        }
-        if event.prev_hash != self.head.hash {
-            return Some(ProblemKind::BrokenLink);
-        }
-        let stream_expected = self.versions.get(&event.stream).copied().unwrap_or(0) + 1;
-        if event.version != stream_expected {
-            return Some(ProblemKind::StreamVersionGap {
-                stream: event.stream,
-                expected: stream_expected,
-                found: event.version,
-            });
-        }
-        if let Some(previous) = self.last_recorded {
-            if event.recorded_at < previous {
-                return Some(ProblemKind::ClockWentBack {
-                    previous,
-                    found: event.recorded_at,
-                });
-            }
-        }
-        self.versions.insert(event.stream, event.version);
-        self.last_recorded = Some(event.recorded_at);
-        self.head = Head {
-            seq: key_seq,
-            hash: stored_hash,
-        };
-        None
+impl std::fmt::Debug for VerifyOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyOptions")
+            .field("published", &self.published)
+            .field("progress", &self.progress.is_some())
+            .finish()
     }
 }
 
 impl Ledger {
-    /// Recomputes the hash chain over every stored event and reports the first problem.
+    /// Follows the hash chain over every stored event and reports the first problem.
     pub fn verify(&self) -> Result<VerifyReport> {
-        self.verify_with_progress(&mut |_| {})
+        self.verify_with(VerifyOptions::default())
     }
 
-    /// [`Ledger::verify`], calling `progress` with the number of events checked every 10,000.
-    pub fn verify_with_progress(&self, progress: &mut dyn FnMut(u64)) -> Result<VerifyReport> {
-        let mut walk = Walk {
-            head: Head::EMPTY,
-            last_recorded: None,
-            versions: HashMap::new(),
-        };
+    /// [`Ledger::verify`], and checks that the chain passes through `published`, a head
+    /// published earlier: the event at `published.seq` must exist and have exactly that hash.
+    pub fn verify_against(&self, published: Head) -> Result<VerifyReport> {
+        self.verify_with(VerifyOptions {
+            published: Some(published),
+            ..VerifyOptions::default()
+        })
+    }
+
+    /// Follows the hash chain over every stored event, once, and reports the first problem:
+    /// an event that cannot be read, or that does not follow the one before (its hash is not
+    /// that of its bytes, its seq or stream version is not the next one, its previous-hash is
+    /// not the hash of the event before, or its recorded-at is before that event's); a log that
+    /// does not match its saved index; or, with `options.published`, a chain that does not pass
+    /// through that head.
+    pub fn verify_with(&self, options: VerifyOptions<'_>) -> Result<VerifyReport> {
+        let VerifyOptions {
+            published,
+            mut progress,
+        } = options;
+        let mut chain = Chain::new();
+        let mut problem = None;
+        // The hash of the event at the published head's seq, once the chain reaches it.
+        let mut at_published = None;
         for entry in self.raw_log() {
             let (seq, stored) = entry?;
             let found = match stored {
-                Stored::Bytes(bytes) => walk.check(seq, &bytes),
-                Stored::Missing => Some(ProblemKind::Missing),
-                Stored::Unreadable(reason) => Some(ProblemKind::Undecodable { reason }),
+                Stored::Bytes(bytes) => chain.follow_stored(&bytes).err(),
+                Stored::Unreadable(kind) => Some(kind),
             };
             if let Some(kind) = found {
-                return Ok(report(&walk, Some(Problem { seq, kind })));
+                problem = Some(Problem { seq, kind });
+                break;
             }
-            if walk.head.seq % 10_000 == 0 {
-                progress(walk.head.seq);
+            let head = chain.head();
+            if published.is_some_and(|p| p.seq == head.seq) {
+                at_published = Some(head.hash);
+            }
+            if head.seq % PROGRESS_EVERY == 0 {
+                if let Some(progress) = progress.as_mut() {
+                    progress(head.seq);
+                }
             }
         }
-        if let Some(problem) = self.damage_found_at_open() {
-            return Ok(report(&walk, Some(problem.clone())));
-        }
-        Ok(report(&walk, None))
-    }
-
-    /// Verifies the chain and checks that it passes through `published`, a head published
-    /// earlier: the event at `published.seq` must exist and have exactly that hash.
-    pub fn verify_against(&self, published: Head) -> Result<VerifyReport> {
-        let mut report = self.verify()?;
-        let reaches = report.head.seq >= published.seq;
-        if report
-            .problem
-            .as_ref()
-            .is_some_and(|p| p.seq <= published.seq)
-        {
-            return Ok(report);
-        }
-        let matches = if published.seq == 0 {
-            true
-        } else if reaches {
-            self.get(published.seq)?
-                .is_some_and(|e| e.hash == published.hash)
-        } else {
-            false
+        let mut report = VerifyReport {
+            events: chain.head().seq,
+            head: chain.head(),
+            problem: problem.or_else(|| self.damage_found_at_open().cloned()),
         };
-        if !matches {
-            let seq = if reaches {
-                published.seq
-            } else {
-                report.head.seq + 1
-            };
-            report.problem = Some(Problem {
-                seq,
-                kind: ProblemKind::PublishedHeadMismatch { published },
-            });
+        if let Some(published) = published {
+            check_published(&mut report, published, at_published);
         }
         Ok(report)
     }
 }
 
-fn report(walk: &Walk, problem: Option<Problem>) -> VerifyReport {
-    VerifyReport {
-        events: walk.head.seq,
-        head: walk.head,
-        problem,
+/// Adds a problem to `report` if the chain does not pass through `published`, unless it already
+/// has one at or before it. `found` is the hash of the event at `published.seq`, if the chain
+/// reached it.
+fn check_published(report: &mut VerifyReport, published: Head, found: Option<Hash>) {
+    if report
+        .problem
+        .as_ref()
+        .is_some_and(|p| p.seq <= published.seq)
+    {
+        return;
     }
+    if published.seq == 0 || found == Some(published.hash) {
+        return;
+    }
+    let seq = if found.is_some() {
+        published.seq
+    } else {
+        report.head.seq + 1
+    };
+    report.problem = Some(Problem {
+        seq,
+        kind: ProblemKind::PublishedHeadMismatch { published },
+    });
 }

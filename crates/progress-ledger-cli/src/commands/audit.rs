@@ -1,25 +1,20 @@
-//! `verify`, `export`, `import`: the auditor's commands. Long work shows progress on stderr.
+//! `verify`, `export`, `import`: the auditor's commands. Long work shows a progress bar on a
+//! terminal (see [`crate::progress`]).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use progress_ledger_core::{Hash, Head};
+use progress_ledger_core::{Hash, Head, VerifyOptions};
 use serde_json::json;
 
 use crate::cli::{ExportArgs, ImportArgs, VerifyArgs};
 use crate::data::open_ledger;
 use crate::failure::{Failure, Outcome};
+use crate::progress;
 
 /// Exit status of `verify` when it finds a problem.
 pub const VERIFY_PROBLEM: u8 = 3;
-
-fn progress_line(what: &'static str) -> impl FnMut(u64) {
-    move |count| {
-        eprint!("\r{what} {count} events");
-        let _ = std::io::stderr().flush();
-    }
-}
 
 pub fn verify(data: &Path, args: VerifyArgs, out: &mut dyn Write) -> Outcome {
     let published = match (args.seq, &args.hash) {
@@ -30,13 +25,12 @@ pub fn verify(data: &Path, args: VerifyArgs, out: &mut dyn Write) -> Outcome {
         _ => None,
     };
     let ledger = open_ledger(data)?;
-    let mut report = ledger.verify_with_progress(&mut progress_line("verified"))?;
-    if let Some(head) = published {
-        report = ledger.verify_against(head)?;
-    }
-    if report.head.seq >= 10_000 {
-        eprintln!();
-    }
+    let bar = progress::events("verifying", ledger.len());
+    let report = ledger.verify_with(VerifyOptions {
+        published,
+        progress: Some(&mut |count| bar.set_position(count)),
+    })?;
+    bar.finish_and_clear();
     if args.json {
         let problem = report.problem.as_ref().map(|p| {
             json!({"seq": p.seq, "kind": serde_json::to_value(&p.kind).ok().and_then(|v| v.get("kind").cloned()), "message": p.to_string()})
@@ -83,8 +77,9 @@ pub fn export(data: &Path, args: ExportArgs, out: &mut dyn Write) -> Outcome {
         Failure::from(e).with_message(format!("cannot create {}", args.file.display()))
     })?;
     let mut writer = BufWriter::new(file);
+    let bar = progress::events("exporting", ledger.len());
     let head = ledger
-        .export_jsonl(&mut writer, &mut progress_line("exported"))
+        .export_jsonl(&mut writer, &mut |count| bar.set_position(count))
         .map_err(|e| {
             Failure::from(e).with_message(format!("cannot export to {}", args.file.display()))
         })?;
@@ -98,9 +93,7 @@ pub fn export(data: &Path, args: ExportArgs, out: &mut dyn Write) -> Outcome {
             ))
         })?
         .sync_all()?;
-    if head.seq >= 10_000 {
-        eprintln!();
-    }
+    bar.finish_and_clear();
     writeln!(
         out,
         "exported {} events to {}; head seq {} hash {}",
@@ -114,13 +107,13 @@ pub fn export(data: &Path, args: ExportArgs, out: &mut dyn Write) -> Outcome {
 
 pub fn import(data: &Path, args: ImportArgs, out: &mut dyn Write) -> Outcome {
     let ledger = open_ledger(data)?;
-    eprintln!("checking {} …", args.file.display());
+    let bar = progress::spinner(format!("checking and importing {}", args.file.display()));
     let head = ledger
-        .import_jsonl(&args.file, &mut progress_line("imported"))
+        .import_jsonl(&args.file, &mut |count| bar.set_position(count))
         .map_err(|e| {
             Failure::from(e).with_message(format!("cannot import {}", args.file.display()))
         })?;
-    eprintln!();
+    bar.finish_and_clear();
     ledger.close()?;
     writeln!(
         out,

@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::cli::PlanCommand;
 use crate::data::{default_plan, open_existing, open_tracker, read_plan_file};
 use crate::failure::{Failure, Outcome};
+use crate::progress;
 use crate::table::{Align, Table};
 
 /// Actor of the events that load a plan from the command line.
@@ -21,7 +22,9 @@ pub fn plan(data: &Path, command: PlanCommand, out: &mut dyn Write) -> Outcome {
             let text = std::fs::read_to_string(&file).map_err(|e| {
                 Failure::from(e).with_message(format!("cannot read {}", file.display()))
             })?;
+            let bar = progress::working(format!("reading {}", file.display()));
             let draft = import_document(&text);
+            bar.finish_and_clear();
             serde_json::to_writer_pretty(&mut *out, &draft)?;
             writeln!(out)?;
             let indicators: usize = draft.items().map(|(_, i)| i.indicators.len()).sum();

@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use crate::codec;
 use crate::error::{Error, Result};
+use crate::verify::ProblemKind;
 
 /// Bytes before the stored event in a frame.
 pub(crate) const HEADER: usize = 5;
@@ -50,22 +51,31 @@ pub(crate) fn push_frame(out: &mut Vec<u8>, stored: &[u8], flags: u8) {
 pub(crate) enum FrameError {
     /// A zero length or the end of the file: no frame starts here.
     End,
-    /// Something is there but it is not a whole frame.
-    Invalid(String),
+    /// The file ends inside the frame: in its header, or before the length its header gives.
+    Truncated,
+    /// The header is not one a writer writes: why.
+    BadHeader(String),
     /// Reading failed.
     Io(std::io::Error),
 }
 
 impl FrameError {
+    /// What this means for the event expected at the frame; an I/O error is not a problem of
+    /// the log and is passed on.
+    pub(crate) fn problem(self) -> std::io::Result<ProblemKind> {
+        match self {
+            FrameError::End => Ok(ProblemKind::Missing),
+            FrameError::Truncated => Ok(ProblemKind::Truncated),
+            FrameError::BadHeader(reason) => Ok(ProblemKind::BadFrame { reason }),
+            FrameError::Io(e) => Err(e),
+        }
+    }
+
     /// As a ledger error about the event expected at `seq`.
     pub(crate) fn at(self, seq: u64) -> Error {
-        match self {
-            FrameError::End => Error::Corrupt {
-                seq,
-                reason: "the log ends before this event".into(),
-            },
-            FrameError::Invalid(reason) => Error::Corrupt { seq, reason },
-            FrameError::Io(e) => Error::Io(e),
+        match self.problem() {
+            Ok(kind) => Error::Corrupt { seq, kind },
+            Err(e) => Error::Io(e),
         }
     }
 }
@@ -78,18 +88,18 @@ fn parse_header(header: &[u8; HEADER]) -> std::result::Result<(usize, u8), Frame
         return if flags == 0 {
             Err(FrameError::End)
         } else {
-            Err(FrameError::Invalid(format!(
-                "frame of length 0 with flags {flags}"
+            Err(FrameError::BadHeader(format!(
+                "length 0 with flags {flags}"
             )))
         };
     }
     if u64::from(len) > codec::MAX_EVENT_BYTES + 64 {
-        return Err(FrameError::Invalid(format!(
-            "frame length {len} is beyond the largest event"
+        return Err(FrameError::BadHeader(format!(
+            "length {len} is beyond the largest event"
         )));
     }
     if flags & !KNOWN_FLAGS != 0 {
-        return Err(FrameError::Invalid(format!("unknown frame flags {flags}")));
+        return Err(FrameError::BadHeader(format!("unknown flags {flags}")));
     }
     Ok((len as usize, flags))
 }
@@ -183,9 +193,7 @@ impl LogFile {
             return if header[..got].iter().all(|&b| b == 0) {
                 Err(FrameError::End)
             } else {
-                Err(FrameError::Invalid(
-                    "the file ends inside a frame header".into(),
-                ))
+                Err(FrameError::Truncated)
             };
         }
         let (len, _) = parse_header(&header)?;
@@ -194,9 +202,7 @@ impl LogFile {
             .read_at(offset + HEADER as u64, &mut stored)
             .map_err(FrameError::Io)?;
         if got < len {
-            return Err(FrameError::Invalid(format!(
-                "the file ends inside a frame of {len} bytes"
-            )));
+            return Err(FrameError::Truncated);
         }
         Ok(Frame {
             stored,
@@ -282,9 +288,7 @@ impl Frames {
             return if self.buf[self.start..self.end].iter().all(|&b| b == 0) {
                 Err(FrameError::End)
             } else {
-                Err(FrameError::Invalid(
-                    "the log ends inside a frame header".into(),
-                ))
+                Err(FrameError::Truncated)
             };
         }
         let mut header = [0u8; HEADER];
@@ -292,9 +296,7 @@ impl Frames {
         let (len, flags) = parse_header(&header)?;
         self.fill(HEADER + len).map_err(FrameError::Io)?;
         if self.end - self.start < HEADER + len {
-            return Err(FrameError::Invalid(format!(
-                "the log ends inside a frame of {len} bytes"
-            )));
+            return Err(FrameError::Truncated);
         }
         let from = self.start + HEADER;
         self.start += HEADER + len;
@@ -343,17 +345,32 @@ mod tests {
     }
 
     #[test]
-    fn damaged_headers_are_invalid_not_the_end() -> Result<()> {
+    fn bad_headers_and_cut_frames_are_told_apart_from_the_end() -> Result<()> {
         let dir = tempfile::tempdir()?;
         let (log, mut allocated) = LogFile::open(dir.path())?;
         log.write_at(0, &[0, 0, 0, 0, 7], &mut allocated)?;
-        assert!(matches!(log.frame_at(0), Err(FrameError::Invalid(_))));
+        assert!(matches!(log.frame_at(0), Err(FrameError::BadHeader(_))));
         log.write_at(0, &[9, 0, 0, 0, 0x80, 1, 2], &mut allocated)?;
-        assert!(matches!(log.frame_at(0), Err(FrameError::Invalid(_))));
+        assert!(matches!(log.frame_at(0), Err(FrameError::BadHeader(_))));
         log.write_at(0, &[0xff, 0xff, 0xff, 0x7f, 0], &mut allocated)?;
-        assert!(matches!(log.frame_at(0), Err(FrameError::Invalid(_))));
+        assert!(matches!(log.frame_at(0), Err(FrameError::BadHeader(_))));
         log.write_at(0, &[0, 0, 0, 0, 0], &mut allocated)?;
         assert!(matches!(log.frame_at(0), Err(FrameError::End)));
+        // The file ends two bytes into a frame of nine, and one byte into a header.
+        log.write_at(allocated - 7, &[9, 0, 0, 0, 0, 1, 2], &mut allocated)?;
+        assert!(matches!(
+            log.frame_at(allocated - 7),
+            Err(FrameError::Truncated)
+        ));
+        log.write_at(allocated - 1, &[9], &mut allocated)?;
+        assert!(matches!(
+            log.frame_at(allocated - 1),
+            Err(FrameError::Truncated)
+        ));
+        assert_eq!(
+            FrameError::End.at(12).to_string(),
+            "cannot read seq 12: the log ends before this event; run verify to locate the damage"
+        );
         Ok(())
     }
 }

@@ -1,19 +1,20 @@
 //! Opening a ledger written in layout 1, where the events lived in a sled tree (`ledger`, keys
 //! `L` ‖ seq) directly in the ledger directory.
 //!
-//! The events are checked (every hash and link) and copied into a new log file, which is
-//! renamed into place only once it is complete and synced; the index is then built from it as
-//! for a ledger whose index was removed. The old files are moved to `layout-1/` beside it.
-//! A chain that does not verify is not migrated: the error says where it breaks.
+//! The events are checked (each must follow the one before, see [`crate::chain`]) and copied
+//! into a new log file, which is renamed into place only once it is complete and synced; the
+//! index is then built from it as for a ledger whose index was removed. The old files are moved
+//! to `layout-1/` beside it. A chain that does not verify is not migrated: the error says where
+//! it breaks, and how.
 
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
 use super::log::{self, BATCH_END};
-use super::recover::sound_successor;
+use crate::chain::Chain;
 use crate::error::{Error, Result};
-use crate::event::Head;
+use crate::verify::{Problem, ProblemKind};
 
 /// The files sled 0.34 keeps in its directory.
 const SLED_FILES: [&str; 3] = ["conf", "db", "blobs"];
@@ -28,25 +29,26 @@ pub(super) fn is_layout_1(dir: &Path) -> bool {
 pub(super) fn from_layout_1(dir: &Path) -> Result<()> {
     let partial = dir.join("events.log.migrating");
     {
-        let db = sled::Config::new().path(dir).open()?;
+        let db = super::open_sled(&sled::Config::new().path(dir), dir, dir)?;
         let tree = db.open_tree("ledger")?;
         let mut out = std::io::BufWriter::new(File::create(&partial)?);
-        let mut head = Head::EMPTY;
+        let mut chain = Chain::new();
         let mut frame = Vec::new();
         for entry in tree.scan_prefix(b"L") {
             let (key, stored) = entry?;
-            let seq = head.seq + 1;
-            let event = (key[1..] == seq.to_be_bytes())
-                .then(|| sound_successor(&stored, head))
-                .flatten()
-                .ok_or_else(|| {
-                    Error::Damaged(format!(
-                        "cannot migrate this ledger from layout 1: at seq {seq} the event is \
-                         missing, does not hash, or does not follow the one before; verify and \
-                         export it with the version that wrote it"
-                    ))
-                })?;
-            head = event.head();
+            let seq = chain.head().seq + 1;
+            let followed = if key[1..] == seq.to_be_bytes() {
+                chain.follow_stored(&stored)
+            } else {
+                Err(ProblemKind::Missing)
+            };
+            if let Err(kind) = followed {
+                return Err(Error::Damaged(format!(
+                    "cannot migrate this ledger from layout 1: {}; verify and export it with \
+                     the version that wrote it",
+                    Problem { seq, kind }
+                )));
+            }
             frame.clear();
             log::push_frame(&mut frame, &stored, BATCH_END);
             out.write_all(&frame)?;

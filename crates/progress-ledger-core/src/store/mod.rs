@@ -27,7 +27,7 @@ use crate::clock::MonotonicClock;
 use crate::codec;
 use crate::error::{Error, Result};
 use crate::event::{Event, Head, StreamId};
-use crate::verify::Problem;
+use crate::verify::{Problem, ProblemKind};
 
 use commit::GroupCommit;
 pub use subscribe::Subscription;
@@ -156,27 +156,46 @@ const SNAPSHOT_DIR: &str = "snapshots";
 /// The index is saved when this many events were added since it was last saved (and at close).
 const SAVE_INDEX_EVERY: u64 = 100_000;
 
-/// Opens the sled database of snapshots, waiting briefly if its file lock is still held by a handle of this
-/// process that is closing (sled releases it from a background thread after the last drop).
-fn open_sled(path: &Path, cache_capacity: u64) -> Result<sled::Db> {
+/// Opens the sled database in `dir` (the snapshots, or a layout-1 ledger) of the ledger in
+/// `ledger`, waiting briefly if its file lock is still held by a handle of this process that is
+/// closing (sled releases it from a background thread after the last drop). A lock held longer
+/// is [`Error::Locked`].
+fn open_sled(config: &sled::Config, dir: &Path, ledger: &Path) -> Result<sled::Db> {
     let started = Instant::now();
+    let mut retried = false;
     loop {
-        let opened = sled::Config::new()
-            .path(path)
-            .cache_capacity(cache_capacity)
-            // Snapshots are derived data: sled writes them out in the background and at close.
-            .flush_every_ms(Some(1000))
-            .open();
-        match opened {
-            Err(sled::Error::Io(e))
-                if e.to_string().contains("could not acquire lock")
-                    && started.elapsed() < LOCK_WAIT =>
-            {
-                std::thread::sleep(Duration::from_millis(10));
+        match config.open() {
+            Ok(db) => return Ok(db),
+            // sled 0.34 reports a held lock as an I/O error of kind `Other`, with the lock call's
+            // `WouldBlock` only in its text: ask the lock itself.
+            Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::Other => {
+                if lock_held(&dir.join("db")) {
+                    if started.elapsed() >= LOCK_WAIT {
+                        return Err(Error::Locked {
+                            path: ledger.to_owned(),
+                        });
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                } else if retried {
+                    return Err(sled::Error::Io(e).into());
+                } else {
+                    // Free now: it may have been released since sled tried it.
+                    retried = true;
+                }
             }
-            other => return Ok(other?),
+            Err(other) => return Err(other.into()),
         }
     }
+}
+
+/// Whether another handle holds the lock on sled's `db` file: a lock attempt that would block.
+/// A lock this takes is released at once, when the file is closed.
+fn lock_held(db_file: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(db_file) else {
+        return false;
+    };
+    fs2::FileExt::try_lock_exclusive(&file)
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock)
 }
 
 impl Ledger {
@@ -196,7 +215,16 @@ impl Ledger {
         if migrate::is_layout_1(&config.path) {
             migrate::from_layout_1(&config.path)?;
         }
-        let db = open_sled(&config.path.join(SNAPSHOT_DIR), config.cache_capacity)?;
+        let snapshots = config.path.join(SNAPSHOT_DIR);
+        let db = open_sled(
+            &sled::Config::new()
+                .path(&snapshots)
+                .cache_capacity(config.cache_capacity)
+                // Snapshots are derived data: sled writes them out in the background and at close.
+                .flush_every_ms(Some(1000)),
+            &snapshots,
+            &config.path,
+        )?;
         let (log, allocated) = log::LogFile::open(&config.path)?;
         let log = Arc::new(log);
         let opened = recover::open(&config.path, &log)?;
@@ -329,7 +357,7 @@ impl Ledger {
         }
         let event = self.get(durable)?.ok_or(Error::Corrupt {
             seq: durable,
-            reason: "the event at the head is missing".into(),
+            kind: ProblemKind::Missing,
         })?;
         Ok(event.head())
     }
@@ -376,12 +404,14 @@ impl Ledger {
     fn decode_at(seq: u64, bytes: &[u8]) -> Result<Event> {
         let event = codec::decode(bytes).map_err(|e| Error::Corrupt {
             seq,
-            reason: e.to_string(),
+            kind: ProblemKind::Undecodable {
+                reason: e.to_string(),
+            },
         })?;
         if event.seq != seq {
             return Err(Error::Corrupt {
                 seq,
-                reason: format!("the event stored there says seq {}", event.seq),
+                kind: ProblemKind::WrongSeq { stored: event.seq },
             });
         }
         Ok(event)
@@ -389,9 +419,11 @@ impl Ledger {
 
     /// Offset of the frame of event `seq`, from the index.
     fn offset_of(&self, seq: u64) -> Result<u64> {
-        self.index().offset(seq).ok_or_else(|| Error::Corrupt {
+        // The index covers every durable event, so a durable seq it has no offset for cannot be
+        // found in the log.
+        self.index().offset(seq).ok_or(Error::Corrupt {
             seq,
-            reason: "the index has no offset for this event".into(),
+            kind: ProblemKind::Missing,
         })
     }
 
@@ -528,9 +560,10 @@ impl Ledger {
             seq += 1;
             let entry = match frames.next_frame() {
                 Ok((_, stored)) => Ok((seq, Stored::Bytes(stored.to_vec()))),
-                Err(log::FrameError::Io(e)) => Err(e.into()),
-                Err(log::FrameError::End) => Ok((seq, Stored::Missing)),
-                Err(log::FrameError::Invalid(reason)) => Ok((seq, Stored::Unreadable(reason))),
+                Err(e) => e
+                    .problem()
+                    .map(|kind| (seq, Stored::Unreadable(kind)))
+                    .map_err(Error::from),
             };
             done = !matches!(entry, Ok((_, Stored::Bytes(_))));
             Some(entry)
@@ -547,10 +580,8 @@ impl Ledger {
 pub(crate) enum Stored {
     /// The stored event's bytes.
     Bytes(Vec<u8>),
-    /// The log ends before it.
-    Missing,
     /// Its frame cannot be read: why.
-    Unreadable(String),
+    Unreadable(ProblemKind),
 }
 
 /// Decodes events one after another from the log file.
@@ -580,5 +611,25 @@ impl Iterator for LogScan {
         };
         self.next = if event.is_ok() { seq + 1 } else { u64::MAX };
         Some(event)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ledger_open_elsewhere_is_locked() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let ledger = Ledger::open(dir.path())?;
+        assert!(lock_held(&dir.path().join(SNAPSHOT_DIR).join("db")));
+        // A second handle waits for the lock as long as a closing one could hold it, then
+        // gives up.
+        match Ledger::open(dir.path()) {
+            Err(Error::Locked { path }) => assert_eq!(path, dir.path()),
+            other => panic!("expected Error::Locked, got {other:?}"),
+        }
+        drop(ledger);
+        Ok(())
     }
 }

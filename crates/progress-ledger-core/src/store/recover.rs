@@ -12,6 +12,7 @@ use jiff::Timestamp;
 
 use super::index::Index;
 use super::log::{BATCH_END, FrameError, Frames, LogFile};
+use crate::chain::Chain;
 use crate::codec;
 use crate::error::{Error, Result};
 use crate::event::{Event, Head};
@@ -67,7 +68,8 @@ fn damaged(log: &Arc<LogFile>, recorded: Head) -> Result<Opened> {
     let mut frames = Frames::new(Arc::clone(log), 0, u64::MAX);
     let mut index = Index::default();
     let mut last = None;
-    loop {
+    // Why the frame after the last readable one cannot be read.
+    let unreadable = loop {
         let offset = frames.offset();
         match frames.next_frame() {
             Ok((_, stored)) => {
@@ -77,10 +79,9 @@ fn damaged(log: &Arc<LogFile>, recorded: Head) -> Result<Opened> {
                 }
                 last = Some(stored.to_vec());
             }
-            Err(FrameError::Io(e)) => return Err(e.into()),
-            Err(_) => break,
+            Err(e) => break e.problem()?,
         }
-    }
+    };
     let count = index.len();
     let hash = last
         .as_deref()
@@ -93,7 +94,7 @@ fn damaged(log: &Arc<LogFile>, recorded: Head) -> Result<Opened> {
     let problem = if count < recorded.seq {
         Problem {
             seq: count + 1,
-            kind: ProblemKind::Missing,
+            kind: unreadable,
         }
     } else {
         Problem {
@@ -112,7 +113,8 @@ fn damaged(log: &Arc<LogFile>, recorded: Head) -> Result<Opened> {
     })
 }
 
-/// Indexes every whole, sound batch after the saved index, and sets aside what follows them.
+/// Indexes every whole batch after the saved index whose events follow the chain (see
+/// [`crate::chain`]), and sets aside what follows them.
 fn catch_up(
     dir: &Path,
     log: &Arc<LogFile>,
@@ -120,10 +122,23 @@ fn catch_up(
     checkpoint: Head,
     checkpoint_end: u64,
 ) -> Result<Opened> {
+    // The chain resumes at the checkpoint: its event's recorded-at, and the stream versions of
+    // the index.
+    let mut damage = None;
+    let mut last_recorded = None;
+    if checkpoint.seq > 0 {
+        match last_event(log, &index, checkpoint.seq) {
+            Ok(event) => last_recorded = Some(event.recorded_at),
+            // The checkpoint matched, but the event itself was changed: readable, not writable.
+            Err(Error::Corrupt { seq, kind }) => damage = Some(Problem { seq, kind }),
+            Err(other) => return Err(other),
+        }
+    }
+    let versions = index.versions().map(|(s, v)| (s.clone(), v)).collect();
+    let mut chain = Chain::resume(checkpoint, last_recorded, versions);
     let mut frames = Frames::new(Arc::clone(log), checkpoint_end, u64::MAX);
     let mut in_batch: Vec<(Event, u64)> = Vec::new();
     let (mut head, mut end) = (checkpoint, checkpoint_end);
-    let mut last_recorded = None;
     loop {
         let offset = frames.offset();
         let (flags, stored) = match frames.next_frame() {
@@ -131,35 +146,20 @@ fn catch_up(
             Err(FrameError::Io(e)) => return Err(e.into()),
             Err(_) => break,
         };
-        let Some(event) = sound_successor(stored, in_batch.last().map_or(head, |(e, _)| e.head()))
-        else {
+        let Ok(event) = chain.follow_stored(stored) else {
             break;
         };
         in_batch.push((event, offset));
         if flags & BATCH_END != 0 {
             for (event, offset) in in_batch.drain(..) {
                 index.push(&event, offset);
-                head = event.head();
-                last_recorded = Some(event.recorded_at);
             }
+            head = chain.head();
+            last_recorded = chain.last_recorded();
             end = frames.offset();
         }
     }
     let set_aside = set_aside_tail(dir, log, end)?;
-    let mut damage = None;
-    if last_recorded.is_none() && head.seq > 0 {
-        match last_event(log, &index, head.seq) {
-            Ok(event) => last_recorded = Some(event.recorded_at),
-            // The checkpoint matched, but the event itself was changed: readable, not writable.
-            Err(Error::Corrupt { seq, reason }) => {
-                damage = Some(Problem {
-                    seq,
-                    kind: ProblemKind::Undecodable { reason },
-                });
-            }
-            Err(other) => return Err(other),
-        }
-    }
     Ok(Opened {
         caught_up: head.seq - checkpoint.seq,
         index,
@@ -171,26 +171,18 @@ fn catch_up(
     })
 }
 
-/// The event in `stored` if its hash is right and it follows `previous` in the chain.
-pub(super) fn sound_successor(stored: &[u8], previous: Head) -> Option<Event> {
-    let (canonical, hash) = codec::split_stored(stored)?;
-    if Hash::of(canonical) != hash {
-        return None;
-    }
-    let event = codec::decode(stored).ok()?;
-    (event.seq == previous.seq + 1 && event.prev_hash == previous.hash).then_some(event)
-}
-
 /// The event at `seq`, found through the index.
 fn last_event(log: &LogFile, index: &Index, seq: u64) -> Result<Event> {
-    let offset = index.offset(seq).ok_or_else(|| Error::Corrupt {
+    let offset = index.offset(seq).ok_or(Error::Corrupt {
         seq,
-        reason: "the index has no offset for the last event".into(),
+        kind: ProblemKind::Missing,
     })?;
     let frame = log.frame_at(offset).map_err(|e| e.at(seq))?;
     codec::decode(&frame.stored).map_err(|e| Error::Corrupt {
         seq,
-        reason: e.to_string(),
+        kind: ProblemKind::Undecodable {
+            reason: e.to_string(),
+        },
     })
 }
 

@@ -11,6 +11,7 @@ use crate::codec;
 use crate::error::{Error, Result};
 use crate::event::{Event, Head, NewEvent, StreamId};
 use crate::hash::Hash;
+use crate::verify::ProblemKind;
 
 /// Longest actor name accepted, in bytes.
 pub const MAX_ACTOR_LEN: usize = 200;
@@ -261,9 +262,10 @@ impl Ledger {
                 let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
                 rest.get(log::HEADER..log::HEADER + len)
             })
-            .ok_or_else(|| Error::Corrupt {
+            // The index names a frame in the buffer; were it not whole there, it cannot be read.
+            .ok_or(Error::Corrupt {
                 seq,
-                reason: "an appended event is not in the write buffer".into(),
+                kind: ProblemKind::Truncated,
             })?;
         Self::decode_at(seq, frame).map(Some)
     }
@@ -292,34 +294,23 @@ impl Ledger {
         Ok(staged.results)
     }
 
-    /// Stores events exactly as given (for import): each must continue the chain (next seq,
-    /// previous hash, next stream version) and carry its correct hash. Not flushed: call
-    /// [`Ledger::sync`] after the last batch.
-    pub(crate) fn store_verbatim(&self, events: Vec<Event>) -> Result<()> {
+    /// Stores events exactly as given, each with its stored form (for import, which checks that
+    /// they follow the chain, see [`crate::chain`]). `after` is the head they follow: if the
+    /// ledger is at another one, nothing is stored. Not flushed: call [`Ledger::sync`] after the
+    /// last batch.
+    pub(crate) fn store_verbatim(&self, after: Head, events: Vec<(Event, Vec<u8>)>) -> Result<()> {
         let mut writer = self.writer();
         if let Some(refusal) = &writer.refused {
             return Err(refusal_error(refusal));
         }
+        if writer.head != after {
+            return Err(Error::InvalidEvent(format!(
+                "the ledger was appended to during the import: it is at seq {}, the import at seq {}",
+                writer.head.seq, after.seq
+            )));
+        }
         let mut staged = Staged::new(writer.head, writer.pending_at + writer.pending.len() as u64);
-        for mut event in events {
-            let expected_version = staged.version_of(&event.stream, &self.index()) + 1;
-            if event.seq != staged.head.seq + 1
-                || event.prev_hash != staged.head.hash
-                || event.version != expected_version
-            {
-                return Err(Error::InvalidEvent(format!(
-                    "event seq {} does not continue the chain at seq {}",
-                    event.seq, staged.head.seq
-                )));
-            }
-            let claimed = event.hash;
-            let stored = codec::seal(&mut event)?;
-            if event.hash != claimed {
-                return Err(Error::InvalidEvent(format!(
-                    "event seq {} has a wrong hash",
-                    event.seq
-                )));
-            }
+        for (event, stored) in events {
             if self.contains_id(event.id)? || staged.ids.contains_key(&event.id) {
                 return Err(Error::InvalidEvent(format!(
                     "event id {} appears twice",

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use progress_ledger_core::{Hash, Head, VerifyReport};
+use progress_ledger_core::{Hash, Head, VerifyOptions, VerifyReport};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -29,8 +29,8 @@ pub(crate) struct VerifyParams {
 pub struct ProblemDto {
     /// Sequence number of the problem.
     pub seq: u64,
-    /// What kind: missing, undecodable, hash_mismatch, wrong_seq, broken_link,
-    /// stream_version_gap, clock_went_back, head_mismatch, published_head_mismatch.
+    /// What kind: missing, truncated, bad_frame, undecodable, hash_mismatch, wrong_seq,
+    /// broken_link, stream_version_gap, clock_went_back, head_mismatch, published_head_mismatch.
     pub kind: String,
     /// What is wrong, for people.
     pub message: String,
@@ -94,10 +94,10 @@ pub(crate) async fn verify(
     };
     let ledger = state.tracker().ledger().clone();
     let report = blocking(move || {
-        Ok(match published {
-            Some(head) => ledger.verify_against(head)?,
-            None => ledger.verify()?,
-        })
+        Ok(ledger.verify_with(VerifyOptions {
+            published,
+            ..VerifyOptions::default()
+        })?)
     })
     .await?;
     if let Some(problem) = &report.problem {
