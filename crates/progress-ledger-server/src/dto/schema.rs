@@ -213,5 +213,26 @@ pub fn update_request(kinds: &[UpdateType], whole: bool) -> RefOr<Schema> {
         }
         one_of = one_of.item(object);
     }
+    if whole {
+        one_of = one_of.examples(examples());
+    }
     one_of.into()
+}
+
+/// Appends to the Hefei 2023 plan, one per type but the correction's (whose `corrects` must be
+/// an update recorded before).
+fn examples() -> [serde_json::Value; 5] {
+    use serde_json::json;
+    [
+        json!({"indicator": "t02-1-childcare-seats", "type": "progress", "effective": "2023-09-30",
+            "delta": 1200, "district": "蜀山区", "note": "九月新增托位"}),
+        json!({"indicator": "t01-1-maternal-management-rate", "type": "measurement",
+            "effective": "2023-09-30", "value": "93.5"}),
+        json!({"indicator": "t10-5-hospital-projects-completed", "type": "milestone",
+            "effective": "2023-09-30", "deliverable": "市空港医院"}),
+        json!({"indicator": "t01-3-status", "type": "status", "effective": "2023-09-30",
+            "status": "in_progress"}),
+        json!({"indicator": "t02-1-childcare-seats", "type": "target_revised",
+            "effective": "2023-09-30", "target": 17000, "reason": "市政府常务会议调整"}),
+    ]
 }
