@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 
 pub use event::{
     AppendedDto, DefinitionDto, EventDto, HistoryDto, LogPage, ReplacementDto, TrailStepDto,
-    update_type,
+    UpdateFieldsDto, update_type,
 };
 pub use plan::{
     CategoryDto, DistrictDto, IndicatorDto, ItemDto, PartDto, PlanDto, TaskDto, UnitDto,

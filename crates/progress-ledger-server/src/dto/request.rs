@@ -433,15 +433,32 @@ impl ReplacementRequest {
     fn to_replacement(&self) -> ApiResult<Replacement> {
         Ok(Replacement {
             kind: UpdateType::from_name(&self.kind)?,
-            fields: PlainFields {
-                delta: number_text("delta", &self.delta)?,
-                value: number_text("value", &self.value)?,
-                district: self.district.clone(),
-                deliverable: self.deliverable.clone(),
-                status: self.status.clone(),
-            },
+            fields: plain_fields(
+                &self.delta,
+                &self.value,
+                &self.district,
+                &self.deliverable,
+                &self.status,
+            )?,
         })
     }
+}
+
+/// The plain fields of a JSON body, numbers as their JSON text.
+fn plain_fields(
+    delta: &Option<Box<RawValue>>,
+    value: &Option<Box<RawValue>>,
+    district: &Option<String>,
+    deliverable: &Option<String>,
+    status: &Option<String>,
+) -> ApiResult<PlainFields> {
+    Ok(PlainFields {
+        delta: number_text("delta", delta)?,
+        value: number_text("value", value)?,
+        district: district.clone(),
+        deliverable: deliverable.clone(),
+        status: status.clone(),
+    })
 }
 
 impl NewEventRequest {
@@ -472,13 +489,13 @@ impl NewEventRequest {
                 .as_deref()
                 .map(|raw| count_of("expected_version", raw))
                 .transpose()?,
-            fields: PlainFields {
-                delta: number_text("delta", &self.delta)?,
-                value: number_text("value", &self.value)?,
-                district: self.district.clone(),
-                deliverable: self.deliverable.clone(),
-                status: self.status.clone(),
-            },
+            fields: plain_fields(
+                &self.delta,
+                &self.value,
+                &self.district,
+                &self.deliverable,
+                &self.status,
+            )?,
             corrects: self.corrects.clone(),
             reason: self.reason.clone(),
             target: number_text("target", &self.target)?,
