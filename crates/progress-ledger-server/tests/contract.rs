@@ -505,11 +505,16 @@ async fn the_live_feed_describes_its_items() {
     assert_eq!(item.get("id"), Some(&"1"));
     let data: Value =
         serde_json::from_str(item.get("data").copied().unwrap_or("null")).expect("JSON");
-    let required = doc["components"]["schemas"]["EventDto"]["required"]
-        .as_array()
+    // EventDto is an object with the update's fields flattened in: `allOf` parts.
+    let schema = &doc["components"]["schemas"]["EventDto"];
+    let parts = schema["allOf"].as_array().cloned().unwrap_or_default();
+    let required: Vec<Value> = std::iter::once(schema)
+        .chain(parts.iter())
+        .filter_map(|part| part["required"].as_array())
+        .flatten()
         .cloned()
-        .unwrap_or_default();
-    assert!(!required.is_empty());
+        .collect();
+    assert!(required.len() >= 10, "{required:?}");
     for field in required {
         let field = field.as_str().unwrap_or_default();
         assert!(data.get(field).is_some(), "the event lacks {field}: {data}");
