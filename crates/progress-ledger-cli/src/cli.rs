@@ -3,7 +3,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use progress_ledger_server::dto::UpdateType;
 
 /// An event-sourced progress ledger for government action plans.
 ///
@@ -89,35 +91,10 @@ pub enum PlanCommand {
     },
 }
 
-/// Kinds of update.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum UpdateKind {
-    /// Progress on a cumulative or coverage indicator (--delta, --district).
-    Progress,
-    /// A measurement of a level indicator (--value, --district).
-    Measurement,
-    /// A deliverable completed (--deliverable).
-    Milestone,
-    /// A status (--status not_started|in_progress|done).
-    Status,
-    /// Voids an earlier update (--corrects, --reason).
-    Correction,
-    /// Revises the target (--target, --reason).
-    TargetRevised,
-}
-
-impl UpdateKind {
-    /// The API's name of the kind.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UpdateKind::Progress => "progress",
-            UpdateKind::Measurement => "measurement",
-            UpdateKind::Milestone => "milestone",
-            UpdateKind::Status => "status",
-            UpdateKind::Correction => "correction",
-            UpdateKind::TargetRevised => "target_revised",
-        }
-    }
+/// The kinds of update `record --type` takes: the API's names.
+fn update_type() -> impl TypedValueParser<Value = UpdateType> {
+    PossibleValuesParser::new(UpdateType::ALL.map(UpdateType::name))
+        .try_map(|name: String| UpdateType::from_name(&name).map_err(|e| e.message))
 }
 
 /// `record`.
@@ -126,9 +103,11 @@ pub struct RecordArgs {
     /// Indicator id, e.g. t02-1-childcare-seats.
     #[arg(long)]
     pub indicator: String,
-    /// Kind of update.
-    #[arg(long = "type", value_enum)]
-    pub kind: UpdateKind,
+    /// Kind of update: progress (--delta, --district), measurement (--value, --district),
+    /// milestone (--deliverable), status (--status not_started|in_progress|done), correction
+    /// (--corrects, --reason), target_revised (--target, --reason).
+    #[arg(long = "type", value_parser = update_type())]
+    pub kind: UpdateType,
     /// Business date of the update, YYYY-MM-DD.
     #[arg(long)]
     pub effective: String,

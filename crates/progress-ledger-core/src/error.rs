@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use crate::event::StreamId;
+use crate::limits::{FieldProblem, TextField};
 use crate::verify::ProblemKind;
 
 /// Everything that can go wrong at the core crate's boundary.
@@ -34,9 +35,17 @@ pub enum Error {
         /// Where the original event is.
         seq: u64,
     },
-    /// The event is not acceptable (bad stream name, bad field, does not fit its indicator …).
+    /// The event is not acceptable (bad stream name, does not continue the chain …).
     #[error("invalid event: {0}")]
     InvalidEvent(String),
+    /// A text field of the event is outside its limits (see [`crate::limits`]).
+    #[error("{field} {problem}")]
+    InvalidField {
+        /// The field.
+        field: TextField,
+        /// What is wrong with it.
+        problem: FieldProblem,
+    },
     /// An update does not fit the plan (unknown indicator, wrong kind, out of range …).
     #[error("{message}")]
     Rejected {

@@ -31,6 +31,7 @@ mod error;
 mod event;
 mod exchange;
 mod hash;
+pub mod limits;
 pub mod plan;
 pub mod projection;
 mod store;

@@ -106,6 +106,26 @@ pub enum ProblemKind {
     },
 }
 
+impl ProblemKind {
+    /// snake_case name of the kind (the `kind` tag of its serialised form), e.g.
+    /// `hash_mismatch`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProblemKind::Missing => "missing",
+            ProblemKind::Truncated => "truncated",
+            ProblemKind::BadFrame { .. } => "bad_frame",
+            ProblemKind::Undecodable { .. } => "undecodable",
+            ProblemKind::HashMismatch { .. } => "hash_mismatch",
+            ProblemKind::WrongSeq { .. } => "wrong_seq",
+            ProblemKind::BrokenLink => "broken_link",
+            ProblemKind::StreamVersionGap { .. } => "stream_version_gap",
+            ProblemKind::ClockWentBack { .. } => "clock_went_back",
+            ProblemKind::HeadMismatch { .. } => "head_mismatch",
+            ProblemKind::PublishedHeadMismatch { .. } => "published_head_mismatch",
+        }
+    }
+}
+
 impl std::fmt::Display for ProblemKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use progress_ledger_core::{Error as CoreError, RejectCode};
+use progress_ledger_core::Error as CoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -124,11 +124,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The code of a core rejection (the same snake_case names the core uses).
-fn reject_code(code: RejectCode) -> &'static str {
-    code.as_str()
-}
-
 impl From<CoreError> for ApiError {
     fn from(error: CoreError) -> Self {
         match error {
@@ -139,9 +134,12 @@ impl From<CoreError> for ApiError {
                 Self::new(StatusCode::CONFLICT, "id_conflict", error.to_string())
             }
             CoreError::Rejected { code, message } => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, reject_code(code), message)
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, code.as_str(), message)
             }
             CoreError::InvalidEvent(_) => Self::bad_request("invalid_event", error.to_string()),
+            CoreError::InvalidField { problem, .. } => {
+                Self::bad_request(problem.as_str(), error.to_string())
+            }
             CoreError::InvalidHash(_) => Self::bad_request("invalid_hash", error.to_string()),
             CoreError::Plan { .. } => Self::not_found("no_plan", error.to_string()),
             CoreError::Poisoned => Self::unavailable("ledger_poisoned", error.to_string()),
@@ -158,6 +156,8 @@ pub type ApiResult<T> = Result<T, ApiError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use progress_ledger_core::RejectCode;
+    use progress_ledger_core::limits::{FieldProblem, TextField};
 
     #[test]
     fn core_errors_map_to_their_statuses() {
@@ -180,6 +180,19 @@ mod tests {
             ApiError::from(CoreError::InvalidEvent("x".into())).status,
             StatusCode::BAD_REQUEST
         );
+        let long_note = CoreError::InvalidField {
+            field: TextField::Note,
+            problem: FieldProblem::TooLong {
+                chars: 2001,
+                max: 2000,
+            },
+        };
+        let api = ApiError::from(long_note);
+        assert_eq!(
+            (api.status, api.code),
+            (StatusCode::BAD_REQUEST, "string_too_long")
+        );
+        assert_eq!(api.message, "note is 2001 characters; the limit is 2000");
         let io = CoreError::Io(std::io::Error::other("disk on fire at /secret/path"));
         let api = ApiError::from(io);
         assert_eq!(api.status, StatusCode::INTERNAL_SERVER_ERROR);

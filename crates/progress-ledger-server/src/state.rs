@@ -73,6 +73,18 @@ impl AppState {
         self.access(headers, true)
     }
 
+    /// 404 `unknown_indicator` unless the live catalog defines the indicator `id`.
+    pub(crate) fn require_indicator(&self, id: &str) -> ApiResult<()> {
+        let known = self
+            .tracker()
+            .with_live(|p| p.catalog().indicator(id).is_some());
+        if known {
+            Ok(())
+        } else {
+            Err(unknown_indicator(id))
+        }
+    }
+
     fn access(&self, headers: &HeaderMap, required: bool) -> ApiResult<Caller> {
         let bearer = bearer(headers)?;
         self.inner
@@ -93,6 +105,15 @@ impl AppState {
                 ),
             })
     }
+}
+
+/// 404 `unknown_indicator`.
+pub(crate) fn unknown_indicator(id: &str) -> ApiError {
+    let shown: String = id.chars().take(100).collect();
+    ApiError::not_found(
+        "unknown_indicator",
+        format!("no indicator {shown:?} is defined"),
+    )
 }
 
 /// The bearer token of a request, if it sends one.

@@ -147,8 +147,14 @@ fn cases() -> Vec<Case> {
             &seats_with(json!({}))
                 .to_string()
                 .replace("\"delta\":10", "\"delta\":1e400"),
+            422,
+            "out_of_range",
+        ),
+        post_raw(
+            "a null for an optional field",
+            r#"{"indicator":"t02-1-childcare-seats","type":"progress","effective":"2023-09-30","delta":10,"note":null}"#,
             400,
-            "invalid_number",
+            "invalid_body",
         ),
         post(
             "boolean as a number",

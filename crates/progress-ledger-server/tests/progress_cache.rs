@@ -258,7 +258,7 @@ async fn bad_requests_answer_the_same_errors_with_or_without_if_none_match() {
             "invalid_effective",
         ),
         ("/v1/progress?asof=2023-09-30", 400, "unknown_parameter"),
-        ("/v1/progress?as_of=a&as_of=b", 400, "invalid_parameter"),
+        ("/v1/progress?as_of=a&as_of=b", 400, "repeated_parameter"),
         ("/v1/progress?plan=nope", 404, "no_plan"),
         // Before the plan was loaded.
         ("/v1/progress?as_of=2000-01-01", 404, "no_plan"),

@@ -32,9 +32,10 @@ pub fn verify(data: &Path, args: VerifyArgs, out: &mut dyn Write) -> Outcome {
     })?;
     bar.finish_and_clear();
     if args.json {
-        let problem = report.problem.as_ref().map(|p| {
-            json!({"seq": p.seq, "kind": serde_json::to_value(&p.kind).ok().and_then(|v| v.get("kind").cloned()), "message": p.to_string()})
-        });
+        let problem = report
+            .problem
+            .as_ref()
+            .map(|p| json!({"seq": p.seq, "kind": p.kind.code(), "message": p.to_string()}));
         let body = json!({
             "ok": report.ok(),
             "events": report.events,

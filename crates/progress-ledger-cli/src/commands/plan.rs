@@ -122,20 +122,21 @@ pub fn plan(data: &Path, command: PlanCommand, out: &mut dyn Write) -> Outcome {
                         .map(|v| v.to_string().trim_matches('"').to_owned())
                         .unwrap_or_default()
                 };
+                let def = &i.definition;
                 table.row(vec![
-                    match i.item {
-                        Some(n) => format!("{}({n})", i.task),
-                        None => i.task.to_string(),
+                    match def.item {
+                        Some(n) => format!("{}({n})", def.task),
+                        None => def.task.to_string(),
                     },
                     i.id.clone(),
-                    i.title.clone(),
+                    def.title.clone(),
                     text("kind"),
-                    if i.target.is_some() {
+                    if def.target.is_some() {
                         text("target")
                     } else {
                         "-".into()
                     },
-                    i.unit.clone(),
+                    def.unit.clone(),
                     i.lead_units.join("、"),
                 ]);
             }

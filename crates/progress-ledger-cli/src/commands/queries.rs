@@ -192,7 +192,7 @@ pub fn history(data: &Path, args: HistoryArgs, out: &mut dyn Write) -> Outcome {
     writeln!(
         out,
         "{} {} ({})",
-        indicator.id, indicator.title, indicator.unit
+        indicator.id, indicator.definition.title, indicator.definition.unit
     )?;
     let mut table = Table::new(&[
         ("seq", Align::Right),

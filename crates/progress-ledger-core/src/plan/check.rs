@@ -24,11 +24,12 @@ pub fn validate_plan(plan: &Plan) -> Result<()> {
     }
 }
 
-/// Whether `id` is a usable plan or indicator id: 1–100 bytes of lowercase ASCII letters, digits,
-/// `-`, `_` and `.`, starting with a letter or digit.
+/// Whether `id` is a usable plan or indicator id: 1 to [`MAX_ID_LEN`](crate::limits::MAX_ID_LEN)
+/// (100) bytes of lowercase ASCII letters, digits, `-`, `_` and `.`, starting with a letter or
+/// digit.
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
-        && id.len() <= 100
+        && id.len() <= crate::limits::MAX_ID_LEN
         && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && id
             .chars()

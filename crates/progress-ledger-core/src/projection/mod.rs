@@ -317,11 +317,8 @@ fn contribution_of(payload: &Payload) -> Option<Contribution<'_>> {
     }
 }
 
-/// The largest number accepted in an update (a trillion: beyond any target in a city plan).
-const MAX_NUMBER: i64 = 1_000_000_000_000;
-
 fn check_magnitude(what: &str, value: Decimal) -> Result<()> {
-    if value.abs() > Decimal::from(MAX_NUMBER) {
+    if value.abs() > Decimal::from(crate::limits::MAX_MAGNITUDE) {
         return Err(reject(
             RejectCode::OutOfRange,
             format!("{what} {value} is too large"),

@@ -13,11 +13,6 @@ use crate::event::{Event, Head, NewEvent, StreamId};
 use crate::hash::Hash;
 use crate::verify::ProblemKind;
 
-/// Longest actor name accepted, in bytes.
-pub const MAX_ACTOR_LEN: usize = 200;
-/// Longest note accepted, in bytes.
-pub const MAX_NOTE_LEN: usize = 4000;
-
 /// Buffered frames are written to the log file (without a sync) once they reach this size.
 const WRITE_THROUGH: usize = 1 << 20;
 
@@ -124,21 +119,7 @@ impl Staged {
 }
 
 fn check_fields(new: &NewEvent) -> Result<()> {
-    if new.actor.trim().is_empty() || new.actor.len() > MAX_ACTOR_LEN {
-        return Err(Error::InvalidEvent(format!(
-            "actor must be 1 to {MAX_ACTOR_LEN} bytes, got {} bytes",
-            new.actor.len()
-        )));
-    }
-    if let Some(note) = &new.note {
-        if note.len() > MAX_NOTE_LEN {
-            return Err(Error::InvalidEvent(format!(
-                "note must be at most {MAX_NOTE_LEN} bytes, got {}",
-                note.len()
-            )));
-        }
-    }
-    Ok(())
+    crate::limits::check_new_event(new)
 }
 
 impl Ledger {

@@ -1,5 +1,6 @@
 //! Recorded events as JSON: the log, the live feed, the append answer and the trail.
 
+use progress_ledger_core::plan::IndicatorSpec;
 use progress_ledger_core::projection::indicator_id;
 use progress_ledger_core::{Appended, Event, Payload, TrailStep};
 use serde::Serialize;
@@ -41,13 +42,11 @@ impl From<&Appended> for AppendedDto {
     }
 }
 
-/// The update a correction put in place of the voided one.
-#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
-pub struct ReplacementDto {
-    /// progress, measurement, milestone or status.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// progress: amount.
+/// The fields of a plain update (progress, measurement, milestone, status), flat, as in the
+/// append request; those the update does not have are left out.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToSchema)]
+pub struct UpdateFieldsDto {
+    /// progress: amount added.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<f64>)]
     pub delta: Option<Num>,
@@ -55,7 +54,7 @@ pub struct ReplacementDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<f64>)]
     pub value: Option<Num>,
-    /// District.
+    /// progress, measurement: district.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub district: Option<String>,
     /// milestone: deliverable.
@@ -64,6 +63,48 @@ pub struct ReplacementDto {
     /// status: the new status.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ItemStatusDto>,
+}
+
+impl From<&Payload> for UpdateFieldsDto {
+    fn from(payload: &Payload) -> Self {
+        let mut dto = Self::default();
+        match payload {
+            Payload::ProgressReported { delta, district } => {
+                dto.delta = Some(Num(*delta));
+                dto.district = district.clone();
+            }
+            Payload::MeasurementTaken { value, district } => {
+                dto.value = Some(Num(*value));
+                dto.district = district.clone();
+            }
+            Payload::MilestoneReached { deliverable } => {
+                dto.deliverable = Some(deliverable.clone())
+            }
+            Payload::StatusChanged { status } => dto.status = Some((*status).into()),
+            _ => {}
+        }
+        dto
+    }
+}
+
+/// The update a correction put in place of the voided one.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct ReplacementDto {
+    /// progress, measurement, milestone or status.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Its fields.
+    #[serde(flatten)]
+    pub fields: UpdateFieldsDto,
+}
+
+impl From<&Payload> for ReplacementDto {
+    fn from(payload: &Payload) -> Self {
+        Self {
+            kind: update_type(payload).to_owned(),
+            fields: payload.into(),
+        }
+    }
 }
 
 /// An indicator as a definition event states it.
@@ -81,7 +122,8 @@ pub struct DefinitionDto {
     pub kind: KindDto,
     /// Unit.
     pub unit: String,
-    /// Target as defined.
+    /// Target: as defined, in a definition event; in force (after any revision), in an
+    /// indicator listing.
     #[schema(value_type = Option<f64>)]
     pub target: Option<Num>,
     /// Direction.
@@ -93,6 +135,25 @@ pub struct DefinitionDto {
     pub source: String,
     /// Deliverables of a milestones indicator.
     pub deliverables: Vec<String>,
+}
+
+impl DefinitionDto {
+    /// The definition of `spec`, an indicator of item `item` of task `task` of plan `plan`.
+    pub fn new(plan: &str, task: u32, item: Option<u32>, spec: &IndicatorSpec) -> Self {
+        Self {
+            plan: plan.to_owned(),
+            task,
+            item,
+            title: spec.title.clone(),
+            kind: spec.kind.into(),
+            unit: spec.unit.clone(),
+            target: spec.target.map(Num),
+            direction: spec.direction.into(),
+            baseline: spec.baseline.map(Num),
+            source: spec.source.clone(),
+            deliverables: spec.deliverables.clone(),
+        }
+    }
 }
 
 /// One recorded event. `type` names the payload; the fields of that payload follow, flat, as
@@ -122,23 +183,9 @@ pub struct EventDto {
     /// indicator_defined or indicator_retired.
     #[serde(rename = "type")]
     pub kind: String,
-    /// progress: amount added.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<f64>)]
-    pub delta: Option<Num>,
-    /// measurement: value.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<f64>)]
-    pub value: Option<Num>,
-    /// progress, measurement: district.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub district: Option<String>,
-    /// milestone: deliverable.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deliverable: Option<String>,
-    /// status: new status.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<ItemStatusDto>,
+    /// progress, measurement, milestone, status: the update's fields.
+    #[serde(flatten)]
+    pub fields: UpdateFieldsDto,
     /// correction: id of the voided update.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub corrects: Option<Uuid>,
@@ -165,31 +212,6 @@ pub struct EventDto {
     pub prev_hash: String,
     /// SHA-256 of this event.
     pub hash: String,
-}
-
-fn replacement(payload: &Payload) -> ReplacementDto {
-    let mut dto = ReplacementDto {
-        kind: update_type(payload).to_owned(),
-        delta: None,
-        value: None,
-        district: None,
-        deliverable: None,
-        status: None,
-    };
-    match payload {
-        Payload::ProgressReported { delta, district } => {
-            dto.delta = Some(Num(*delta));
-            dto.district = district.clone();
-        }
-        Payload::MeasurementTaken { value, district } => {
-            dto.value = Some(Num(*value));
-            dto.district = district.clone();
-        }
-        Payload::MilestoneReached { deliverable } => dto.deliverable = Some(deliverable.clone()),
-        Payload::StatusChanged { status } => dto.status = Some((*status).into()),
-        _ => {}
-    }
-    dto
 }
 
 /// The API's name of a payload kind (the `type` of the append request).
@@ -220,11 +242,7 @@ impl From<&Event> for EventDto {
             actor: event.actor.clone(),
             note: event.note.clone(),
             kind: update_type(&event.payload).to_owned(),
-            delta: None,
-            value: None,
-            district: None,
-            deliverable: None,
-            status: None,
+            fields: (&event.payload).into(),
             corrects: None,
             reason: None,
             replacement: None,
@@ -236,18 +254,10 @@ impl From<&Event> for EventDto {
             hash: event.hash.to_hex(),
         };
         match &event.payload {
-            Payload::ProgressReported { delta, district } => {
-                dto.delta = Some(Num(*delta));
-                dto.district = district.clone();
-            }
-            Payload::MeasurementTaken { value, district } => {
-                dto.value = Some(Num(*value));
-                dto.district = district.clone();
-            }
-            Payload::MilestoneReached { deliverable } => {
-                dto.deliverable = Some(deliverable.clone());
-            }
-            Payload::StatusChanged { status } => dto.status = Some((*status).into()),
+            Payload::ProgressReported { .. }
+            | Payload::MeasurementTaken { .. }
+            | Payload::MilestoneReached { .. }
+            | Payload::StatusChanged { .. } => {}
             Payload::Corrected {
                 corrects,
                 reason,
@@ -255,7 +265,7 @@ impl From<&Event> for EventDto {
             } => {
                 dto.corrects = Some(*corrects);
                 dto.reason = Some(reason.clone());
-                dto.replacement = instead.as_deref().map(replacement);
+                dto.replacement = instead.as_deref().map(ReplacementDto::from);
             }
             Payload::TargetRevised { target, reason } => {
                 dto.target = Some(Num(*target));
@@ -272,19 +282,7 @@ impl From<&Event> for EventDto {
                 item,
                 spec,
             } => {
-                dto.definition = Some(DefinitionDto {
-                    plan: plan.clone(),
-                    task: *task,
-                    item: *item,
-                    title: spec.title.clone(),
-                    kind: spec.kind.into(),
-                    unit: spec.unit.clone(),
-                    target: spec.target.map(Num),
-                    direction: spec.direction.into(),
-                    baseline: spec.baseline.map(Num),
-                    source: spec.source.clone(),
-                    deliverables: spec.deliverables.clone(),
-                });
+                dto.definition = Some(DefinitionDto::new(plan, *task, *item, spec));
             }
         }
         dto

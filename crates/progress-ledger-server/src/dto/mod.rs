@@ -9,6 +9,7 @@ mod event;
 mod plan;
 mod progress;
 pub mod request;
+pub(crate) mod schema;
 
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
@@ -16,7 +17,7 @@ use utoipa::ToSchema;
 
 pub use event::{
     AppendedDto, DefinitionDto, EventDto, HistoryDto, LogPage, ReplacementDto, TrailStepDto,
-    update_type,
+    UpdateFieldsDto, update_type,
 };
 pub use plan::{
     CategoryDto, DistrictDto, IndicatorDto, ItemDto, PartDto, PlanDto, TaskDto, UnitDto,
@@ -26,7 +27,10 @@ pub use progress::{
     NodeProgressDto, PlanProgressDto, ProgressDto, ReportDto, ReportItemDto, TaskProgressDto,
     UnitProgressDto, UnitReportDto,
 };
-pub use request::{NewEventRequest, ReplacementRequest, UpdateType};
+pub use request::{
+    CheckedRequest, NewEventRequest, PlainFields, Replacement, ReplacementRequest, Update,
+    UpdateType,
+};
 
 /// An exact decimal, written to JSON as the nearest number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

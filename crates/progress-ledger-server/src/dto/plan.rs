@@ -7,41 +7,21 @@ use progress_ledger_core::projection::{Catalog, IndicatorDef};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{DirectionDto, KindDto, Num};
+use super::{DefinitionDto, Num};
 
 /// One indicator, with its target in force and the units of its item.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct IndicatorDto {
     /// Stable id, e.g. `t02-1-childcare-seats`.
     pub id: String,
-    /// Plan id.
-    pub plan: String,
-    /// Task number (1–82 in the Hefei plan).
-    pub task: u32,
-    /// Sub-item number, or null for a task without sub-items.
-    pub item: Option<u32>,
-    /// Short title.
-    pub title: String,
-    /// Kind.
-    pub kind: KindDto,
-    /// Unit of value and target (个, %, 微克/立方米 …); empty for milestones and status.
-    pub unit: String,
-    /// Target in force (after any revision); for coverage, the per-district target.
-    #[schema(value_type = Option<f64>)]
-    pub target: Option<Num>,
-    /// Whether the target is a floor or a ceiling.
-    pub direction: DirectionDto,
-    /// Starting value the text gives.
-    #[schema(value_type = Option<f64>)]
-    pub baseline: Option<Num>,
+    /// Its definition, with the target in force (after any revision; for coverage, the
+    /// per-district target).
+    #[serde(flatten)]
+    pub definition: DefinitionDto,
     /// Lead units (牵头单位) of its item, spelled as in the text.
     pub lead_units: Vec<String>,
     /// Cooperating units (配合单位) of its item, spelled as in the text.
     pub cooperating_units: Vec<String>,
-    /// The phrase of the plan the target comes from, verbatim.
-    pub source: String,
-    /// Named deliverables of a milestones indicator.
-    pub deliverables: Vec<String>,
     /// Weight in rollups.
     #[schema(value_type = f64)]
     pub weight: Num,
@@ -54,21 +34,14 @@ impl IndicatorDto {
     pub fn new(def: &IndicatorDef, item: Option<&Item>) -> Self {
         Self {
             id: def.spec.id.clone(),
-            plan: def.plan.clone(),
-            task: def.task,
-            item: def.item,
-            title: def.spec.title.clone(),
-            kind: def.spec.kind.into(),
-            unit: def.spec.unit.clone(),
-            target: def.target().map(Num),
-            direction: def.spec.direction.into(),
-            baseline: def.spec.baseline.map(Num),
+            definition: DefinitionDto {
+                target: def.target().map(Num),
+                ..DefinitionDto::new(&def.plan, def.task, def.item, &def.spec)
+            },
             lead_units: item.map(|i| i.lead_units.clone()).unwrap_or_default(),
             cooperating_units: item
                 .map(|i| i.cooperating_units.clone())
                 .unwrap_or_default(),
-            source: def.spec.source.clone(),
-            deliverables: def.spec.deliverables.clone(),
             weight: Num(def.spec.weight),
             retired: def.retired,
         }
@@ -81,7 +54,10 @@ impl IndicatorDto {
             .filter(|d| plan.is_none_or(|p| d.plan == p))
             .map(|d| Self::new(d, catalog.item_of(d)))
             .collect();
-        all.sort_by(|a, b| (a.task, a.item, &a.id).cmp(&(b.task, b.item, &b.id)));
+        all.sort_by(|a, b| {
+            let (a_def, b_def) = (&a.definition, &b.definition);
+            (a_def.task, a_def.item, &a.id).cmp(&(b_def.task, b_def.item, &b.id))
+        });
         all
     }
 }

@@ -6,14 +6,17 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
-use progress_ledger_core::StreamId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::credentials::may_write;
+use progress_ledger_core::StreamId;
+
+use super::{BadParameter, Failed, Unauthorized, Unavailable};
+use crate::dto::request::check_id;
 use crate::dto::{AppendedDto, EventDto, LogPage, NewEventRequest};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::params::{ApiQuery, parse_count};
+use crate::params::{ApiQuery, indicator_schema, parse_count_or, seq_schema};
 use crate::state::{AppState, blocking};
 
 /// Default page size of the log.
@@ -58,14 +61,21 @@ fn check_json_content_type(headers: &HeaderMap) -> ApiResult<()> {
     responses(
         (status = 201, description = "recorded and durable", body = AppendedDto),
         (status = 200, description = "an idempotent retry: this id was already recorded with the same body; nothing was written", body = AppendedDto),
-        (status = 400, description = "malformed or invalid request", body = ErrorBody),
-        (status = 401, description = "no token, or an unknown one", body = ErrorBody),
-        (status = 403, description = "the token may not write to this indicator", body = ErrorBody),
-        (status = 409, description = "version conflict, or the id was used with another body", body = ErrorBody),
-        (status = 413, description = "body over the limit", body = ErrorBody),
-        (status = 415, description = "body not sent as JSON", body = ErrorBody),
-        (status = 422, description = "the update does not fit the plan (unknown indicator, kind mismatch, out of range, outside the period …)", body = ErrorBody),
-        (status = 503, description = "the ledger refuses writes (damaged or poisoned)", body = ErrorBody),
+        (status = 400, description = "malformed or invalid body: `malformed_json`, `invalid_body` \
+            (wrong types, `null`s, missing or unknown fields), `field_not_allowed`, \
+            `missing_field`, `unknown_type`, `invalid_id`, `invalid_date`, `invalid_number`, \
+            `invalid_status`, `string_too_long`, `invalid_text`, `invalid_parameter`", body = ErrorBody),
+        Unauthorized,
+        (status = 403, description = "the token may not write to this indicator (`forbidden`)", body = ErrorBody),
+        (status = 409, description = "`version_conflict`, or the id was used with another body (`id_conflict`)", body = ErrorBody),
+        (status = 413, description = "body over the limit (`body_too_large`)", body = ErrorBody),
+        (status = 415, description = "body not sent as JSON (`unsupported_media_type`)", body = ErrorBody),
+        (status = 422, description = "the update does not fit the plan: `unknown_indicator`, \
+            `retired_indicator`, `kind_mismatch`, `out_of_range`, `outside_period`, \
+            `unknown_district`, `unknown_deliverable`, `unknown_event`, `already_corrected`, \
+            `not_recordable`", body = ErrorBody),
+        Unavailable,
+        Failed,
     ))]
 pub(crate) async fn append(
     State(state): State<AppState>,
@@ -75,8 +85,7 @@ pub(crate) async fn append(
     let caller = state.write_access(&headers)?;
     check_json_content_type(&headers)?;
     let body = body.map_err(body_error)?;
-    let request = NewEventRequest::from_json(&body)?;
-    let checked = request.check(caller.actor())?;
+    let checked = NewEventRequest::from_json(&body)?.check(caller.actor())?;
     state
         .tracker()
         .with_live(|projection| {
@@ -117,21 +126,27 @@ pub(crate) async fn append(
 #[into_params(parameter_in = Query)]
 pub(crate) struct PageParams {
     /// Return events with sequence numbers above this (default 0: from the start).
-    #[param(value_type = Option<u64>)]
+    #[param(schema_with = seq_schema)]
     after: Option<String>,
-    /// Most events to return (1–1000, default 100).
-    #[param(value_type = Option<u64>)]
+    /// Most events to return (default 100).
+    #[param(schema_with = limit_schema)]
     limit: Option<String>,
     /// Only the events of this indicator.
+    #[param(schema_with = indicator_schema)]
     indicator: Option<String>,
+}
+
+fn limit_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::dto::schema::count("most events to return", 1).maximum(Some(MAX_LIMIT as usize))
 }
 
 /// The log, oldest first, one page at a time; follow `next` for the next page.
 #[utoipa::path(get, path = "/v1/events", tag = "events", params(PageParams),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "a page of the log", body = LogPage),
-        (status = 400, description = "bad parameter", body = ErrorBody),
-        (status = 404, description = "unknown indicator", body = ErrorBody),
+        (status = 404, description = "no such indicator is defined (`unknown_indicator`)", body = ErrorBody),
+        BadParameter, Unauthorized, Unavailable, Failed,
     ))]
 pub(crate) async fn page(
     State(state): State<AppState>,
@@ -139,18 +154,8 @@ pub(crate) async fn page(
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> ApiResult<Json<LogPage>> {
     state.read_access(&headers)?;
-    let after = params
-        .after
-        .as_deref()
-        .map(|a| parse_count("after", a))
-        .transpose()?
-        .unwrap_or(0);
-    let limit = params
-        .limit
-        .as_deref()
-        .map(|l| parse_count("limit", l))
-        .transpose()?
-        .unwrap_or(DEFAULT_LIMIT);
+    let after = parse_count_or("after", params.after.as_deref(), 0)?;
+    let limit = parse_count_or("limit", params.limit.as_deref(), DEFAULT_LIMIT)?;
     if limit == 0 || limit > MAX_LIMIT {
         return Err(ApiError::bad_request(
             "invalid_parameter",
@@ -159,16 +164,9 @@ pub(crate) async fn page(
     }
     let stream = match &params.indicator {
         Some(id) => {
-            let known = state
-                .tracker()
-                .with_live(|p| p.catalog().indicator(id).is_some());
-            if !known {
-                return Err(ApiError::not_found(
-                    "unknown_indicator",
-                    format!("no indicator {id:?} is defined"),
-                ));
-            }
-            Some(StreamId::indicator(id).map_err(ApiError::from)?)
+            check_id("indicator", id)?;
+            state.require_indicator(id)?;
+            Some(StreamId::indicator(id)?)
         }
         None => None,
     };

@@ -5,6 +5,7 @@ use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::Failed;
 use crate::credentials::Mode;
 use crate::state::AppState;
 
@@ -30,7 +31,7 @@ pub struct Health {
 
 /// Liveness and the credential mode.
 #[utoipa::path(get, path = "/health", tag = "health",
-    responses((status = 200, description = "the server is up", body = Health)))]
+    responses((status = 200, description = "the server is up", body = Health), Failed))]
 pub(crate) async fn health(State(state): State<AppState>) -> Json<Health> {
     let mode = state.credentials().mode();
     let (mode, warning) = match mode {

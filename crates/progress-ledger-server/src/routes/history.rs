@@ -4,31 +4,46 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use progress_ledger_core::{Error as CoreError, RejectCode};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
+use super::{BadParameter, Failed, Unauthorized, Unavailable};
 use crate::dto::{HistoryDto, IndicatorDto, TrailStepDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::state::{AppState, blocking};
+use crate::params::{ApiQuery, indicator_schema};
+use crate::state::{AppState, blocking, unknown_indicator};
+
+/// Which indicator.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub(crate) struct HistoryPath {
+    /// Indicator id.
+    #[param(schema_with = indicator_schema)]
+    id: String,
+}
+
+/// No query parameter.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NoParams {}
 
 /// Every event of one indicator (its definitions included), each with the value, target and
 /// completion after it.
 #[utoipa::path(get, path = "/v1/indicators/{id}/history", tag = "queries",
-    params(("id" = String, Path, description = "indicator id")),
+    params(HistoryPath),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "the trail", body = HistoryDto),
-        (status = 404, description = "unknown indicator", body = ErrorBody),
+        (status = 404, description = "no such indicator is defined (`unknown_indicator`)", body = ErrorBody),
+        BadParameter, Unauthorized, Unavailable, Failed,
     ))]
 pub(crate) async fn history(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path(HistoryPath { id }): Path<HistoryPath>,
+    ApiQuery(NoParams {}): ApiQuery<NoParams>,
 ) -> ApiResult<Json<HistoryDto>> {
     state.read_access(&headers)?;
-    let unknown = || {
-        ApiError::not_found(
-            "unknown_indicator",
-            format!("no indicator {id:?} is defined"),
-        )
-    };
     let indicator = state
         .tracker()
         .with_live(|p| {
@@ -37,7 +52,7 @@ pub(crate) async fn history(
                 .indicator(&id)
                 .map(|def| IndicatorDto::new(def, catalog.item_of(def)))
         })
-        .ok_or_else(unknown)?;
+        .ok_or_else(|| unknown_indicator(&id))?;
     let tracker = state.tracker().clone();
     let trail = blocking(move || match tracker.history(&id) {
         Ok(trail) => Ok(trail),

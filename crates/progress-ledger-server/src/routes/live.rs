@@ -16,11 +16,16 @@ use progress_ledger_core::Event;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use utoipa::IntoParams;
+use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+use utoipa::openapi::{OpenApi, Ref, RefOr, Required};
 
+use super::{BadParameter, Failed, Unauthorized, Unavailable};
 use crate::Stopping;
 use crate::dto::EventDto;
-use crate::error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
-use crate::params::{ApiQuery, parse_count};
+use crate::dto::schema::one_of_words;
+use crate::error::{ApiError, ApiResult, ErrorDetail};
+use crate::params::{ApiQuery, parse_count, seq_schema};
 use crate::state::AppState;
 
 /// How long the follower thread waits for a new event before it checks whether to stop.
@@ -35,17 +40,22 @@ const BUFFER: usize = 256;
 pub(crate) struct LiveParams {
     /// Send events with sequence numbers above this, then follow (default: the
     /// `Last-Event-ID` header, else 0: the whole log).
-    #[param(value_type = Option<u64>)]
+    #[param(schema_with = seq_schema)]
     after: Option<String>,
 }
 
 /// The live feed, as `text/event-stream`: one `event: event` per ledger event, with `id:` its
 /// sequence number and `data:` the event as JSON (the same shape as in `GET /v1/events`).
-#[utoipa::path(get, path = "/v1/events/live", tag = "events", params(LiveParams),
+///
+/// If reading the ledger fails, the feed sends one `event: error` whose `data` is
+/// `{"code", "message"}`, and ends.
+#[utoipa::path(get, path = "/v1/events/live", tag = "events",
+    params(LiveParams),
+    security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "server-sent events; each data line is an event", content_type = "text/event-stream", body = EventDto),
-        (status = 400, description = "bad parameter", body = ErrorBody),
-        (status = 503, description = "too many live feeds are open", body = ErrorBody),
+        (status = 200, description = "server-sent events, one per ledger event (see `itemSchema`), \
+            with keep-alive comments between them", content_type = "text/event-stream"),
+        BadParameter, Unauthorized, Unavailable, Failed,
     ))]
 pub(crate) async fn live(
     State(state): State<AppState>,
@@ -107,6 +117,79 @@ pub(crate) async fn live(
         .interval(state.config().keep_alive)
         .text("keep-alive");
     Ok(Sse::new(feed(receiver, stopping)).keep_alive(keep_alive))
+}
+
+/// What the path macro cannot state of the feed: its `Last-Event-ID` header (a count up to
+/// `int64`'s largest), and the items of its `text/event-stream` answer (OpenAPI 3.2
+/// `itemSchema`): an `event` item with the event as JSON, or a last `error` item.
+pub(crate) fn describe(openapi: &mut OpenApi) {
+    let json = |schema: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .content_media_type("application/json")
+            .content_schema(Some(Ref::from_schema_name(schema)))
+    };
+    let event = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .title(Some("event"))
+        .property("event", one_of_words("the item's type", &["event"]))
+        .required("event")
+        .property(
+            "id",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[0-9]+$"))
+                .description(Some("the event's sequence number")),
+        )
+        .required("id")
+        .property(
+            "data",
+            json("EventDto").description(Some("the event, as in GET /v1/events")),
+        )
+        .required("data");
+    let error = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .title(Some("error"))
+        .property("event", one_of_words("the item's type", &["error"]))
+        .required("event")
+        .property(
+            "data",
+            json("ErrorDetail").description(Some("what failed; the feed ends")),
+        )
+        .required("data");
+    let items = OneOfBuilder::new().item(event).item(error);
+    let Some(operation) = openapi
+        .paths
+        .paths
+        .get_mut("/v1/events/live")
+        .and_then(|item| item.get.as_mut())
+    else {
+        return;
+    };
+    let resume = ParameterBuilder::new()
+        .name("Last-Event-ID")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "the `id` of the last event received, to resume after it (`after` wins)",
+        ))
+        .schema(Some(seq_schema()))
+        .build();
+    operation
+        .parameters
+        .get_or_insert_with(Vec::new)
+        .push(RefOr::T(resume));
+    let stream = operation
+        .responses
+        .responses
+        .get_mut("200")
+        .and_then(|response| match response {
+            RefOr::T(response) => response.content.get_mut("text/event-stream"),
+            RefOr::Ref(_) => None,
+        });
+    if let Some(RefOr::T(stream)) = stream {
+        stream.item_schema = Some(items.into());
+    }
 }
 
 /// The response stream: events from the follower until it ends or the server stops.

@@ -19,8 +19,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::openapi::OpenApiVersion;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::{IntoResponses, Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -38,7 +39,7 @@ use crate::state::AppState;
             Writes need `Authorization: Bearer <token>` once a token exists (tokens are created \
             with `progress-ledger token add`); with none the server runs in open development mode."
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Version32),
     components(schemas(ErrorBody)),
     tags(
         (name = "health", description = "liveness and mode"),
@@ -49,6 +50,59 @@ use crate::state::AppState;
     )
 )]
 struct ApiDoc;
+
+/// Answers 400: a query parameter the operation does not take, one given twice, or a value
+/// outside its schema.
+#[derive(IntoResponses)]
+#[response(
+    status = 400,
+    description = "a parameter is unknown (`unknown_parameter`), repeated (`repeated_parameter`) or \
+        outside its schema (`invalid_parameter`, `invalid_id`, `invalid_as_of` …)"
+)]
+pub(crate) struct BadParameter(
+    #[expect(dead_code, reason = "only described, never built")] ErrorBody,
+);
+
+/// Answers 401: a credential is needed and none was sent, or an unknown one, or the
+/// `Authorization` header is not `Bearer <token>`.
+#[derive(IntoResponses)]
+#[response(
+    status = 401,
+    description = "no token where one is needed (`missing_token`: writes once a token exists, \
+        reads with `--require-token-for-reads`), or an unknown or malformed one (`invalid_token`)"
+)]
+pub(crate) struct Unauthorized(
+    #[expect(dead_code, reason = "only described, never built")] ErrorBody,
+);
+
+/// Answers 503: the service cannot answer now.
+#[derive(IntoResponses)]
+#[response(
+    status = 503,
+    description = "cannot answer now: the token file cannot be read (`credentials_unavailable`), \
+        the ledger is damaged or refuses writes (`ledger_damaged`, `ledger_poisoned`), or, on the \
+        live feed, too many feeds are open (`too_many_live_feeds`)"
+)]
+pub(crate) struct Unavailable(
+    #[expect(dead_code, reason = "only described, never built")] ErrorBody,
+);
+
+/// Answers 500: the server failed; the details are in its log only.
+#[derive(IntoResponses)]
+#[response(
+    status = 500,
+    description = "the server failed; the error was logged (`internal`)"
+)]
+pub(crate) struct Failed(#[expect(dead_code, reason = "only described, never built")] ErrorBody);
+
+struct Version32;
+
+impl Modify for Version32 {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        // OpenAPI 3.2 describes each item of a server-sent event stream (`itemSchema`).
+        openapi.openapi = OpenApiVersion::Version32;
+    }
+}
 
 struct BearerAuth;
 
@@ -63,7 +117,7 @@ impl Modify for BearerAuth {
 }
 
 fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::health))
         .routes(routes!(plan::plan))
         .routes(routes!(indicators::indicators))
@@ -72,7 +126,9 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(progress::progress))
         .routes(routes!(history::history))
         .routes(routes!(report::report))
-        .routes(routes!(verify::verify))
+        .routes(routes!(verify::verify));
+    live::describe(api.get_openapi_mut());
+    api
 }
 
 /// The OpenAPI description.

@@ -6,9 +6,10 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::{BadParameter, Failed, Unauthorized, Unavailable};
 use crate::dto::PlanDto;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::params::ApiQuery;
+use crate::params::{ApiQuery, parse_plan, plan_schema};
 use crate::state::AppState;
 
 /// Which plan.
@@ -17,14 +18,17 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub(crate) struct PlanParams {
     /// Plan id (default: the only plan loaded, or the first by id).
+    #[param(schema_with = plan_schema)]
     plan: Option<String>,
 }
 
 /// The plan tree: parts, categories, tasks, items and their indicators (targets in force).
 #[utoipa::path(get, path = "/v1/plan", tag = "plan", params(PlanParams),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "the plan", body = PlanDto),
-        (status = 404, description = "no plan is loaded", body = ErrorBody),
+        (status = 404, description = "no such plan is loaded (`no_plan`)", body = ErrorBody),
+        BadParameter, Unauthorized, Unavailable, Failed,
     ))]
 pub(crate) async fn plan(
     State(state): State<AppState>,
@@ -32,11 +36,12 @@ pub(crate) async fn plan(
     ApiQuery(params): ApiQuery<PlanParams>,
 ) -> ApiResult<Json<PlanDto>> {
     state.read_access(&headers)?;
+    let wanted = parse_plan(params.plan)?;
     state
         .tracker()
         .with_live(|projection| {
             let catalog = projection.catalog();
-            let plan = match &params.plan {
+            let plan = match &wanted {
                 Some(id) => catalog.plan(id),
                 None => catalog.plans().next(),
             };

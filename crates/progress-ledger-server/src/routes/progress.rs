@@ -12,10 +12,13 @@ use progress_ledger_core::{ProgressQuery, plan_date};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::{BadParameter, Failed, Unauthorized, Unavailable};
 use crate::cache::{Entry, Key, not_modified};
 use crate::dto::ProgressDto;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::params::{ApiQuery, parse_as_of, parse_effective};
+use crate::params::{
+    ApiQuery, as_of_schema, date_schema, parse_as_of, parse_effective, parse_plan, plan_schema,
+};
 use crate::state::{AppState, blocking};
 
 /// Which state of the log.
@@ -25,10 +28,13 @@ use crate::state::{AppState, blocking};
 pub(crate) struct ProgressParams {
     /// As recorded at this time: RFC 3339, or `YYYY-MM-DD` meaning the end of that day in
     /// Asia/Shanghai (default: now).
+    #[param(schema_with = as_of_schema)]
     as_of: Option<String>,
     /// As effective on this date, `YYYY-MM-DD`: only updates about that day or earlier count.
+    #[param(schema_with = date_schema)]
     effective: Option<String>,
     /// Plan id (default: the only plan).
+    #[param(schema_with = plan_schema)]
     plan: Option<String>,
 }
 
@@ -41,6 +47,7 @@ pub(crate) struct ProgressParams {
 /// is the moment of each request while the rest stays the same until the next append (or, with
 /// no `effective`, the next day in Asia/Shanghai).
 #[utoipa::path(get, path = "/v1/progress", tag = "queries",
+    security((), ("bearer" = [])),
     params(
         ProgressParams,
         ("If-None-Match" = Option<String>, Header,
@@ -59,8 +66,8 @@ pub(crate) struct ProgressParams {
                 ("ETag" = String, description = "entity tag of the current answer"),
                 ("Cache-Control" = String, description = "`no-cache`"),
             )),
-        (status = 400, description = "bad as_of or effective", body = ErrorBody),
-        (status = 404, description = "no plan was loaded at that time", body = ErrorBody),
+        (status = 404, description = "no such plan was loaded at that time (`no_plan`)", body = ErrorBody),
+        BadParameter, Unauthorized, Unavailable, Failed,
     ))]
 pub(crate) async fn progress(
     State(state): State<AppState>,
@@ -74,10 +81,11 @@ pub(crate) async fn progress(
         .as_deref()
         .map(parse_effective)
         .transpose()?;
+    let plan = parse_plan(params.plan)?;
     let now = Timestamp::now();
     let plain = as_of.is_none() && effective.is_none();
     let key = Key {
-        plan: params.plan,
+        plan,
         as_of,
         effective,
         today: plain.then(|| plan_date(now)),

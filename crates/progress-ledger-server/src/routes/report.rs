@@ -7,11 +7,13 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa::openapi::schema::ObjectBuilder;
 
+use super::{BadParameter, Failed, Unauthorized, Unavailable};
 use crate::dto::ReportDto;
-use crate::dto::request::parse_date;
+use crate::dto::schema::one_of_words;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::params::ApiQuery;
+use crate::params::{ApiQuery, date_schema, parse_plan, plan_schema};
 use crate::state::{AppState, blocking};
 
 /// Date and format.
@@ -21,13 +23,30 @@ use crate::state::{AppState, blocking};
 pub(crate) struct ReportParams {
     /// The date reported on, `YYYY-MM-DD` (default: today in Asia/Shanghai): updates effective
     /// on or before it, as recorded now.
+    #[param(schema_with = date_schema)]
     as_of: Option<String>,
-    /// `json` (default), `markdown` or `csv`.
+    /// `json` (default), `markdown` (or `md`) or `csv`.
+    #[param(schema_with = format_schema)]
     format: Option<String>,
     /// Plan id (default: the only plan).
+    #[param(schema_with = plan_schema)]
     plan: Option<String>,
 }
 
+/// The formats, by the names `format` takes.
+const FORMATS: [(&str, Format); 4] = [
+    ("json", Format::Json),
+    ("markdown", Format::Markdown),
+    ("md", Format::Markdown),
+    ("csv", Format::Csv),
+];
+
+fn format_schema() -> ObjectBuilder {
+    let names: Vec<&str> = FORMATS.iter().map(|(name, _)| *name).collect();
+    one_of_words("format of the report", &names)
+}
+
+#[derive(Clone, Copy)]
 enum Format {
     Json,
     Markdown,
@@ -36,14 +55,15 @@ enum Format {
 
 /// Per lead unit, its items behind, not started, on track and met.
 #[utoipa::path(get, path = "/v1/report", tag = "queries", params(ReportParams),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "the report", content(
             (ReportDto = "application/json"),
             (String = "text/markdown"),
             (String = "text/csv"),
         )),
-        (status = 400, description = "bad as_of or format", body = ErrorBody),
-        (status = 404, description = "no plan is loaded", body = ErrorBody),
+        (status = 404, description = "no such plan is loaded (`no_plan`)", body = ErrorBody),
+        BadParameter, Unauthorized, Unavailable, Failed,
     ))]
 pub(crate) async fn report(
     State(state): State<AppState>,
@@ -52,24 +72,23 @@ pub(crate) async fn report(
 ) -> ApiResult<Response> {
     state.read_access(&headers)?;
     let date = match params.as_of.as_deref() {
-        Some(text) => parse_date("as_of", text.trim())
-            .map_err(|e| ApiError::bad_request("invalid_as_of", e.message))?,
+        Some(text) => crate::params::parse_date_param("as_of", "invalid_as_of", text)?,
         None => progress_ledger_core::today(),
     };
-    let format = match params.format.as_deref().unwrap_or("json") {
-        "json" => Format::Json,
-        "markdown" | "md" => Format::Markdown,
-        "csv" => Format::Csv,
-        other => {
-            let shown: String = other.chars().take(40).collect();
-            return Err(ApiError::bad_request(
+    let wanted = params.format.as_deref().unwrap_or("json");
+    let format = FORMATS
+        .iter()
+        .find(|(name, _)| *name == wanted)
+        .map(|(_, format)| *format)
+        .ok_or_else(|| {
+            let shown: String = wanted.chars().take(40).collect();
+            ApiError::bad_request(
                 "invalid_format",
-                format!("format {shown:?} is not one of json, markdown, csv"),
-            ));
-        }
-    };
+                format!("format {shown:?} is not one of json, markdown, md, csv"),
+            )
+        })?;
+    let plan = parse_plan(params.plan)?;
     let tracker = state.tracker().clone();
-    let plan = params.plan;
     let report = blocking(move || Ok(tracker.report(plan.as_deref(), date, None)?)).await?;
     Ok(match format {
         Format::Json => Json(ReportDto::from(&report)).into_response(),

@@ -3,25 +3,64 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use progress_ledger_core::{Hash, Head, VerifyOptions, VerifyReport};
+use progress_ledger_core::{Hash, Head, Problem, VerifyOptions};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn, ParameterStyle};
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Type};
+use utoipa::openapi::{Required, Schema};
 use utoipa::{IntoParams, ToSchema};
 
+use super::{BadParameter, Failed, Unauthorized, Unavailable};
 use crate::dto::HeadDto;
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::params::{ApiQuery, parse_count};
+use crate::error::{ApiError, ApiResult};
+use crate::params::{ApiQuery, parse_count, seq_schema};
 use crate::state::{AppState, blocking};
 
 /// A published head to check the log against (both or neither).
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
 pub(crate) struct VerifyParams {
     /// Sequence number of the published head.
-    #[param(value_type = Option<u64>)]
     seq: Option<String>,
     /// Hash of the published head, 64 hex digits.
     hash: Option<String>,
+}
+
+impl IntoParams for VerifyParams {
+    /// One object parameter, `published`, written as `seq=…&hash=…`: the schema says the two go
+    /// together.
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let head = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property(
+                "seq",
+                seq_schema().description(Some("sequence number of the published head")),
+            )
+            .required("seq")
+            .property(
+                "hash",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some("^[0-9a-fA-F]{64}$"))
+                    .description(Some("its SHA-256, 64 hex digits")),
+            )
+            .required("hash")
+            .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)));
+        vec![
+            ParameterBuilder::new()
+                .name("published")
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .style(Some(ParameterStyle::Form))
+                .explode(Some(true))
+                .description(Some(
+                    "a head published earlier, as `seq=…&hash=…` (both or neither): the log \
+                     must pass through it",
+                ))
+                .schema(Some(head))
+                .build(),
+        ]
+    }
 }
 
 /// Where the chain is broken.
@@ -51,26 +90,24 @@ pub struct VerifyDto {
     pub published: Option<HeadDto>,
 }
 
-fn problem_kind(report: &VerifyReport) -> Option<ProblemDto> {
-    let problem = report.problem.as_ref()?;
-    let kind = serde_json::to_value(&problem.kind)
-        .ok()
-        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_owned))
-        .unwrap_or_else(|| "unknown".into());
-    Some(ProblemDto {
-        seq: problem.seq,
-        kind,
-        message: problem.to_string(),
-    })
+impl From<&Problem> for ProblemDto {
+    fn from(problem: &Problem) -> Self {
+        Self {
+            seq: problem.seq,
+            kind: problem.kind.code().to_owned(),
+            message: problem.to_string(),
+        }
+    }
 }
 
 /// Recomputes every event's hash and link from the first one; with `seq` and `hash`, also
 /// checks that the log passes through that published head. Answers 200 with `ok: false` when a
 /// problem is found.
 #[utoipa::path(get, path = "/v1/verify", tag = "audit", params(VerifyParams),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "what verification found", body = VerifyDto),
-        (status = 400, description = "bad seq or hash", body = ErrorBody),
+        BadParameter, Unauthorized, Unavailable, Failed,
     ))]
 pub(crate) async fn verify(
     State(state): State<AppState>,
@@ -82,8 +119,7 @@ pub(crate) async fn verify(
         (None, None) => None,
         (Some(seq), Some(hash)) => Some(Head {
             seq: parse_count("seq", seq)?,
-            hash: Hash::from_hex(hash.trim())
-                .map_err(|e| ApiError::bad_request("invalid_hash", e.to_string()))?,
+            hash: Hash::from_hex(hash)?,
         }),
         _ => {
             return Err(ApiError::bad_request(
@@ -107,7 +143,50 @@ pub(crate) async fn verify(
         ok: report.ok(),
         events: report.events,
         head: report.head.into(),
-        problem: problem_kind(&report),
+        problem: report.problem.as_ref().map(ProblemDto::from),
         published: published.map(Into::into),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use progress_ledger_core::{ProblemKind, StreamId};
+
+    use super::*;
+
+    #[test]
+    fn each_problem_code_is_the_tag_of_its_serialised_form() {
+        let head = Head {
+            seq: 3,
+            hash: Hash::ZERO,
+        };
+        let time = jiff::Timestamp::UNIX_EPOCH;
+        let kinds = [
+            ProblemKind::Missing,
+            ProblemKind::Truncated,
+            ProblemKind::BadFrame { reason: "x".into() },
+            ProblemKind::Undecodable { reason: "x".into() },
+            ProblemKind::HashMismatch {
+                stored: Hash::ZERO,
+                computed: Hash::ZERO,
+            },
+            ProblemKind::WrongSeq { stored: 2 },
+            ProblemKind::BrokenLink,
+            ProblemKind::StreamVersionGap {
+                stream: StreamId::indicator("a").expect("a stream name"),
+                expected: 1,
+                found: 3,
+            },
+            ProblemKind::ClockWentBack {
+                previous: time,
+                found: time,
+            },
+            ProblemKind::HeadMismatch { recorded: head },
+            ProblemKind::PublishedHeadMismatch { published: head },
+        ];
+        for kind in kinds {
+            let tagged = serde_json::to_value(&kind).expect("serialises");
+            assert_eq!(tagged["kind"].as_str(), Some(kind.code()), "{kind:?}");
+        }
+    }
 }
