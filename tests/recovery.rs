@@ -23,14 +23,6 @@ fn build(dir: &Path, n: u64) -> Head {
     head
 }
 
-/// Offset where the log's frames end.
-fn log_end(dir: &Path) -> usize {
-    common::log_frames(dir)
-        .0
-        .last()
-        .map_or(0, |(at, stored)| at + 5 + stored.len())
-}
-
 fn torn_files(dir: &Path) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(dir)
         .expect("list")
@@ -45,27 +37,27 @@ fn a_torn_tail_is_set_aside_and_appends_go_on() {
         // Half a frame header.
         vec![0x40, 0x01],
         // A whole header and part of its event.
-        vec![0x40, 0x01, 0, 0, 1, 7, 7, 7],
-        // A whole frame of garbage that does not hash.
+        vec![0x40, 0x01, 0, 0, 1, 0xa1, 0xb2, 0xc3, 0xd4, 7, 7, 7],
+        // A whole frame whose checksum does not match its bytes.
         {
-            let mut frame = vec![40, 0, 0, 0, 1];
-            frame.extend([9u8; 40]);
+            let mut frame = common::frame(&[9u8; 40], common::BATCH_END);
+            frame[20] ^= 0x10;
             frame
         },
     ] {
         let dir = tempfile::tempdir().expect("temp dir");
         let head = build(dir.path(), 10);
-        let end = log_end(dir.path());
+        let end = common::log_end(dir.path());
         let mut file = std::fs::read(dir.path().join("events.log")).expect("read");
         file[end..end + torn.len()].copy_from_slice(&torn);
         std::fs::write(dir.path().join("events.log"), &file).expect("write");
 
         let ledger = Ledger::open(dir.path()).expect("open after a crash");
         assert_eq!(ledger.head().expect("head"), head);
-        let aside = ledger
-            .torn_tail_set_aside()
-            .expect("the tail was set aside");
-        assert_eq!(std::fs::read(aside).expect("read the tail"), torn);
+        let aside = ledger.torn_tail().expect("the tail was set aside");
+        assert_eq!((aside.offset, aside.bytes), (end as u64, torn.len() as u64));
+        let file = aside.file.as_ref().expect("moved to a file");
+        assert_eq!(std::fs::read(file).expect("read the tail"), torn);
         assert_eq!(torn_files(dir.path()).len(), 1);
         assert!(ledger.verify().expect("verify").ok());
         let next = ledger.append(common::progress(0, 1)).expect("append");
@@ -74,7 +66,7 @@ fn a_torn_tail_is_set_aside_and_appends_go_on() {
         ledger.close().expect("close");
         drop(ledger);
         let reopened = Ledger::open(dir.path()).expect("reopen");
-        assert!(reopened.torn_tail_set_aside().is_none());
+        assert!(reopened.torn_tail().is_none());
         assert!(reopened.verify().expect("verify").ok());
         assert_eq!(reopened.len(), head.seq + 1);
     }
@@ -88,7 +80,8 @@ fn the_first_frames_of_an_unfinished_batch_are_not_kept() {
     // there: the batch was not finished, so none of its three events may survive.
     let (frames, mut file) = common::log_frames(dir.path());
     let last = frames.last().expect("frames").0;
-    file[last + 4] = 0;
+    let flags = common::flags_at(&file, last);
+    common::set_flags(&mut file, last, flags & !common::BATCH_END);
     std::fs::write(dir.path().join("events.log"), &file).expect("write");
     // The saved index must not already know these events, as after a crash before they were
     // durable.
@@ -96,7 +89,7 @@ fn the_first_frames_of_an_unfinished_batch_are_not_kept() {
 
     let ledger = Ledger::open(dir.path()).expect("open");
     assert_eq!(ledger.len(), 7, "the unfinished batch of three is gone");
-    assert!(ledger.torn_tail_set_aside().is_some());
+    assert!(ledger.torn_tail().is_some());
     assert!(ledger.verify().expect("verify").ok());
 }
 
@@ -131,11 +124,11 @@ fn a_removed_index_is_rebuilt_from_the_log() {
         "every event of the stream is indexed"
     );
     assert!(ledger.verify().expect("verify").ok());
-    assert!(ledger.torn_tail_set_aside().is_none());
+    assert!(ledger.torn_tail().is_none());
 }
 
 #[test]
-fn a_caught_up_event_that_breaks_the_chain_is_not_indexed() {
+fn a_whole_frame_after_the_saved_index_that_breaks_the_chain_is_damage() {
     for rule in common::Rule::ALL {
         let dir = tempfile::tempdir().expect("temp dir");
         build(dir.path(), 10);
@@ -159,19 +152,25 @@ fn a_caught_up_event_that_breaks_the_chain_is_not_indexed() {
         let (at, _) = frames[10];
         file.truncate(at);
         for event in &broken[10..] {
-            let stored = common::stored(event);
-            file.extend_from_slice(&(stored.len() as u32).to_le_bytes());
-            file.push(1);
-            file.extend_from_slice(&stored);
+            file.extend(common::frame(&common::stored(event), common::BATCH_END));
         }
         std::fs::write(dir.path().join("events.log"), file).expect("write the log");
 
+        // The frame is whole (its checksum matches): no crash cut it short, so it is damage.
         let ledger = Ledger::open(dir.path()).expect("open");
         assert_eq!(ledger.len(), 10, "{rule:?}: the event is not indexed");
-        assert!(ledger.torn_tail_set_aside().is_some(), "{rule:?}");
-        assert!(ledger.verify().expect("verify").ok(), "{rule:?}");
-        let next = ledger.append(common::progress(0, 1)).expect("append");
-        assert_eq!(next.event.seq, 11, "{rule:?}");
+        assert!(
+            ledger.torn_tail().is_none(),
+            "{rule:?}: nothing is set aside"
+        );
+        let problem = ledger.verify().expect("verify").problem.expect("a problem");
+        assert_eq!(problem.seq, 11, "{rule:?}");
+        assert!(rule.reported_as(&problem.kind), "{rule:?}: {problem}");
+        let refused = ledger.append(common::progress(0, 1));
+        assert!(
+            matches!(refused, Err(progress_ledger::Error::Damaged(_))),
+            "{rule:?}: {refused:?}"
+        );
     }
 }
 
@@ -209,7 +208,6 @@ fn a_layout_1_ledger_is_migrated() {
 
     let old = tempfile::tempdir().expect("temp dir");
     write_layout_1(old.path(), &events);
-    std::thread::sleep(std::time::Duration::from_millis(200));
     let ledger = Ledger::open(old.path()).expect("migrate and open");
     assert_eq!(ledger.head().expect("head"), head);
     assert_eq!(common::whole_log(&ledger), expected);
@@ -233,11 +231,11 @@ fn a_layout_1_ledger_that_breaks_the_chain_is_not_migrated() {
             old.path(),
             &broken.iter().map(common::stored).collect::<Vec<_>>(),
         );
-        std::thread::sleep(std::time::Duration::from_millis(200));
         let error = Ledger::open(old.path()).expect_err("a broken chain is refused");
         let message = error.to_string();
         assert!(message.contains("at seq 5"), "{rule:?}: {message}");
         assert!(message.contains(rule.words()), "{rule:?}: {message}");
         assert!(!old.path().join("events.log").exists());
+        assert!(!old.path().join("events.log.migrating").exists());
     }
 }

@@ -1,8 +1,9 @@
 //! Tampering with stored bytes is detected by `verify` at the right position, every time.
 //!
 //! These tests change the log file `events.log` directly, as an attacker with file access
-//! would (frames of `len` u32 LE ‖ `flags` u8 ‖ stored event; see docs/format.md), and, where
-//! an attacker would have to, remove the saved index `index.bin`.
+//! would (frames of `len` u32 LE ‖ `flags` u8 ‖ CRC32C ‖ stored event, checksums recomputed;
+//! see docs/format.md), and, where an attacker would have to, remove the saved index
+//! `index.bin`.
 
 mod common;
 
@@ -26,15 +27,16 @@ fn build(dir: &Path) -> Head {
     head
 }
 
-/// Rewrites the log with the stored events `events` (a batch end flag on each), keeping the
-/// file's length.
+/// Rewrites the log with the stored events `events` (each a whole batch, with a matching
+/// checksum), keeping the file's magic and length.
 fn rewrite(dir: &Path, events: &[Vec<u8>]) {
     let (_, file) = common::log_frames(dir);
-    let mut bytes = Vec::new();
+    let mut bytes = file[..common::LOG_START].to_vec();
     for stored in events {
-        bytes.extend_from_slice(&(stored.len() as u32).to_le_bytes());
-        bytes.push(1);
-        bytes.extend_from_slice(stored);
+        bytes.extend(common::frame(
+            stored,
+            common::BATCH_END | common::DURABLE_BEFORE,
+        ));
     }
     bytes.resize(file.len().max(bytes.len()), 0);
     std::fs::write(dir.join("events.log"), bytes).expect("write the log");

@@ -246,22 +246,22 @@ pub fn open_raw_sled(path: &Path) -> sled::Db {
     }
 }
 
+/// The benches' ledger configuration: their cache size.
+fn ledger_config(path: &Path) -> LedgerConfig {
+    let mut config = LedgerConfig::new(path);
+    config.cache_capacity = CACHE_CAPACITY;
+    config
+}
+
 /// Opens a ledger with the benches' cache size.
 pub fn open_ledger(path: &Path) -> Ledger {
-    Ledger::open_with(LedgerConfig {
-        path: path.to_owned(),
-        cache_capacity: CACHE_CAPACITY,
-    })
-    .expect("ledger opens")
+    Ledger::open_with(ledger_config(path)).expect("ledger opens")
 }
 
 /// Opens a tracker on a cached ledger of `size` events.
 pub fn open_tracker(path: &Path, size: u64) -> Tracker {
     Tracker::open_with(TrackerConfig {
-        ledger: LedgerConfig {
-            path: path.to_owned(),
-            cache_capacity: CACHE_CAPACITY,
-        },
+        ledger: ledger_config(path),
         snapshot_every: snapshot_every(size),
         rebuild_progress: None,
     })

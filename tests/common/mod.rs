@@ -231,21 +231,65 @@ pub fn dec(text: &str) -> Decimal {
     text.parse().expect("decimal")
 }
 
+/// Bytes of the log file's magic, before the first frame.
+pub const LOG_START: usize = 8;
+/// Bytes of a frame header: `len` (u32 LE) ‖ `flags` (u8) ‖ CRC32C (u32 LE).
+pub const FRAME_HEADER: usize = 9;
+/// Frame flag: the last frame of a batch.
+pub const BATCH_END: u8 = 1;
+/// Frame flag: the first frame of a write made when everything before it was durable.
+pub const DURABLE_BEFORE: u8 = 2;
+
+/// A frame of the log for `stored`, with `flags` and its checksum (see docs/format.md).
+pub fn frame(stored: &[u8], flags: u8) -> Vec<u8> {
+    let len = (stored.len() as u32).to_le_bytes();
+    let mut out = len.to_vec();
+    out.push(flags);
+    let crc = crc32c::crc32c_append(crc32c::crc32c(&out), stored);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out.extend_from_slice(stored);
+    out
+}
+
+/// Sets the flags of the frame at `at` in a log file's bytes, with its checksum.
+pub fn set_flags(file: &mut [u8], at: usize, flags: u8) {
+    let len = u32::from_le_bytes(file[at..at + 4].try_into().expect("4 bytes")) as usize;
+    let stored = file[at + FRAME_HEADER..at + FRAME_HEADER + len].to_vec();
+    file[at..at + FRAME_HEADER + len].copy_from_slice(&frame(&stored, flags));
+}
+
+/// The flags of the frame at `at` in a log file's bytes.
+pub fn flags_at(file: &[u8], at: usize) -> u8 {
+    file[at + 4]
+}
+
 /// The frames of a closed ledger's log file as (offset, stored event bytes), and the whole
-/// file. A frame is `len` (u32 LE) ‖ `flags` ‖ stored event; a zero length ends the log.
+/// file. A frame is `len` (u32 LE) ‖ `flags` ‖ CRC32C ‖ stored event; a zero header ends the
+/// log.
 pub fn log_frames(dir: &std::path::Path) -> (Vec<(usize, Vec<u8>)>, Vec<u8>) {
     let file = std::fs::read(dir.join("events.log")).expect("read the log");
     let mut frames = Vec::new();
-    let mut at = 0;
-    while at + 5 <= file.len() {
+    let mut at = LOG_START;
+    while at + FRAME_HEADER <= file.len() {
         let len = u32::from_le_bytes(file[at..at + 4].try_into().expect("4 bytes")) as usize;
-        if len == 0 || at + 5 + len > file.len() {
+        if len == 0 || at + FRAME_HEADER + len > file.len() {
             break;
         }
-        frames.push((at, file[at + 5..at + 5 + len].to_vec()));
-        at += 5 + len;
+        frames.push((
+            at,
+            file[at + FRAME_HEADER..at + FRAME_HEADER + len].to_vec(),
+        ));
+        at += FRAME_HEADER + len;
     }
     (frames, file)
+}
+
+/// Where the log's frames end.
+pub fn log_end(dir: &std::path::Path) -> usize {
+    log_frames(dir)
+        .0
+        .last()
+        .map_or(LOG_START, |(at, stored)| at + FRAME_HEADER + stored.len())
 }
 
 /// The five rules an event keeps to follow the one before it in the chain, for the tests that

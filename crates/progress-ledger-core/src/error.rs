@@ -65,11 +65,28 @@ pub enum Error {
         /// What is wrong where it is stored.
         kind: ProblemKind,
     },
-    /// An earlier write failed half-way; the ledger refuses further writes until reopened.
+    /// A write or sync of the log failed while this append waited for it: it may be in the log
+    /// or not. The ledger refuses appends until it is reopened; then a retry with the same
+    /// event ids is safe (an event that was written is recognised, not written twice).
     #[error(
-        "the ledger stopped accepting writes after a storage failure; reopen it (nothing acknowledged was lost)"
+        "the outcome of this append is unknown: {reason}; the ledger accepts no more appends until it is reopened, and a retry with the same event ids after that is safe"
     )]
-    Poisoned,
+    OutcomeUnknown {
+        /// What failed.
+        reason: String,
+    },
+    /// The ledger refuses appends since a write or sync of its log failed; nothing of this
+    /// append was written. Reopen the ledger.
+    #[error(
+        "the ledger refuses appends since a write to its log failed ({reason}); nothing of this append was written; reopen the ledger"
+    )]
+    Poisoned {
+        /// What failed.
+        reason: String,
+    },
+    /// The ledger was opened read-only.
+    #[error("the ledger was opened read-only; nothing was written")]
+    ReadOnly,
     /// The ledger was found damaged when opened; it can be read, verified and exported, but not
     /// appended to.
     #[error("the ledger is damaged ({0}); run verify, and restore from an export or a backup")]

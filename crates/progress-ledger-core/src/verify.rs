@@ -59,6 +59,17 @@ pub enum ProblemKind {
         /// What is wrong with the header.
         reason: String,
     },
+    /// The event's frame is damaged (cut short, or its checksum does not match), and a sound
+    /// frame written after it was made durable follows it: this is damage, not an append a
+    /// crash cut short.
+    DamagedFrame {
+        /// Offset of the damaged frame in the log file.
+        offset: u64,
+        /// What is wrong with it.
+        reason: String,
+        /// Offset of the sound frame after it that was written once it was durable.
+        durable_after: u64,
+    },
     /// The stored bytes cannot be decoded.
     Undecodable {
         /// What the decoder said.
@@ -114,6 +125,7 @@ impl ProblemKind {
             ProblemKind::Missing => "missing",
             ProblemKind::Truncated => "truncated",
             ProblemKind::BadFrame { .. } => "bad_frame",
+            ProblemKind::DamagedFrame { .. } => "damaged_frame",
             ProblemKind::Undecodable { .. } => "undecodable",
             ProblemKind::HashMismatch { .. } => "hash_mismatch",
             ProblemKind::WrongSeq { .. } => "wrong_seq",
@@ -132,6 +144,15 @@ impl std::fmt::Display for ProblemKind {
             ProblemKind::Missing => write!(f, "the log ends before this event"),
             ProblemKind::Truncated => write!(f, "the log ends inside this event's frame"),
             ProblemKind::BadFrame { reason } => write!(f, "the frame header is invalid: {reason}"),
+            ProblemKind::DamagedFrame {
+                offset,
+                reason,
+                durable_after,
+            } => write!(
+                f,
+                "the frame at offset {offset} is damaged ({reason}), and the sound frame at \
+                 offset {durable_after}, written after it was durable, follows it"
+            ),
             ProblemKind::Undecodable { reason } => {
                 write!(f, "the event cannot be decoded: {reason}")
             }

@@ -142,7 +142,11 @@ impl From<CoreError> for ApiError {
             }
             CoreError::InvalidHash(_) => Self::bad_request("invalid_hash", error.to_string()),
             CoreError::Plan { .. } => Self::not_found("no_plan", error.to_string()),
-            CoreError::Poisoned => Self::unavailable("ledger_poisoned", error.to_string()),
+            CoreError::Poisoned { .. } => Self::unavailable("ledger_poisoned", error.to_string()),
+            CoreError::OutcomeUnknown { .. } => {
+                Self::unavailable("outcome_unknown", error.to_string())
+            }
+            CoreError::ReadOnly => Self::unavailable("ledger_read_only", error.to_string()),
             CoreError::Damaged(_) => Self::unavailable("ledger_damaged", error.to_string()),
             CoreError::Corrupt { .. } => Self::unavailable("ledger_damaged", error.to_string()),
             other => Self::internal(other),
@@ -169,7 +173,10 @@ mod tests {
         assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(api.code, "outside_period");
         assert_eq!(
-            ApiError::from(CoreError::Poisoned).status,
+            ApiError::from(CoreError::Poisoned {
+                reason: "disk full".into()
+            })
+            .status,
             StatusCode::SERVICE_UNAVAILABLE
         );
         assert_eq!(

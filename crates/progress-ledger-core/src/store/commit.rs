@@ -30,8 +30,10 @@ pub(crate) struct GroupCommit {
     state: Mutex<State>,
     /// Mirrors `State::durable`, for checks without the lock.
     durable: AtomicU64,
-    /// Set for good when a flush fails.
+    /// Set for good when a write or flush fails.
     failed: AtomicBool,
+    /// What failed.
+    failure: Mutex<Option<String>>,
     /// Wakes subscribers (not appenders) when something becomes durable.
     changed: Condvar,
     flushes: AtomicU64,
@@ -59,16 +61,47 @@ impl GroupCommit {
         self.durable.load(Ordering::Acquire)
     }
 
-    /// Records that everything up to `seq` is durable (made so outside a flush, as at close).
-    pub(crate) fn mark_durable(&self, seq: u64) {
-        let mut state = self.lock();
-        state.durable = state.durable.max(seq);
-        self.durable.store(state.durable, Ordering::Release);
-    }
-
-    /// Whether a flush failed (for good: nothing is durable after it).
+    /// Whether a write or flush failed (for good: nothing is durable after it).
     pub(crate) fn failed(&self) -> bool {
         self.failed.load(Ordering::Acquire)
+    }
+
+    /// What failed, if a write or flush did.
+    pub(crate) fn failure(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Records that a write or flush failed: nothing more becomes durable, and every waiter not
+    /// already covered learns that its outcome is unknown.
+    pub(crate) fn fail(&self, reason: &str) {
+        self.record_failure(reason);
+        let waiters = std::mem::take(&mut self.lock().waiters);
+        for (_, thread) in waiters {
+            thread.unpark();
+        }
+        self.changed.notify_all();
+    }
+
+    /// Keeps the first failure's reason and sets the failed flag.
+    fn record_failure(&self, reason: &str) {
+        let mut failure = self
+            .failure
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        failure.get_or_insert_with(|| reason.to_owned());
+        drop(failure);
+        self.failed.store(true, Ordering::Release);
+    }
+
+    fn outcome_unknown(&self) -> Error {
+        Error::OutcomeUnknown {
+            reason: self
+                .failure()
+                .unwrap_or_else(|| "a write or sync of the log failed".to_owned()),
+        }
     }
 
     /// Number of flushes performed so far.
@@ -84,8 +117,8 @@ impl GroupCommit {
             if self.durable() >= seq {
                 return Ok(());
             }
-            if self.failed.load(Ordering::Acquire) {
-                return Err(Error::Poisoned);
+            if self.failed() {
+                return Err(self.outcome_unknown());
             }
             let mut state = self.lock();
             // A wake-up may have been for an earlier registration: keep at most one.
@@ -116,7 +149,7 @@ impl GroupCommit {
                 self.durable.store(state.durable, Ordering::Release);
                 self.flushes.fetch_add(1, Ordering::Relaxed);
             }
-            Err(_) => self.failed.store(true, Ordering::Release),
+            Err(error) => self.record_failure(&error.to_string()),
         }
         let failed = self.failed.load(Ordering::Acquire);
         let durable = state.durable;
@@ -231,11 +264,13 @@ mod tests {
         let failing = || Err(Error::InvalidEvent("disk gone".into()));
         assert!(matches!(
             commit.wait_durable(1, failing),
-            Err(Error::Poisoned)
+            Err(Error::OutcomeUnknown { .. })
         ));
+        // Never retried: a later flush would succeed, but is not run.
         assert!(matches!(
             commit.wait_durable(1, || Ok(1)),
-            Err(Error::Poisoned)
+            Err(Error::OutcomeUnknown { reason }) if reason.contains("disk gone")
         ));
+        assert_eq!(commit.durable(), 0);
     }
 }

@@ -1,25 +1,26 @@
 //! The index of the log, derived from it and kept in memory: where each event's frame is, the
 //! event of each id, and the events of each stream.
 //!
-//! It is saved to `index.bin` beside the log now and then (and at close), with the head it
-//! covers, so that opening reads it and then only the events after it; a missing, stale or
-//! damaged file only costs a longer read of the log. About 60 bytes of memory per event.
+//! It is saved durably to `index.bin` beside the log now and then (and at close), with the
+//! head it covers, so that opening reads it and then only the events after it; a missing, stale
+//! or damaged file only costs a longer read of the log. About 60 bytes of memory per event.
 
 use std::collections::HashMap;
-use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::io::Files;
 use crate::error::Result;
 use crate::event::{Event, Head, StreamId};
 use crate::hash::Hash;
 
 /// Name of the saved index inside the ledger directory.
 pub(crate) const FILE_NAME: &str = "index.bin";
-/// First bytes of a saved index, with its format version.
-const MAGIC: &[u8; 8] = b"PLINDEX1";
+/// First bytes of a saved index, with its format version (2: offsets in a log of storage
+/// layout 3).
+const MAGIC: &[u8; 8] = b"PLINDEX2";
 
 /// Where every event is, by seq, id and stream.
 #[derive(Debug, Default)]
@@ -107,8 +108,9 @@ impl Index {
     }
 
     /// Saves the index, covering events up to `head` whose last frame ends at `end`, to
-    /// `index.bin` in `dir` (written beside it, then renamed over it).
-    pub(crate) fn save(&self, dir: &Path, head: Head, end: u64) -> Result<()> {
+    /// `index.bin` in `dir`, durably (written beside it, synced, renamed over it, the directory
+    /// synced).
+    pub(crate) fn save(&self, files: &dyn Files, dir: &Path, head: Head, end: u64) -> Result<()> {
         let count = usize::try_from(head.seq)
             .unwrap_or(usize::MAX)
             .min(self.offsets.len());
@@ -138,24 +140,18 @@ impl Index {
             stream_of,
         };
         let body = bincode::serialize(&saved).map_err(std::io::Error::other)?;
-        let partial = dir.join("index.bin.partial");
-        {
-            let mut out = BufWriter::new(std::fs::File::create(&partial)?);
-            out.write_all(MAGIC)?;
-            out.write_all(&body)?;
-            out.write_all(&Hash::of(&body).0)?;
-            out.flush()?;
-        }
-        std::fs::rename(&partial, dir.join(FILE_NAME))?;
+        let mut bytes = Vec::with_capacity(MAGIC.len() + body.len() + 32);
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&body);
+        bytes.extend_from_slice(&Hash::of(&body).0);
+        files.replace(&dir.join(FILE_NAME), &bytes)?;
         Ok(())
     }
 
     /// Loads `index.bin` from `dir`: the index and the head and end offset it covers. `None` if
     /// there is none or it cannot be trusted (damaged, another format, inconsistent).
-    pub(crate) fn load(dir: &Path) -> Option<(Index, Head, u64)> {
-        let file = std::fs::File::open(dir.join(FILE_NAME)).ok()?;
-        let mut bytes = Vec::new();
-        BufReader::new(file).read_to_end(&mut bytes).ok()?;
+    pub(crate) fn load(files: &dyn Files, dir: &Path) -> Option<(Index, Head, u64)> {
+        let bytes = files.read(&dir.join(FILE_NAME)).ok()?;
         let body = bytes.strip_prefix(MAGIC)?;
         let (body, hash) = body.split_at(body.len().checked_sub(32)?);
         if Hash::of(body).0 != hash {
@@ -195,6 +191,7 @@ impl Index {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::io::OsFiles;
 
     fn event(seq: u64, stream: &str) -> Event {
         Event {
@@ -233,8 +230,8 @@ mod tests {
             seq: 50,
             hash: Hash::of(b"head"),
         };
-        index.save(dir.path(), head, 5_100)?;
-        let (loaded, loaded_head, end) = Index::load(dir.path()).expect("loads");
+        index.save(&OsFiles, dir.path(), head, 5_100)?;
+        let (loaded, loaded_head, end) = Index::load(&OsFiles, dir.path()).expect("loads");
         assert_eq!((loaded_head, end), (head, 5_100));
         assert_eq!(loaded.offsets, index.offsets);
         assert_eq!(loaded.ids, index.ids);
@@ -245,7 +242,7 @@ mod tests {
         bytes[middle] ^= 1;
         std::fs::write(dir.path().join(FILE_NAME), bytes)?;
         assert!(
-            Index::load(dir.path()).is_none(),
+            Index::load(&OsFiles, dir.path()).is_none(),
             "a damaged file is not used"
         );
         Ok(())

@@ -1,12 +1,18 @@
 //! The log file `events.log`: every event in order, the single source of truth.
 //!
-//! A frame is `len` (u32, little-endian: bytes of the stored event, never 0) ‖ `flags` (u8) ‖
-//! the stored event (see [`crate::codec`]). Flag [`BATCH_END`] marks the last frame of an
-//! atomic append: after a crash, frames after the last batch end are not part of the log.
+//! The file starts with the 8 bytes [`MAGIC`] (storage layout 3). Then come frames, each
+//! `len` (u32, little-endian: bytes of the stored event, never 0) ‖ `flags` (u8) ‖ `crc` (u32,
+//! little-endian: CRC32C of `len`, `flags` and the stored event) ‖ the stored event (see
+//! [`crate::codec`]). Flag [`BATCH_END`] marks the last frame of an atomic append: after a
+//! crash, frames after the last batch end are not part of the log. Flag [`DURABLE_BEFORE`]
+//! marks the first frame of a write made when everything before it was durable (the first
+//! write after a completed flush), so that the frames before it are known to have been
+//! acknowledged. The checksum tells a frame that was written whole from one that was cut short
+//! or damaged since.
 //!
 //! The file grows in zero-filled chunks of [`GROW_BY`], synced when they are added, so that the
 //! `fdatasync` that makes an append durable never has to commit a change of the file's size. A
-//! zero length is where the log ends.
+//! zero header is where the log ends.
 
 #[cfg(not(unix))]
 compile_error!(
@@ -14,46 +20,81 @@ compile_error!(
      (std::os::unix::fs::FileExt); a Windows port would use std::os::windows::fs::FileExt"
 );
 
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::io::{FileIo, Files};
 use crate::codec;
 use crate::error::{Error, Result};
 use crate::verify::ProblemKind;
 
+/// First bytes of a log file of storage layout 3.
+pub(crate) const MAGIC: &[u8; 8] = b"PLLOG\0\0\x03";
+/// Offset of the first frame.
+pub(crate) const START: u64 = MAGIC.len() as u64;
 /// Bytes before the stored event in a frame.
-pub(crate) const HEADER: usize = 5;
+pub(crate) const HEADER: usize = 9;
 /// Flag of the last frame of an atomic batch.
 pub(crate) const BATCH_END: u8 = 1;
+/// Flag of the first frame of a write made when every byte before it was durable.
+pub(crate) const DURABLE_BEFORE: u8 = 2;
 /// Flags a frame may carry.
-const KNOWN_FLAGS: u8 = BATCH_END;
+const KNOWN_FLAGS: u8 = BATCH_END | DURABLE_BEFORE;
 /// Zero-filled bytes added each time the file runs out of room.
 pub(crate) const GROW_BY: u64 = 4 << 20;
 /// Bytes read at a time by a sequential scan.
 const READ_AHEAD: usize = 256 << 10;
+/// The longest frame a writer writes.
+const MAX_FRAME: usize = HEADER + codec::MAX_EVENT_BYTES as usize;
 
 /// Name of the log file inside the ledger directory.
 pub(crate) const FILE_NAME: &str = "events.log";
 
+/// The checksum of a frame: CRC32C of its length, flags and stored event.
+fn checksum(len: [u8; 4], flags: u8, stored: &[u8]) -> u32 {
+    let head = crc32c::crc32c(&[len[0], len[1], len[2], len[3], flags]);
+    crc32c::crc32c_append(head, stored)
+}
+
 /// Appends a frame for `stored` to `out`, with `flags`.
 pub(crate) fn push_frame(out: &mut Vec<u8>, stored: &[u8], flags: u8) {
     // Events are at most codec::MAX_EVENT_BYTES (4 MiB), so the length fits in a u32.
-    let len = u32::try_from(stored.len()).unwrap_or(u32::MAX);
-    out.extend_from_slice(&len.to_le_bytes());
+    let len = u32::try_from(stored.len())
+        .unwrap_or(u32::MAX)
+        .to_le_bytes();
+    out.extend_from_slice(&len);
     out.push(flags);
+    out.extend_from_slice(&checksum(len, flags, stored).to_le_bytes());
     out.extend_from_slice(stored);
+}
+
+/// Adds `flags` to the frame at the start of `frame` (a whole frame written by
+/// [`push_frame`]), with its checksum.
+pub(crate) fn add_flags(frame: &mut [u8], flags: u8) {
+    let Some(len) = frame.first_chunk::<4>() else {
+        return;
+    };
+    let len = u32::from_le_bytes(*len) as usize;
+    let Some((header, rest)) = frame.split_first_chunk_mut::<HEADER>() else {
+        return;
+    };
+    let Some(stored) = rest.get(..len) else {
+        return;
+    };
+    header[4] |= flags;
+    let len = [header[0], header[1], header[2], header[3]];
+    let crc = checksum(len, header[4], stored);
+    header[5..9].copy_from_slice(&crc.to_le_bytes());
 }
 
 /// Why a frame could not be read at an offset.
 #[derive(Debug)]
 pub(crate) enum FrameError {
-    /// A zero length or the end of the file: no frame starts here.
+    /// A zero header, or the end of the file: no frame starts here.
     End,
     /// The file ends inside the frame: in its header, or before the length its header gives.
     Truncated,
-    /// The header is not one a writer writes: why.
+    /// The header is not one a writer writes, or the checksum does not match: why.
     BadHeader(String),
     /// Reading failed.
     Io(std::io::Error),
@@ -80,34 +121,113 @@ impl FrameError {
     }
 }
 
-/// Parses a frame header: (stored length, flags).
-fn parse_header(header: &[u8; HEADER]) -> std::result::Result<(usize, u8), FrameError> {
+/// A parsed frame header.
+#[derive(Clone, Copy, Debug)]
+struct Header {
+    len: usize,
+    flags: u8,
+    crc: u32,
+}
+
+/// Parses a frame header.
+fn parse_header(header: &[u8; HEADER]) -> std::result::Result<Header, FrameError> {
     let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
     let flags = header[4];
+    let crc = u32::from_le_bytes([header[5], header[6], header[7], header[8]]);
     if len == 0 {
-        return if flags == 0 {
+        return if header.iter().all(|&b| b == 0) {
             Err(FrameError::End)
         } else {
             Err(FrameError::BadHeader(format!(
-                "length 0 with flags {flags}"
+                "its header has length 0 but flags {flags} and checksum {crc:08x}"
             )))
         };
     }
-    if u64::from(len) > codec::MAX_EVENT_BYTES + 64 {
+    if len as usize > MAX_FRAME - HEADER {
         return Err(FrameError::BadHeader(format!(
-            "length {len} is beyond the largest event"
+            "its length {len} is beyond the largest event"
         )));
     }
     if flags & !KNOWN_FLAGS != 0 {
         return Err(FrameError::BadHeader(format!("unknown flags {flags}")));
     }
-    Ok((len as usize, flags))
+    Ok(Header {
+        len: len as usize,
+        flags,
+        crc,
+    })
+}
+
+/// Checks a frame's checksum against its stored bytes.
+fn check_crc(header: &Header, stored: &[u8]) -> std::result::Result<(), FrameError> {
+    let len = u32::try_from(header.len).unwrap_or(u32::MAX).to_le_bytes();
+    let computed = checksum(len, header.flags, stored);
+    if computed == header.crc {
+        Ok(())
+    } else {
+        Err(FrameError::BadHeader(format!(
+            "its checksum is {:08x} but its bytes sum to {computed:08x}",
+            header.crc
+        )))
+    }
+}
+
+/// The flags of the whole, sound frame (header and checksum) at the start of `bytes`, if there
+/// is one.
+fn sound_frame(bytes: &[u8]) -> Option<u8> {
+    let header = parse_header(bytes.first_chunk::<HEADER>()?).ok()?;
+    let stored = bytes.get(HEADER..HEADER + header.len)?;
+    check_crc(&header, stored).ok()?;
+    Some(header.flags)
+}
+
+/// What the first bytes of a log file say about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// No file, an empty one, or only zeros: a new log.
+    New,
+    /// A log of storage layout 2 (frames without checksums, no magic).
+    Two,
+    /// A log of this layout.
+    Three,
+}
+
+/// The layout of the log file at `path`.
+pub(crate) fn layout_of(files: &dyn Files, path: &Path) -> Result<Layout> {
+    if !path.exists() {
+        return Ok(Layout::New);
+    }
+    let file = files.open_read_only(path)?;
+    let mut magic = [0u8; MAGIC.len()];
+    let got = read_full(&*file, START - MAGIC.len() as u64, &mut magic)?;
+    if got == MAGIC.len() && &magic == MAGIC {
+        return Ok(Layout::Three);
+    }
+    let log = LogFile { io: file };
+    Ok(match log.last_nonzero_after(0)? {
+        None => Layout::New,
+        Some(_) => Layout::Two,
+    })
+}
+
+/// Fills `buf` from `offset` as far as the file allows; returns the bytes read.
+fn read_full(io: &dyn FileIo, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match io.read_at(&mut buf[filled..], offset + filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 /// The open log file.
 #[derive(Debug)]
 pub(crate) struct LogFile {
-    file: File,
+    io: Arc<dyn FileIo>,
 }
 
 /// One frame read from the log.
@@ -119,22 +239,27 @@ pub(crate) struct Frame {
 }
 
 impl LogFile {
-    /// Opens (or creates) the log file in `dir`; returns it and its allocated length.
-    pub(crate) fn open(dir: &Path) -> Result<(LogFile, u64)> {
-        let path = dir.join(FILE_NAME);
-        let created = !path.exists();
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)?;
-        if created {
-            // The new name must survive a crash too.
-            File::open(dir)?.sync_all()?;
+    /// Opens the log file of layout 3 at `path` (creating it, with its magic, if it is new);
+    /// returns it and its allocated length.
+    pub(crate) fn open(files: &dyn Files, path: &Path) -> Result<(LogFile, u64)> {
+        let new = layout_of(files, path)? == Layout::New;
+        let log = LogFile {
+            io: files.open(path)?,
+        };
+        if new {
+            log.zero(0, GROW_BY)?;
+            log.io.write_all_at(MAGIC, 0)?;
+            log.io.sync_all()?;
         }
-        let len = file.metadata()?.len();
-        Ok((LogFile { file }, len))
+        let len = log.io.len()?;
+        Ok((log, len))
+    }
+
+    /// Opens an existing log file of layout 3 for reading only.
+    pub(crate) fn open_read_only(files: &dyn Files, path: &Path) -> Result<LogFile> {
+        Ok(LogFile {
+            io: files.open_read_only(path)?,
+        })
     }
 
     /// Writes `bytes` at `offset`, first growing the file if they would not fit in `allocated`.
@@ -143,10 +268,10 @@ impl LogFile {
         if end > *allocated {
             let room = (end - *allocated).div_ceil(GROW_BY) * GROW_BY;
             self.zero(*allocated, room)?;
-            self.file.sync_all()?;
+            self.io.sync_all()?;
             *allocated += room;
         }
-        self.file.write_all_at(bytes, offset)?;
+        self.io.write_all_at(bytes, offset)?;
         Ok(())
     }
 
@@ -156,7 +281,7 @@ impl LogFile {
         let mut done = 0;
         while done < len {
             let n = chunk.len().min((len - done) as usize);
-            self.file.write_all_at(&chunk[..n], offset + done)?;
+            self.io.write_all_at(&chunk[..n], offset + done)?;
             done += n as u64;
         }
         Ok(())
@@ -164,28 +289,16 @@ impl LogFile {
 
     /// Makes everything written so far durable (`fdatasync`).
     pub(crate) fn sync(&self) -> Result<()> {
-        self.file.sync_data()?;
+        self.io.sync_data()?;
         Ok(())
     }
 
     /// Fills `buf` from `offset` as far as the file allows; returns the bytes read.
     pub(crate) fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
-        let mut filled = 0;
-        while filled < buf.len() {
-            match self
-                .file
-                .read_at(&mut buf[filled..], offset + filled as u64)
-            {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(filled)
+        read_full(&*self.io, offset, buf)
     }
 
-    /// Reads the frame that starts at `offset`.
+    /// Reads the frame that starts at `offset`, checking its checksum.
     pub(crate) fn frame_at(&self, offset: u64) -> std::result::Result<Frame, FrameError> {
         let mut header = [0u8; HEADER];
         let got = self.read_at(offset, &mut header).map_err(FrameError::Io)?;
@@ -196,17 +309,18 @@ impl LogFile {
                 Err(FrameError::Truncated)
             };
         }
-        let (len, _) = parse_header(&header)?;
-        let mut stored = vec![0u8; len];
+        let parsed = parse_header(&header)?;
+        let mut stored = vec![0u8; parsed.len];
         let got = self
             .read_at(offset + HEADER as u64, &mut stored)
             .map_err(FrameError::Io)?;
-        if got < len {
+        if got < parsed.len {
             return Err(FrameError::Truncated);
         }
+        check_crc(&parsed, &stored)?;
         Ok(Frame {
             stored,
-            next: offset + (HEADER + len) as u64,
+            next: offset + (HEADER + parsed.len) as u64,
         })
     }
 
@@ -226,6 +340,51 @@ impl LogFile {
             }
             at += got as u64;
         }
+    }
+
+    /// The offset of the first sound frame (a header a writer writes, and a matching checksum)
+    /// marked [`DURABLE_BEFORE`] that starts after `from` and ends by `until`, if there is one:
+    /// whether the bytes at `from` were made durable by a flush that completed.
+    pub(crate) fn durable_frame_after(&self, from: u64, until: u64) -> Result<Option<u64>> {
+        let mut window: Vec<u8> = Vec::new();
+        let mut window_at = from;
+        let mut at = from + 1;
+        while at + HEADER as u64 <= until {
+            let offset_in = (at - window_at) as usize;
+            if offset_in + HEADER > window.len() {
+                window_at = at;
+                window = self.read_window(at, until, READ_AHEAD)?;
+                continue;
+            }
+            let header = &window[offset_in..offset_in + HEADER];
+            let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
+            let plausible = len > 0
+                && len <= MAX_FRAME - HEADER
+                && header[4] & !KNOWN_FLAGS == 0
+                && at + (HEADER + len) as u64 <= until;
+            if plausible {
+                if offset_in + HEADER + len > window.len() {
+                    window_at = at;
+                    window = self.read_window(at, until, (HEADER + len).max(READ_AHEAD))?;
+                    continue;
+                }
+                let flags = sound_frame(&window[offset_in..]);
+                if flags.is_some_and(|flags| flags & DURABLE_BEFORE != 0) {
+                    return Ok(Some(at));
+                }
+            }
+            at += 1;
+        }
+        Ok(None)
+    }
+
+    /// Up to `size` bytes of the file from `at`, not past `until`.
+    fn read_window(&self, at: u64, until: u64, size: usize) -> Result<Vec<u8>> {
+        let size = size.min((until - at) as usize);
+        let mut window = vec![0u8; size];
+        let got = self.read_at(at, &mut window)?;
+        window.truncate(got);
+        Ok(window)
     }
 }
 
@@ -280,7 +439,8 @@ impl Frames {
         Ok(())
     }
 
-    /// The next frame: its flags and stored bytes, borrowed until the next call.
+    /// The next frame, its checksum checked: its flags and stored bytes, borrowed until the
+    /// next call. On an error the position stays at the frame.
     pub(crate) fn next_frame(&mut self) -> std::result::Result<(u8, &[u8]), FrameError> {
         self.fill(HEADER).map_err(FrameError::Io)?;
         let available = self.end - self.start;
@@ -293,75 +453,133 @@ impl Frames {
         }
         let mut header = [0u8; HEADER];
         header.copy_from_slice(&self.buf[self.start..self.start + HEADER]);
-        let (len, flags) = parse_header(&header)?;
-        self.fill(HEADER + len).map_err(FrameError::Io)?;
-        if self.end - self.start < HEADER + len {
+        let parsed = parse_header(&header)?;
+        self.fill(HEADER + parsed.len).map_err(FrameError::Io)?;
+        if self.end - self.start < HEADER + parsed.len {
             return Err(FrameError::Truncated);
         }
         let from = self.start + HEADER;
-        self.start += HEADER + len;
-        self.offset += (HEADER + len) as u64;
-        Ok((flags, &self.buf[from..from + len]))
+        check_crc(&parsed, &self.buf[from..from + parsed.len])?;
+        self.start += HEADER + parsed.len;
+        self.offset += (HEADER + parsed.len) as u64;
+        Ok((parsed.flags, &self.buf[from..from + parsed.len]))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::io::OsFiles;
+
+    fn open(dir: &Path) -> Result<(Arc<LogFile>, u64)> {
+        let (log, allocated) = LogFile::open(&OsFiles, &dir.join(FILE_NAME))?;
+        Ok((Arc::new(log), allocated))
+    }
 
     #[test]
     fn frames_round_trip_across_growth_and_read_blocks() -> Result<()> {
         let dir = tempfile::tempdir()?;
-        let (log, mut allocated) = LogFile::open(dir.path())?;
-        let log = Arc::new(log);
-        assert_eq!(allocated, 0);
+        let (log, mut allocated) = open(dir.path())?;
+        assert_eq!(allocated, GROW_BY, "a new log is one chunk, with its magic");
+        assert_eq!(
+            layout_of(&OsFiles, &dir.path().join(FILE_NAME))?,
+            Layout::Three
+        );
         let payloads: Vec<Vec<u8>> = (0..40u8)
             .map(|i| vec![i + 1; 1 + (i as usize * 9973) % (READ_AHEAD / 3)])
             .collect();
         let mut bytes = Vec::new();
         for (i, p) in payloads.iter().enumerate() {
-            push_frame(&mut bytes, p, if i % 3 == 2 { BATCH_END } else { 0 });
+            let at = bytes.len();
+            push_frame(&mut bytes, p, 0);
+            if i % 3 == 2 {
+                add_flags(&mut bytes[at..], BATCH_END);
+            }
         }
-        log.write_at(0, &bytes, &mut allocated)?;
+        log.write_at(START, &bytes, &mut allocated)?;
         assert!(allocated >= bytes.len() as u64 && allocated % GROW_BY == 0);
 
-        let mut frames = Frames::new(Arc::clone(&log), 0, allocated);
+        let mut frames = Frames::new(Arc::clone(&log), START, allocated);
         for (i, p) in payloads.iter().enumerate() {
             let (flags, stored) = frames.next_frame().map_err(|e| e.at(i as u64))?;
             assert_eq!(stored, &p[..]);
             assert_eq!(flags, if i % 3 == 2 { BATCH_END } else { 0 });
         }
         assert!(matches!(frames.next_frame(), Err(FrameError::End)));
-        assert_eq!(frames.offset(), bytes.len() as u64);
+        assert_eq!(frames.offset(), START + bytes.len() as u64);
 
-        let second = log.frame_at((HEADER + payloads[0].len()) as u64);
+        let second = log.frame_at(START + (HEADER + payloads[0].len()) as u64);
         assert!(matches!(second, Ok(f) if f.stored == payloads[1]));
         assert_eq!(
-            log.last_nonzero_after(0)?,
-            Some(bytes.len() as u64),
+            log.last_nonzero_after(START)?,
+            Some(START + bytes.len() as u64),
             "the zero-filled room after the log is not data"
         );
         Ok(())
     }
 
     #[test]
+    fn a_flipped_bit_anywhere_in_a_frame_fails_its_checksum() -> Result<()> {
+        let mut frame = Vec::new();
+        push_frame(&mut frame, b"an event's stored bytes", 0);
+        add_flags(&mut frame, BATCH_END);
+        assert_eq!(sound_frame(&frame), Some(BATCH_END));
+        for byte in 0..frame.len() {
+            for bit in 0..8 {
+                let mut changed = frame.clone();
+                changed[byte] ^= 1 << bit;
+                assert_eq!(sound_frame(&changed), None, "byte {byte} bit {bit}");
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_durable_frame_is_found_after_damage() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let (log, mut allocated) = open(dir.path())?;
+        let mut bytes = Vec::new();
+        for i in 0..5u8 {
+            push_frame(&mut bytes, &[i + 1; 300], BATCH_END | DURABLE_BEFORE);
+        }
+        let frame = HEADER as u64 + 300;
+        log.write_at(START, &bytes, &mut allocated)?;
+        let end = START + bytes.len() as u64;
+        // The second frame's length is damaged: the third is found by its checksum.
+        log.write_at(START + frame, &[0x77], &mut allocated)?;
+        assert!(matches!(
+            log.frame_at(START + frame),
+            Err(FrameError::BadHeader(_) | FrameError::Truncated)
+        ));
+        assert_eq!(
+            log.durable_frame_after(START + frame, end)?,
+            Some(START + 2 * frame)
+        );
+        // Nothing sound after the last frame.
+        assert_eq!(log.durable_frame_after(START + 4 * frame, end)?, None);
+        Ok(())
+    }
+
+    #[test]
     fn bad_headers_and_cut_frames_are_told_apart_from_the_end() -> Result<()> {
         let dir = tempfile::tempdir()?;
-        let (log, mut allocated) = LogFile::open(dir.path())?;
-        log.write_at(0, &[0, 0, 0, 0, 7], &mut allocated)?;
-        assert!(matches!(log.frame_at(0), Err(FrameError::BadHeader(_))));
-        log.write_at(0, &[9, 0, 0, 0, 0x80, 1, 2], &mut allocated)?;
-        assert!(matches!(log.frame_at(0), Err(FrameError::BadHeader(_))));
-        log.write_at(0, &[0xff, 0xff, 0xff, 0x7f, 0], &mut allocated)?;
-        assert!(matches!(log.frame_at(0), Err(FrameError::BadHeader(_))));
-        log.write_at(0, &[0, 0, 0, 0, 0], &mut allocated)?;
-        assert!(matches!(log.frame_at(0), Err(FrameError::End)));
+        let (log, mut allocated) = open(dir.path())?;
+        log.write_at(START, &[0, 0, 0, 0, 7, 0, 0, 0, 0], &mut allocated)?;
+        assert!(matches!(log.frame_at(START), Err(FrameError::BadHeader(_))));
+        log.write_at(START, &[9, 0, 0, 0, 0x80, 0, 0, 0, 0, 1, 2], &mut allocated)?;
+        assert!(matches!(log.frame_at(START), Err(FrameError::BadHeader(_))));
+        log.write_at(
+            START,
+            &[0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0, 0],
+            &mut allocated,
+        )?;
+        assert!(matches!(log.frame_at(START), Err(FrameError::BadHeader(_))));
+        log.write_at(START, &[0; HEADER], &mut allocated)?;
+        assert!(matches!(log.frame_at(START), Err(FrameError::End)));
         // The file ends two bytes into a frame of nine, and one byte into a header.
-        log.write_at(allocated - 7, &[9, 0, 0, 0, 0, 1, 2], &mut allocated)?;
-        assert!(matches!(
-            log.frame_at(allocated - 7),
-            Err(FrameError::Truncated)
-        ));
+        let cut = allocated - (HEADER as u64 + 2);
+        log.write_at(cut, &[9, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2], &mut allocated)?;
+        assert!(matches!(log.frame_at(cut), Err(FrameError::Truncated)));
         log.write_at(allocated - 1, &[9], &mut allocated)?;
         assert!(matches!(
             log.frame_at(allocated - 1),

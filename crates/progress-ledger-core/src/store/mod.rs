@@ -3,14 +3,17 @@
 //! The log file ([`log`]) is the single source of truth: an append writes its events' frames with
 //! one `write`, and a shared `fdatasync` ([`commit`]) makes them durable before anyone is told.
 //! The [`index`] (offsets, ids, streams) lives in memory and is saved beside the log now and
-//! then; opening catches it up from the log ([`recover`]), so it can be deleted and is rebuilt.
-//! sled keeps the projection snapshots ([`snapshots`]). Readers only ever see durable events, so
-//! nothing a reader saw can vanish in a crash.
+//! then; opening ([`open`], [`recover`]) catches it up from the log, so it can be deleted and is
+//! rebuilt. sled keeps the projection snapshots ([`snapshots`]). Readers only ever see durable
+//! events, so nothing a reader saw can vanish in a crash. A failed write or sync is final: the
+//! ledger refuses appends until it is reopened, so nothing refused can come back.
 
 mod commit;
 mod index;
+pub mod io;
 mod log;
 mod migrate;
+pub(crate) mod open;
 mod recover;
 mod snapshots;
 mod subscribe;
@@ -19,8 +22,8 @@ mod write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, Instant};
 
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::clock::MonotonicClock;
@@ -41,6 +44,12 @@ pub struct LedgerConfig {
     pub path: PathBuf,
     /// Bytes of sled page cache for the snapshots. Set explicitly: sled's default is 1 GiB.
     pub cache_capacity: u64,
+    /// Open for reading and verification only: nothing is written, created, migrated or moved
+    /// (a torn tail is reported, not set aside), and snapshots are not opened.
+    pub read_only: bool,
+    /// How the log and its saved index are read and written ([`io::OsFiles`]; tests inject
+    /// faults here).
+    pub files: Arc<dyn io::Files>,
 }
 
 impl LedgerConfig {
@@ -52,6 +61,8 @@ impl LedgerConfig {
         Self {
             path: path.into(),
             cache_capacity: Self::DEFAULT_CACHE_CAPACITY,
+            read_only: false,
+            files: Arc::new(io::OsFiles),
         }
     }
 }
@@ -63,6 +74,33 @@ pub struct Stats {
     pub events_written: u64,
     /// Flushes (`fdatasync`s of the log) performed to make appends durable.
     pub flushes: u64,
+}
+
+/// Bytes found after the last whole batch when the ledger was opened: the last flush before a
+/// crash, which may never have completed (see `docs/format.md`). They are moved out of the log
+/// into a file beside it, never deleted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SetAside {
+    /// Offset in the log where they started.
+    pub offset: u64,
+    /// How many bytes.
+    pub bytes: u64,
+    /// The file they were moved to; `None` if the ledger was opened read-only and left them.
+    pub file: Option<PathBuf>,
+}
+
+impl std::fmt::Display for SetAside {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} bytes after the last whole batch, at offset {}",
+            self.bytes, self.offset
+        )?;
+        match &self.file {
+            Some(file) => write!(f, ", were set aside in {}", file.display()),
+            None => write!(f, ", were left in place (opened read-only)"),
+        }
+    }
 }
 
 /// A handle to an open ledger. Cheap to clone; all clones share one database. Thread-safe.
@@ -81,7 +119,9 @@ impl std::fmt::Debug for Ledger {
 
 struct Inner {
     path: PathBuf,
-    db: sled::Db,
+    files: Arc<dyn io::Files>,
+    /// The snapshots; none in a ledger opened read-only.
+    db: Option<sled::Db>,
     log: Arc<log::LogFile>,
     index: RwLock<index::Index>,
     writer: Mutex<Writer>,
@@ -90,38 +130,28 @@ struct Inner {
     durable_end: AtomicU64,
     /// Sequence number up to which the index is saved in `index.bin`.
     saved: AtomicU64,
-    /// Why the log does not match its index, found at open.
+    /// The damage found at open, if any.
     damage: Option<Problem>,
-    /// Where a torn tail found at open was moved.
-    set_aside: Option<PathBuf>,
+    /// A torn tail found at open, if there was one.
+    set_aside: Option<SetAside>,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
         // The last handle is gone: save the index so that the next open need not read the log.
-        // Derived data: if this fails, the next open reads more of the log, nothing else.
+        // Frames written but never waited for were never acknowledged and are not written now;
+        // after a failed write or sync nothing is written at all.
         let writer = self.writer.get_mut().unwrap_or_else(|p| p.into_inner());
-        if writer.refused.is_none() && !writer.pending.is_empty() {
-            // Written but never waited for, so never acknowledged; keep them if we can.
-            let bytes = std::mem::take(&mut writer.pending);
-            if self
-                .log
-                .write_at(writer.pending_at, &bytes, &mut writer.allocated)
-                .and_then(|()| self.log.sync())
-                .is_ok()
-            {
-                writer.pending_at += bytes.len() as u64;
-                self.commit.mark_durable(writer.head.seq);
-            }
-        }
         let (head, end) = (writer.head, writer.pending_at);
-        if self.damage.is_none()
+        if writer.refused.is_none()
+            && !self.commit.failed()
             && writer.pending.is_empty()
             && head.seq > *self.saved.get_mut()
             && self.commit.durable() >= head.seq
         {
             let index = self.index.get_mut().unwrap_or_else(|p| p.into_inner());
-            let _ = index.save(&self.path, head, end);
+            // Derived data: if this fails, the next open reads more of the log, nothing else.
+            let _ = index.save(&*self.files, &self.path, head, end);
         }
     }
 }
@@ -137,137 +167,25 @@ struct Writer {
     pending_at: u64,
     /// Bytes allocated to the log file (zero-filled past what is written).
     allocated: u64,
-    /// Why writes are refused, if they are (damage found at open, or a failed write).
+    /// Why writes are refused, if they are.
     refused: Option<Refusal>,
 }
 
+/// Why a ledger refuses appends.
 #[derive(Clone, Debug)]
 enum Refusal {
-    Poisoned,
+    /// A write or sync of the log failed: what the system said.
+    Failed(String),
+    /// Damage was found at open.
     Damaged(String),
+    /// The ledger was opened read-only.
+    ReadOnly,
 }
-
-/// How long to wait for a database's file lock held by a handle that is still closing.
-const LOCK_WAIT: Duration = Duration::from_secs(5);
-
-/// Folder of the sled database of snapshots inside the ledger directory.
-const SNAPSHOT_DIR: &str = "snapshots";
 
 /// The index is saved when this many events were added since it was last saved (and at close).
 const SAVE_INDEX_EVERY: u64 = 100_000;
 
-/// Opens the sled database in `dir` (the snapshots, or a layout-1 ledger) of the ledger in
-/// `ledger`, waiting briefly if its file lock is still held by a handle of this process that is
-/// closing (sled releases it from a background thread after the last drop). A lock held longer
-/// is [`Error::Locked`].
-fn open_sled(config: &sled::Config, dir: &Path, ledger: &Path) -> Result<sled::Db> {
-    let started = Instant::now();
-    let mut retried = false;
-    loop {
-        match config.open() {
-            Ok(db) => return Ok(db),
-            // sled 0.34 reports a held lock as an I/O error of kind `Other`, with the lock call's
-            // `WouldBlock` only in its text: ask the lock itself.
-            Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::Other => {
-                if lock_held(&dir.join("db")) {
-                    if started.elapsed() >= LOCK_WAIT {
-                        return Err(Error::Locked {
-                            path: ledger.to_owned(),
-                        });
-                    }
-                    std::thread::sleep(Duration::from_millis(10));
-                } else if retried {
-                    return Err(sled::Error::Io(e).into());
-                } else {
-                    // Free now: it may have been released since sled tried it.
-                    retried = true;
-                }
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
-}
-
-/// Whether another handle holds the lock on sled's `db` file: a lock attempt that would block.
-/// A lock this takes is released at once, when the file is closed.
-fn lock_held(db_file: &Path) -> bool {
-    let Ok(file) = std::fs::File::open(db_file) else {
-        return false;
-    };
-    fs2::FileExt::try_lock_exclusive(&file)
-        .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock)
-}
-
 impl Ledger {
-    /// Opens (or creates) the ledger at `path` with default settings.
-    pub fn open(path: impl AsRef<Path>) -> Result<Ledger> {
-        Self::open_with(LedgerConfig::new(path.as_ref()))
-    }
-
-    /// Opens (or creates) a ledger.
-    ///
-    /// The index is caught up with the log. Frames after the last whole batch (an append a
-    /// crash cut short, never acknowledged) are moved to `torn-tail-at-<offset>.bin` beside the
-    /// log. A log that does not match its index (changed or truncated since) opens for reading,
-    /// so that it can be verified and exported, but refuses appends.
-    pub fn open_with(config: LedgerConfig) -> Result<Ledger> {
-        std::fs::create_dir_all(&config.path)?;
-        if migrate::is_layout_1(&config.path) {
-            migrate::from_layout_1(&config.path)?;
-        }
-        let snapshots = config.path.join(SNAPSHOT_DIR);
-        let db = open_sled(
-            &sled::Config::new()
-                .path(&snapshots)
-                .cache_capacity(config.cache_capacity)
-                // Snapshots are derived data: sled writes them out in the background and at close.
-                .flush_every_ms(Some(1000)),
-            &snapshots,
-            &config.path,
-        )?;
-        let (log, allocated) = log::LogFile::open(&config.path)?;
-        let log = Arc::new(log);
-        let opened = recover::open(&config.path, &log)?;
-        let head = opened.head;
-        if opened.caught_up >= SAVE_INDEX_EVERY {
-            // Derived data: a failed save only means the next open reads the log again.
-            let _ = opened.index.save(&config.path, head, opened.end);
-        }
-        let saved = if opened.caught_up >= SAVE_INDEX_EVERY {
-            head.seq
-        } else {
-            head.seq - opened.caught_up
-        };
-
-        let refused = opened
-            .damage
-            .as_ref()
-            .map(|problem| Refusal::Damaged(format!("the log is damaged {problem}")));
-        let writer = Writer {
-            head,
-            clock: MonotonicClock::starting_after(opened.last_recorded),
-            events_written: 0,
-            pending: Vec::new(),
-            pending_at: opened.end,
-            allocated: allocated.max(opened.end),
-            refused,
-        };
-        Ok(Ledger {
-            inner: Arc::new(Inner {
-                path: config.path,
-                db,
-                log,
-                index: RwLock::new(opened.index),
-                writer: Mutex::new(writer),
-                commit: GroupCommit::starting_at(head.seq),
-                durable_end: AtomicU64::new(opened.end),
-                saved: AtomicU64::new(saved),
-                damage: opened.damage,
-                set_aside: opened.set_aside,
-            }),
-        })
-    }
-
     fn writer(&self) -> MutexGuard<'_, Writer> {
         // The writer state is only changed after a write succeeded, in plain assignments, so a
         // poisoned lock (a panic elsewhere while holding it) leaves it consistent.
@@ -292,21 +210,31 @@ impl Ledger {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Writes the pending frames to the log file (not synced). Called under the writer lock.
+    /// Writes the pending frames to the log file (not synced). Called under the writer lock. The
+    /// first frame is marked durable-before if everything before it is durable. A failure is
+    /// final: the frames are dropped, and the ledger refuses appends until it is reopened.
     fn write_pending(&self, writer: &mut Writer) -> Result<()> {
         if writer.pending.is_empty() {
             return Ok(());
         }
+        if let Some(refusal) = &writer.refused {
+            return Err(write::refusal_error(refusal));
+        }
         let at = writer.pending_at;
-        if let Err(error) = self
+        if at == self.inner.durable_end.load(Ordering::Acquire) {
+            log::add_flags(&mut writer.pending, log::DURABLE_BEFORE);
+        }
+        let written = self
             .inner
             .log
-            .write_at(at, &writer.pending, &mut writer.allocated)
-        {
-            // We cannot tell how much reached the file: refuse further writes until a reopen
-            // finds where the log ends.
-            writer.refused = Some(Refusal::Poisoned);
-            return Err(error);
+            .write_at(at, &writer.pending, &mut writer.allocated);
+        if let Err(error) = written {
+            // How much reached the file is unknown: a reopen finds where the log ends.
+            let reason = format!("writing the log at offset {at} failed: {error}");
+            writer.pending.clear();
+            writer.refused = Some(Refusal::Failed(reason.clone()));
+            self.inner.commit.fail(&reason);
+            return Err(Error::OutcomeUnknown { reason });
         }
         writer.pending_at += writer.pending.len() as u64;
         writer.pending.clear();
@@ -315,14 +243,21 @@ impl Ledger {
 
     /// Writes every appended frame to the log file with one write, makes it durable with one
     /// `fdatasync`, and returns the last durable sequence number; saves the index now and then.
-    /// Called by one group-commit leader at a time.
+    /// Called by one group-commit leader at a time. A failed sync is final, as a failed write:
+    /// the kernel may have dropped the pages it could not write, so a later sync that succeeds
+    /// proves nothing.
     fn flush(&self) -> Result<u64> {
         let (head, end) = {
             let mut writer = self.writer();
             self.write_pending(&mut writer)?;
             (writer.head, writer.pending_at)
         };
-        self.inner.log.sync()?;
+        if let Err(error) = self.inner.log.sync() {
+            let reason = format!("syncing the log failed: {error}");
+            self.writer().refused = Some(Refusal::Failed(reason.clone()));
+            self.inner.commit.fail(&reason);
+            return Err(Error::OutcomeUnknown { reason });
+        }
         self.inner.durable_end.store(end, Ordering::Release);
         if head.seq >= self.inner.saved.load(Ordering::Acquire) + SAVE_INDEX_EVERY {
             self.save_index(head, end);
@@ -330,10 +265,15 @@ impl Ledger {
         Ok(head.seq)
     }
 
-    /// Saves the index up to the durable `head`. Derived data: if this fails, the next open
-    /// reads more of the log, nothing else, so the error is not passed on.
+    /// Saves the index up to the durable `head`, durably. Derived data: if this fails, the next
+    /// open reads more of the log, nothing else, so the error is not passed on.
     fn save_index(&self, head: Head, end: u64) {
-        if self.inner.damage.is_none() && self.index().save(&self.inner.path, head, end).is_ok() {
+        if self.inner.damage.is_none()
+            && self
+                .index()
+                .save(&*self.inner.files, &self.inner.path, head, end)
+                .is_ok()
+        {
             self.inner.saved.store(head.seq, Ordering::Release);
         }
     }
@@ -343,10 +283,23 @@ impl Ledger {
         &self.inner.path
     }
 
-    /// The file a torn tail was moved to when this ledger was opened, if there was one: the
-    /// frames of an append that a crash cut short, which was never acknowledged.
-    pub fn torn_tail_set_aside(&self) -> Option<&Path> {
-        self.inner.set_aside.as_deref()
+    /// The torn tail found when this ledger was opened, if there was one: the bytes after the
+    /// last whole batch, and the file they were moved to.
+    pub fn torn_tail(&self) -> Option<&SetAside> {
+        self.inner.set_aside.as_ref()
+    }
+
+    /// Why appends are refused, if they are: damage found at open, a failed write or sync since
+    /// (until the ledger is reopened), or a read-only open.
+    pub fn refusal(&self) -> Option<String> {
+        if let Some(reason) = self.inner.commit.failure() {
+            return Some(reason);
+        }
+        self.writer().refused.as_ref().map(|refusal| match refusal {
+            Refusal::Failed(reason) => reason.clone(),
+            Refusal::Damaged(reason) => reason.clone(),
+            Refusal::ReadOnly => "the ledger was opened read-only".to_owned(),
+        })
     }
 
     /// The last durable event's (seq, hash); [`Head::EMPTY`] for an empty ledger.
@@ -388,7 +341,8 @@ impl Ledger {
         all
     }
 
-    /// Whether appends are refused: damage was found at open, or a write or sync failed since.
+    /// Whether appends are refused: damage was found at open, a write or sync failed since,
+    /// or the ledger was opened read-only.
     pub fn refuses_writes(&self) -> bool {
         self.inner.commit.failed() || self.writer().refused.is_some()
     }
@@ -488,7 +442,7 @@ impl Ledger {
         let start = if from > durable {
             Ok(None)
         } else if from == 1 {
-            Ok(Some(0))
+            Ok(Some(log::START))
         } else {
             self.offset_of(from).map(Some)
         };
@@ -529,18 +483,23 @@ impl Ledger {
         Subscription::new(self.clone(), after)
     }
 
-    /// Makes everything durable, saves the index and the snapshots, and wakes every
-    /// subscriber; later calls on clones still work.
+    /// Makes everything durable, saves the index (durably, so that the next open reads no
+    /// log) and the snapshots, and wakes every subscriber; later calls on clones still work. A
+    /// ledger that refuses appends writes nothing more.
     pub fn close(&self) -> Result<()> {
-        self.sync()?;
-        let (head, end) = {
-            let writer = self.writer();
-            (writer.head, writer.pending_at)
-        };
-        if head.seq > self.inner.saved.load(Ordering::Acquire) && head.seq <= self.len() {
-            self.save_index(head, end);
+        if !self.refuses_writes() {
+            self.sync()?;
+            let (head, end) = {
+                let writer = self.writer();
+                (writer.head, writer.pending_at)
+            };
+            if head.seq > self.inner.saved.load(Ordering::Acquire) && head.seq <= self.len() {
+                self.save_index(head, end);
+            }
         }
-        self.inner.db.flush()?;
+        if let Some(db) = &self.inner.db {
+            db.flush()?;
+        }
         self.inner.commit.wake_all();
         Ok(())
     }
@@ -550,7 +509,7 @@ impl Ledger {
     pub(crate) fn raw_log(&self) -> impl Iterator<Item = Result<(u64, Stored)>> + use<> {
         let durable = self.inner.commit.durable();
         let limit = self.inner.durable_end.load(Ordering::Acquire);
-        let mut frames = log::Frames::new(Arc::clone(&self.inner.log), 0, limit);
+        let mut frames = log::Frames::new(Arc::clone(&self.inner.log), log::START, limit);
         let mut seq = 0;
         let mut done = false;
         std::iter::from_fn(move || {
@@ -611,25 +570,5 @@ impl Iterator for LogScan {
         };
         self.next = if event.is_ok() { seq + 1 } else { u64::MAX };
         Some(event)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_ledger_open_elsewhere_is_locked() -> Result<()> {
-        let dir = tempfile::tempdir()?;
-        let ledger = Ledger::open(dir.path())?;
-        assert!(lock_held(&dir.path().join(SNAPSHOT_DIR).join("db")));
-        // A second handle waits for the lock as long as a closing one could hold it, then
-        // gives up.
-        match Ledger::open(dir.path()) {
-            Err(Error::Locked { path }) => assert_eq!(path, dir.path()),
-            other => panic!("expected Error::Locked, got {other:?}"),
-        }
-        drop(ledger);
-        Ok(())
     }
 }

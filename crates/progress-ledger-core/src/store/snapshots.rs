@@ -19,19 +19,28 @@ fn key_seq(key: &[u8]) -> Option<u64> {
 }
 
 impl Ledger {
-    fn snapshot_tree(&self) -> Result<sled::Tree> {
-        Ok(self.inner.db.open_tree("snapshots")?)
+    /// The snapshots' tree; `None` in a ledger opened read-only, which has no snapshots.
+    fn snapshot_tree(&self) -> Result<Option<sled::Tree>> {
+        match &self.inner.db {
+            Some(db) => Ok(Some(db.open_tree("snapshots")?)),
+            None => Ok(None),
+        }
     }
 
-    /// Stores an opaque snapshot of state folded up to `seq`.
+    /// Stores an opaque snapshot of state folded up to `seq` (nothing in a ledger opened
+    /// read-only).
     pub fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<()> {
-        self.snapshot_tree()?.insert(seq_key(seq), bytes)?;
+        if let Some(tree) = self.snapshot_tree()? {
+            tree.insert(seq_key(seq), bytes)?;
+        }
         Ok(())
     }
 
     /// The newest snapshot taken at or before `seq`: (its seq, its bytes).
     pub fn snapshot_at_or_before(&self, seq: u64) -> Result<Option<(u64, Vec<u8>)>> {
-        let tree = self.snapshot_tree()?;
+        let Some(tree) = self.snapshot_tree()? else {
+            return Ok(None);
+        };
         match tree.range(..=seq_key(seq)).next_back() {
             Some(entry) => {
                 let (key, value) = entry?;
@@ -43,8 +52,10 @@ impl Ledger {
 
     /// Sequence numbers of every stored snapshot.
     pub fn snapshot_seqs(&self) -> Result<Vec<u64>> {
-        self.snapshot_tree()?
-            .iter()
+        let Some(tree) = self.snapshot_tree()? else {
+            return Ok(Vec::new());
+        };
+        tree.iter()
             .keys()
             .map(|key| Ok(key_seq(&key?).unwrap_or(0)))
             .collect()

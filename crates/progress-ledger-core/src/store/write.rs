@@ -64,8 +64,8 @@ struct Staged {
     /// Frames to write, starting at offset `base` of the log.
     frames: Vec<u8>,
     base: u64,
-    /// Where the flags of the last frame are in `frames`.
-    last_flags: Option<usize>,
+    /// Where the last frame starts in `frames`.
+    last_frame: Option<usize>,
     /// Offset of each written event's frame: (position in `results`, offset).
     offsets: Vec<(usize, u64)>,
     head: Head,
@@ -82,7 +82,7 @@ impl Staged {
         Self {
             frames: Vec::new(),
             base,
-            last_flags: None,
+            last_frame: None,
             offsets: Vec::new(),
             head,
             versions: HashMap::new(),
@@ -103,7 +103,7 @@ impl Staged {
     /// Adds a sealed event to the batch.
     fn push(&mut self, event: Event, stored: Vec<u8>) {
         let offset = self.base + self.frames.len() as u64;
-        self.last_flags = Some(self.frames.len() + log::HEADER - 1);
+        self.last_frame = Some(self.frames.len());
         log::push_frame(&mut self.frames, &stored, 0);
         self.offsets.push((self.results.len(), offset));
         self.versions.insert(event.stream.clone(), event.version);
@@ -257,8 +257,8 @@ impl Ledger {
         if staged.written == 0 {
             return Ok(staged.results);
         }
-        if let Some(at) = staged.last_flags {
-            staged.frames[at] = log::BATCH_END;
+        if let Some(at) = staged.last_frame {
+            log::add_flags(&mut staged.frames[at..], log::BATCH_END);
         }
         writer.pending.extend_from_slice(&staged.frames);
         if writer.pending.len() >= WRITE_THROUGH {
@@ -312,10 +312,14 @@ impl Ledger {
     }
 }
 
-fn refusal_error(refusal: &Refusal) -> Error {
+/// The error of an append refused because of `refusal`: nothing of it was written.
+pub(super) fn refusal_error(refusal: &Refusal) -> Error {
     match refusal {
-        Refusal::Poisoned => Error::Poisoned,
+        Refusal::Failed(reason) => Error::Poisoned {
+            reason: reason.clone(),
+        },
         Refusal::Damaged(why) => Error::Damaged(why.clone()),
+        Refusal::ReadOnly => Error::ReadOnly,
     }
 }
 

@@ -1,0 +1,128 @@
+//! The file operations of the log and its saved index, behind a small trait: the seam through
+//! which tests make a write, a sync or the file's growth fail, or lose power.
+//!
+//! [`OsFiles`] is the real thing. A ledger only ever touches its log file and its saved index
+//! through [`Files`]; the snapshots' sled database does its own I/O (it is derived data).
+
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::Arc;
+
+/// How a ledger opens and writes its files.
+pub trait Files: Send + Sync + fmt::Debug {
+    /// Opens `path` for positional reads and writes, creating it (and syncing its directory)
+    /// if it does not exist.
+    fn open(&self, path: &Path) -> io::Result<Arc<dyn FileIo>>;
+
+    /// Opens an existing file for reading only.
+    fn open_read_only(&self, path: &Path) -> io::Result<Arc<dyn FileIo>>;
+
+    /// Reads a whole small file; `NotFound` if there is none.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+
+    /// Replaces `path` with `bytes` durably: written to a file beside it, synced, renamed over
+    /// it, and the directory synced. After a crash the file holds the old bytes or the new.
+    fn replace(&self, path: &Path, bytes: &[u8]) -> io::Result<()>;
+}
+
+/// An open file, read and written at offsets.
+pub trait FileIo: Send + Sync + fmt::Debug {
+    /// Reads into `buf` from `offset`; returns the bytes read (0 at the end of the file).
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
+
+    /// Writes all of `buf` at `offset`.
+    fn write_all_at(&self, buf: &[u8], offset: u64) -> io::Result<()>;
+
+    /// Makes the written data durable (`fdatasync`).
+    fn sync_data(&self) -> io::Result<()>;
+
+    /// Makes the written data and the file's size durable (`fsync`).
+    fn sync_all(&self) -> io::Result<()>;
+
+    /// The file's length.
+    fn len(&self) -> io::Result<u64>;
+}
+
+/// The operating system's files.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OsFiles;
+
+/// Syncs a directory, so that names created or renamed in it survive a crash.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+impl Files for OsFiles {
+    fn open(&self, path: &Path) -> io::Result<Arc<dyn FileIo>> {
+        let created = !path.exists();
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?;
+        if created {
+            if let Some(dir) = path.parent() {
+                sync_dir(dir)?;
+            }
+        }
+        Ok(Arc::new(OsFile(file)))
+    }
+
+    fn open_read_only(&self, path: &Path) -> io::Result<Arc<dyn FileIo>> {
+        Ok(Arc::new(OsFile(File::open(path)?)))
+    }
+
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+
+    fn replace(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        let mut partial = path.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = std::path::PathBuf::from(partial);
+        let mut file = File::create(&partial)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&partial, path)?;
+        match path.parent() {
+            Some(dir) => sync_dir(dir),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A file of the operating system.
+#[derive(Debug)]
+struct OsFile(File);
+
+impl FileIo for OsFile {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        loop {
+            match self.0.read_at(buf, offset) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                other => return other,
+            }
+        }
+    }
+
+    fn write_all_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
+        self.0.write_all_at(buf, offset)
+    }
+
+    fn sync_data(&self) -> io::Result<()> {
+        self.0.sync_data()
+    }
+
+    fn sync_all(&self) -> io::Result<()> {
+        self.0.sync_all()
+    }
+
+    fn len(&self) -> io::Result<u64> {
+        Ok(self.0.metadata()?.len())
+    }
+}

@@ -1,0 +1,195 @@
+//! Opening a ledger: migrate an earlier storage layout, open the snapshots' sled database
+//! (waiting briefly for a lock that a closing handle still holds), open the log and recover it
+//! (see [`super::recover`]).
+
+use std::path::Path;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use super::commit::GroupCommit;
+use super::log::{self, Layout, LogFile};
+use super::{Inner, Ledger, LedgerConfig, Refusal, SAVE_INDEX_EVERY, Writer, migrate, recover};
+use crate::clock::MonotonicClock;
+use crate::error::{Error, Result};
+
+/// How long to wait for a database's file lock held by a handle that is still closing.
+const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// Folder of the sled database of snapshots inside the ledger directory.
+const SNAPSHOT_DIR: &str = "snapshots";
+
+/// Opens the sled database in `dir` (the snapshots, or a layout-1 ledger) of the ledger in
+/// `ledger`, waiting briefly if its file lock is still held by a handle of this process that is
+/// closing (sled releases it from a background thread after the last drop). A lock held longer
+/// is [`Error::Locked`].
+pub(super) fn open_sled(config: &sled::Config, dir: &Path, ledger: &Path) -> Result<sled::Db> {
+    let started = Instant::now();
+    let mut retried = false;
+    loop {
+        match config.open() {
+            Ok(db) => return Ok(db),
+            // sled 0.34 reports a held lock as an I/O error of kind `Other`, with the lock call's
+            // `WouldBlock` only in its text: ask the lock itself.
+            Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::Other => {
+                if lock_held(&dir.join("db")) {
+                    if started.elapsed() >= LOCK_WAIT {
+                        return Err(Error::Locked {
+                            path: ledger.to_owned(),
+                        });
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                } else if retried {
+                    return Err(sled::Error::Io(e).into());
+                } else {
+                    // Free now: it may have been released since sled tried it.
+                    retried = true;
+                }
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+}
+
+/// Whether another handle holds the lock on sled's `db` file: a lock attempt that would block.
+/// A lock this takes is released at once, when the file is closed.
+fn lock_held(db_file: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(db_file) else {
+        return false;
+    };
+    fs2::FileExt::try_lock_exclusive(&file)
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock)
+}
+
+impl Ledger {
+    /// Opens (or creates) the ledger at `path` with default settings.
+    pub fn open(path: impl AsRef<Path>) -> Result<Ledger> {
+        Self::open_with(LedgerConfig::new(path.as_ref()))
+    }
+
+    /// Opens an existing ledger for reading and verification only: nothing is written (see
+    /// [`LedgerConfig::read_only`]).
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Ledger> {
+        let mut config = LedgerConfig::new(path.as_ref());
+        config.read_only = true;
+        Self::open_with(config)
+    }
+
+    /// Opens (or creates) a ledger.
+    ///
+    /// A ledger of an earlier storage layout is migrated first (not when read-only: that is an
+    /// error saying so). The index is caught up with the log. Bytes after the last whole batch
+    /// that are not damage (an append a crash cut short) are moved to
+    /// `torn-tail-at-<offset>.bin` beside the log and reported by [`Ledger::torn_tail`]. A log
+    /// that does not match its saved index, or with a damaged frame that was durable, opens for
+    /// reading, so that it can be verified and exported, but refuses appends; nothing of it is
+    /// truncated.
+    pub fn open_with(config: LedgerConfig) -> Result<Ledger> {
+        let files = Arc::clone(&config.files);
+        let log_path = config.path.join(log::FILE_NAME);
+        if config.read_only {
+            if !log_path.exists() || log::layout_of(&*files, &log_path)? != Layout::Three {
+                return Err(Error::Damaged(format!(
+                    "{} holds no ledger of this storage layout; open it for writing once to \
+                     migrate it, or verify it with the version that wrote it",
+                    config.path.display()
+                )));
+            }
+        } else {
+            std::fs::create_dir_all(&config.path)?;
+            if migrate::is_layout_1(&config.path) {
+                migrate::from_layout_1(&config.path)?;
+            }
+        }
+        let migrated = if !config.read_only && log::layout_of(&*files, &log_path)? == Layout::Two {
+            migrate::from_layout_2(&config.path)?
+        } else {
+            None
+        };
+        let db = if config.read_only {
+            None
+        } else {
+            let snapshots = config.path.join(SNAPSHOT_DIR);
+            Some(open_sled(
+                &sled::Config::new()
+                    .path(&snapshots)
+                    .cache_capacity(config.cache_capacity)
+                    // Snapshots are derived data: sled writes them out in the background and at
+                    // close.
+                    .flush_every_ms(Some(1000)),
+                &snapshots,
+                &config.path,
+            )?)
+        };
+        let (log, allocated) = if config.read_only {
+            let log = LogFile::open_read_only(&*files, &log_path)?;
+            (log, 0)
+        } else {
+            LogFile::open(&*files, &log_path)?
+        };
+        let log = Arc::new(log);
+        let opened = recover::open(&*files, &config.path, &log, config.read_only)?;
+        let head = opened.head;
+        let save_now = !config.read_only
+            && opened.damage.is_none()
+            && opened.caught_up >= SAVE_INDEX_EVERY
+            && opened
+                .index
+                .save(&*files, &config.path, head, opened.end)
+                .is_ok();
+        let saved = if save_now {
+            head.seq
+        } else {
+            head.seq - opened.caught_up
+        };
+        let refused = match &opened.damage {
+            Some(problem) => Some(Refusal::Damaged(format!("the log is damaged {problem}"))),
+            None if config.read_only => Some(Refusal::ReadOnly),
+            None => None,
+        };
+        let writer = Writer {
+            head,
+            clock: MonotonicClock::starting_after(opened.last_recorded),
+            events_written: 0,
+            pending: Vec::new(),
+            pending_at: opened.end,
+            allocated: allocated.max(opened.end),
+            refused,
+        };
+        Ok(Ledger {
+            inner: Arc::new(Inner {
+                path: config.path,
+                files,
+                db,
+                log,
+                index: RwLock::new(opened.index),
+                writer: Mutex::new(writer),
+                commit: GroupCommit::starting_at(head.seq),
+                durable_end: AtomicU64::new(opened.end),
+                saved: AtomicU64::new(saved),
+                damage: opened.damage,
+                set_aside: migrated.or(opened.set_aside),
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ledger_open_elsewhere_is_locked() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let ledger = Ledger::open(dir.path())?;
+        assert!(lock_held(&dir.path().join(SNAPSHOT_DIR).join("db")));
+        // A second handle waits for the lock as long as a closing one could hold it, then
+        // gives up.
+        match Ledger::open(dir.path()) {
+            Err(Error::Locked { path }) => assert_eq!(path, dir.path()),
+            other => panic!("expected Error::Locked, got {other:?}"),
+        }
+        drop(ledger);
+        Ok(())
+    }
+}
