@@ -53,6 +53,17 @@ pub fn open_ledger(data: &Path) -> Outcome<Ledger> {
     Ledger::open(ledger_path(data)).map_err(|e| open_error(data, e))
 }
 
+/// Opens the ledger of an existing data directory for reading only: nothing is written.
+pub fn open_read_only(data: &Path) -> Outcome<Ledger> {
+    if !ledger_path(data).exists() {
+        return Err(Failure::msg(format!(
+            "there is no ledger in {}",
+            data.display()
+        )));
+    }
+    Ledger::open_read_only(ledger_path(data)).map_err(|e| open_error(data, e))
+}
+
 /// Opens the tracker of an existing data directory (reads should not create one).
 pub fn open_existing(data: &Path) -> Outcome<Tracker> {
     if !ledger_path(data).exists() {

@@ -46,7 +46,7 @@ pub use error::{Error, RejectCode, Result};
 pub use event::{Event, Head, NewEvent, Payload, StreamId};
 pub use exchange::check_jsonl;
 pub use hash::Hash;
-pub use store::{Appended, Ledger, LedgerConfig, Pending, Stats, Subscription};
+pub use store::{Appended, Ledger, LedgerConfig, Pending, SetAside, Stats, Subscription, io};
 pub use tracker::{
     PLAN_OFFSET, ProgressQuery, Tracker, TrackerConfig, TrailStep, end_of_day, plan_date, today,
 };

@@ -19,6 +19,9 @@ pub struct ApiError {
     pub code: &'static str,
     /// What is wrong, for people.
     pub message: String,
+    /// The ids of the events concerned, when the caller needs them: after `outcome_unknown`,
+    /// the ids to retry with once the ledger is reopened.
+    pub ids: Vec<String>,
 }
 
 /// The JSON body of every error answer.
@@ -35,6 +38,10 @@ pub struct ErrorDetail {
     pub code: String,
     /// What is wrong.
     pub message: String,
+    /// With `outcome_unknown`: the ids of the events whose outcome is unknown, to retry with
+    /// (the same body and id) once the ledger is reopened; a retry never records twice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ids: Option<Vec<String>>,
 }
 
 impl ApiError {
@@ -44,7 +51,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            ids: Vec::new(),
         }
+    }
+
+    /// The same error, naming the events concerned (see [`ApiError::ids`]).
+    pub fn with_ids(mut self, ids: impl IntoIterator<Item = uuid::Uuid>) -> Self {
+        self.ids = ids.into_iter().map(|id| id.to_string()).collect();
+        self
     }
 
     /// 400: the request is malformed or a value is invalid.
@@ -118,6 +132,7 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: self.code.to_owned(),
                 message: self.message,
+                ids: (!self.ids.is_empty()).then_some(self.ids),
             },
         };
         (self.status, Json(body)).into_response()

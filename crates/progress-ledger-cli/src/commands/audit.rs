@@ -9,7 +9,7 @@ use progress_ledger_core::{Hash, Head, VerifyOptions};
 use serde_json::json;
 
 use crate::cli::{ExportArgs, ImportArgs, VerifyArgs};
-use crate::data::open_ledger;
+use crate::data::{open_ledger, open_read_only};
 use crate::failure::{Failure, Outcome};
 use crate::progress;
 
@@ -24,13 +24,17 @@ pub fn verify(data: &Path, args: VerifyArgs, out: &mut dyn Write) -> Outcome {
         }),
         _ => None,
     };
-    let ledger = open_ledger(data)?;
+    // Read-only: verifying never changes the ledger (a torn tail is reported, not moved), and
+    // works while the server holds it.
+    let ledger = open_read_only(data)?;
     let bar = progress::events("verifying", ledger.len());
     let report = ledger.verify_with(VerifyOptions {
         published,
         progress: Some(&mut |count| bar.set_position(count)),
     })?;
     bar.finish_and_clear();
+    let torn_tail = ledger.torn_tail();
+    let set_aside_earlier = ledger.torn_tail_files()?;
     if args.json {
         let problem = report
             .problem
@@ -42,6 +46,8 @@ pub fn verify(data: &Path, args: VerifyArgs, out: &mut dyn Write) -> Outcome {
             "head": {"seq": report.head.seq, "hash": report.head.hash.to_hex()},
             "problem": problem,
             "published": published.map(|h| json!({"seq": h.seq, "hash": h.hash.to_hex()})),
+            "torn_tail": torn_tail.map(|t| json!({"offset": t.offset, "bytes": t.bytes})),
+            "set_aside_files": set_aside_earlier.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
         });
         serde_json::to_writer_pretty(&mut *out, &body)?;
         writeln!(out)?;
@@ -61,6 +67,18 @@ pub fn verify(data: &Path, args: VerifyArgs, out: &mut dyn Write) -> Outcome {
                 report.head.seq,
                 report.head.hash.to_hex()
             )?,
+        }
+        if let Some(tail) = torn_tail {
+            writeln!(
+                out,
+                "unfinished: {} bytes after the last whole batch, at offset {} (an append cut \
+                 short by a crash, or in progress if the server is writing); opening the ledger \
+                 for writing sets them aside",
+                tail.bytes, tail.offset
+            )?;
+        }
+        for file in &set_aside_earlier {
+            writeln!(out, "set aside earlier: {}", file.display())?;
         }
     }
     match &report.problem {

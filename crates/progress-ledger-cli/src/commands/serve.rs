@@ -21,12 +21,24 @@ pub fn serve(data: &Path, args: ServeArgs) -> Outcome {
             .collect::<Vec<_>>()
     });
     tracing::info!(data = %data.display(), events, plans = ?loaded, "opened the ledger");
+    if let Some(tail) = tracker.ledger().torn_tail() {
+        tracing::warn!(
+            offset = tail.offset,
+            bytes = tail.bytes,
+            file = ?tail.file,
+            "an append a crash cut short was set aside (it was never acknowledged, or it is the \
+             last flush before the crash, damaged: see docs/format.md)"
+        );
+    }
+    if let Some(reason) = tracker.ledger().refusal() {
+        tracing::error!(%reason, "the ledger refuses appends: it serves reads and verification only");
+    }
     let plan = match &args.plan {
         Some(file) => Some(read_plan_file(file)?),
         None if loaded.is_empty() => Some(default_plan()?),
         None => None,
     };
-    if let Some(plan) = plan {
+    if let Some(plan) = plan.filter(|_| !tracker.ledger().refuses_writes()) {
         let written = tracker
             .load_plan(&plan, LOADER)
             .map_err(|e| Failure::from(e).with_message(format!("cannot load plan {}", plan.id)))?;

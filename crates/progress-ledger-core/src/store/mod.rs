@@ -289,6 +289,20 @@ impl Ledger {
         self.inner.set_aside.as_ref()
     }
 
+    /// Every file of bytes set aside from the log so far, by this opening or an earlier one
+    /// (`torn-tail-at-<offset>.bin` beside the log), in name order.
+    pub fn torn_tail_files(&self) -> Result<Vec<PathBuf>> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(&self.inner.path)? {
+            let name = entry?.file_name();
+            if name.to_string_lossy().starts_with("torn-tail-at-") {
+                files.push(self.inner.path.join(name));
+            }
+        }
+        files.sort();
+        Ok(files)
+    }
+
     /// Why appends are refused, if they are: damage found at open, a failed write or sync since
     /// (until the ledger is reopened), or a read-only open.
     pub fn refusal(&self) -> Option<String> {

@@ -103,8 +103,19 @@ pub(crate) async fn append(
         })
         .map_err(ApiError::forbidden)?;
     let tracker = state.tracker().clone();
-    let event = checked.event;
-    let appended = blocking(move || tracker.record(event).map_err(ApiError::from)).await?;
+    // The id is chosen here when the body has none, so that an answer of `outcome_unknown`
+    // can name it for the retry.
+    let id = checked.event.id.unwrap_or_else(uuid::Uuid::now_v7);
+    let event = checked.event.with_id(id);
+    let appended = blocking(move || {
+        tracker.record(event).map_err(|error| match error {
+            error @ progress_ledger_core::Error::OutcomeUnknown { .. } => {
+                ApiError::from(error).with_ids([id])
+            }
+            other => ApiError::from(other),
+        })
+    })
+    .await?;
     let status = if appended.already_recorded {
         StatusCode::OK
     } else {

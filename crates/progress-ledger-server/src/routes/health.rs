@@ -1,7 +1,9 @@
-//! `GET /health`: liveness, and the credential mode (loudly, in open development mode).
+//! `GET /health`: liveness, whether the ledger takes appends (503 with the reason when it does
+//! not), what opening set aside, and the credential mode (loudly, in open development mode).
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -9,11 +11,41 @@ use super::Failed;
 use crate::credentials::Mode;
 use crate::state::AppState;
 
+/// Bytes that opening the ledger moved out of its log: the last flush before a crash, which
+/// may never have completed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TornTailDto {
+    /// Offset in the log where they started.
+    pub offset: u64,
+    /// How many bytes.
+    pub bytes: u64,
+    /// The file beside the log they were moved to.
+    pub file: Option<String>,
+}
+
+impl From<&progress_ledger_core::SetAside> for TornTailDto {
+    fn from(set_aside: &progress_ledger_core::SetAside) -> Self {
+        Self {
+            offset: set_aside.offset,
+            bytes: set_aside.bytes,
+            file: set_aside
+                .file
+                .as_ref()
+                .map(|file| file.display().to_string()),
+        }
+    }
+}
+
 /// Liveness and mode.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// `ok`.
+    /// `ok`, or `refusing_writes` (answered with 503) when the ledger takes no appends.
     pub status: String,
+    /// Why the ledger takes no appends (damage found at open, or a failed write or sync since:
+    /// restart the server once the disk is sound), if it does not.
+    pub refusing_writes: Option<String>,
+    /// Bytes set aside when the ledger was opened, if any.
+    pub torn_tail: Option<TornTailDto>,
     /// `open_development` (no token exists: anyone may write), `tokens`, or
     /// `credentials_unavailable` (the token file cannot be read: writes are refused).
     pub mode: String,
@@ -29,10 +61,14 @@ pub struct Health {
     pub version: String,
 }
 
-/// Liveness and the credential mode.
+/// Liveness, whether the ledger takes appends, and the credential mode.
 #[utoipa::path(get, path = "/health", tag = "health",
-    responses((status = 200, description = "the server is up", body = Health), Failed))]
-pub(crate) async fn health(State(state): State<AppState>) -> Json<Health> {
+    responses(
+        (status = 200, description = "the server is up and the ledger takes appends", body = Health),
+        (status = 503, description = "the server is up but the ledger refuses appends (`refusing_writes` says why)", body = Health),
+        Failed,
+    ))]
+pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let mode = state.credentials().mode();
     let (mode, warning) = match mode {
         Mode::OpenDevelopment => (
@@ -51,13 +87,28 @@ pub(crate) async fn health(State(state): State<AppState>) -> Json<Health> {
     let plans = state
         .tracker()
         .with_live(|p| p.catalog().plans().map(|p| p.id.clone()).collect());
-    Json(Health {
-        status: "ok".into(),
+    let ledger = state.tracker().ledger();
+    let refusing_writes = ledger.refusal();
+    let status = if refusing_writes.is_some() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    let health = Health {
+        status: if refusing_writes.is_some() {
+            "refusing_writes"
+        } else {
+            "ok"
+        }
+        .into(),
+        refusing_writes,
+        torn_tail: ledger.torn_tail().map(TornTailDto::from),
         mode: mode.into(),
         warning,
         reads_require_token: state.config().require_token_for_reads,
         events: state.tracker().ledger().len(),
         plans,
         version: env!("CARGO_PKG_VERSION").into(),
-    })
+    };
+    (status, Json(health))
 }

@@ -220,6 +220,7 @@ fn feed(
                     let body = ErrorDetail {
                         code: error.code.to_owned(),
                         message: error.message,
+                        ids: None,
                     };
                     let data = serde_json::to_string(&body).unwrap_or_default();
                     (SseEvent::default().event("error").data(data), true)

@@ -88,6 +88,10 @@ pub struct VerifyDto {
     pub problem: Option<ProblemDto>,
     /// The published head checked against, if one was given.
     pub published: Option<HeadDto>,
+    /// Bytes set aside when the ledger was opened (an append a crash cut short), if any.
+    pub torn_tail: Option<crate::routes::health::TornTailDto>,
+    /// Why the ledger takes no appends, if it does not.
+    pub refusing_writes: Option<String>,
 }
 
 impl From<&Problem> for ProblemDto {
@@ -145,6 +149,12 @@ pub(crate) async fn verify(
         head: report.head.into(),
         problem: report.problem.as_ref().map(ProblemDto::from),
         published: published.map(Into::into),
+        torn_tail: state
+            .tracker()
+            .ledger()
+            .torn_tail()
+            .map(crate::routes::health::TornTailDto::from),
+        refusing_writes: state.tracker().ledger().refusal(),
     }))
 }
 
@@ -165,6 +175,11 @@ mod tests {
             ProblemKind::Missing,
             ProblemKind::Truncated,
             ProblemKind::BadFrame { reason: "x".into() },
+            ProblemKind::DamagedFrame {
+                offset: 8,
+                reason: "x".into(),
+                durable_after: 400,
+            },
             ProblemKind::Undecodable { reason: "x".into() },
             ProblemKind::HashMismatch {
                 stored: Hash::ZERO,
