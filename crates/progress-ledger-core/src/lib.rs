@@ -33,6 +33,7 @@ mod exchange;
 mod hash;
 pub mod limits;
 pub mod plan;
+pub mod policy;
 pub mod projection;
 mod store;
 mod tracker;
@@ -44,8 +45,9 @@ const PROGRESS_EVERY: u64 = 10_000;
 
 pub use error::{Error, RejectCode, Result};
 pub use event::{Event, Head, NewEvent, Payload, StreamId};
-pub use exchange::check_jsonl;
+pub use exchange::{ImportOptions, Imported, check_jsonl, check_jsonl_with};
 pub use hash::Hash;
+pub use policy::{Identity, Role};
 pub use store::{Appended, Ledger, LedgerConfig, Pending, SetAside, Stats, Subscription, io};
 pub use tracker::{
     PLAN_OFFSET, ProgressQuery, Tracker, TrackerConfig, TrailStep, end_of_day, plan_date, today,
