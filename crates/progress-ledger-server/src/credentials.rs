@@ -1,27 +1,50 @@
 //! Credentials: tokens for a unit with a role, stored only as SHA-256 hashes in a small JSON
-//! file beside the ledger (`<data>/tokens.json`).
+//! file beside the ledger (`<data>/tokens.json`), and the server's view of them.
 //!
 //! sled allows one process per database, so the token store is not in the ledger: the CLI writes
-//! the file (atomically, through a temporary file and a rename) while the server runs, and the
-//! server re-reads it whenever its modification time or size changes. A token is shown once,
-//! when it is created; only its hash is kept.
+//! the file while the server runs, and the server re-reads it whenever its modification time or
+//! size changes. Each command that changes the file holds an exclusive lock on
+//! `<data>/tokens.json.lock` from its read to its write, so two commands at once neither lose a
+//! new token nor bring back a revoked one; the file is written through a temporary file created
+//! with mode 0600 and renamed over the old one, so a reader sees the old file or the new, never
+//! half of one. A token is shown once, when it is created; only its hash is kept. A token may
+//! carry an expiry, after which it is refused.
 //!
-//! With no token in the file the server runs in an open development mode: every request is
-//! allowed and writes are recorded with the actor [`DEVELOPMENT_ACTOR`].
+//! **Closed by default.** The server is in one of four [`Mode`]s, decided on every request:
+//!
+//! - no credentials were ever created here (neither the token file nor its lock file exists)
+//!   and the server was started for open development ([`Credentials::open_development`]):
+//!   every request is allowed and writes are recorded as [`DEVELOPMENT_ACTOR`];
+//! - no credentials were ever created and the server was not started for open development:
+//!   writes are refused (401, with how to create a token), reads are served unless they need
+//!   a token;
+//! - the file was read: writes need one of its tokens (an empty list refuses every write);
+//! - credentials were created here but the file is missing, empty, malformed or unreadable:
+//!   everything that needs a credential is refused (503). It never opens: once a running
+//!   server has seen credentials it stays closed, and the lock file, which token commands
+//!   leave behind, keeps a restarted one closed.
 
 use std::collections::HashMap;
+use std::fs::File;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
-use progress_ledger_core::plan::{Item, Plan};
-use progress_ledger_core::projection::unit_aliases;
+use jiff::Timestamp;
+use progress_ledger_core::Identity;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use progress_ledger_core::Role;
+
 /// File name of the token store inside the data directory.
 pub const TOKENS_FILE: &str = "tokens.json";
+
+/// File name of the lock token commands hold while they change the token file. It is never
+/// removed: its presence says that credentials were created in this data directory.
+pub const LOCK_FILE: &str = "tokens.json.lock";
 
 /// Actor of events recorded in open development mode.
 pub const DEVELOPMENT_ACTOR: &str = "development";
@@ -29,48 +52,9 @@ pub const DEVELOPMENT_ACTOR: &str = "development";
 /// Prefix of every token, so that a leaked one is recognisable.
 const TOKEN_PREFIX: &str = "plt_";
 
-/// What a token allows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Records updates of the items its unit leads or cooperates on.
-    Recorder,
-    /// Reads only.
-    Auditor,
-    /// Records updates of any indicator and revises targets.
-    Admin,
-}
-
-impl Role {
-    /// snake_case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Recorder => "recorder",
-            Role::Auditor => "auditor",
-            Role::Admin => "admin",
-        }
-    }
-}
-
-impl std::str::FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "recorder" => Ok(Role::Recorder),
-            "auditor" => Ok(Role::Auditor),
-            "admin" => Ok(Role::Admin),
-            other => Err(format!(
-                "unknown role {other:?}: expected recorder, auditor or admin"
-            )),
-        }
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// Format version written. Version 1 files (no expiries) are read too; a server of version 1
+/// refuses a version 2 file (it fails closed rather than ignore an expiry).
+const FILE_VERSION: u32 = 2;
 
 /// One stored credential: never the token, only its hash.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,13 +69,37 @@ pub struct TokenRecord {
     pub sha256: String,
     /// When it was created (RFC 3339).
     pub created: String,
+    /// When it stops being accepted (RFC 3339), if ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+impl TokenRecord {
+    /// The expiry as a time; an expiry that does not parse is an error (the file is refused).
+    pub fn expires_at(&self) -> Result<Option<Timestamp>, String> {
+        self.expires
+            .as_deref()
+            .map(|text| {
+                text.parse::<Timestamp>()
+                    .map_err(|e| format!("token {} expires at {text:?}, not a time: {e}", self.id))
+            })
+            .transpose()
+    }
+
+    /// Whether the token has expired at `now` (a malformed expiry counts as expired).
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        match self.expires_at() {
+            Ok(expires) => expires.is_some_and(|at| at <= now),
+            Err(_) => true,
+        }
+    }
 }
 
 /// The token file's content.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenFile {
-    /// Format version of the file (1).
+    /// Format version of the file (1 or 2).
     pub version: u32,
     /// Every credential.
     pub tokens: Vec<TokenRecord>,
@@ -127,9 +135,12 @@ pub enum CredentialError {
 
 /// Hex SHA-256 of a token.
 pub fn hash_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for byte in digest.iter() {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut hex = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
         hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
         hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xf)]));
     }
@@ -141,12 +152,23 @@ fn new_token() -> Result<String, CredentialError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| CredentialError::Invalid(format!("no random source: {e}")))?;
-    let mut token = String::from(TOKEN_PREFIX);
-    for byte in bytes {
-        token.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-        token.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xf)]));
+    Ok(format!("{TOKEN_PREFIX}{}", hex(&bytes)))
+}
+
+/// Opens (creating it if needed) a file only its owner may read and write.
+fn create_private(path: &Path, truncate: bool) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(truncate);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
     }
-    Ok(token)
+    options.open(path)
 }
 
 /// The token file of a data directory.
@@ -173,11 +195,38 @@ impl TokenStore {
         &self.path
     }
 
+    /// Path of the lock file beside it (`tokens.json.lock` for `tokens.json`).
+    pub fn lock_path(&self) -> PathBuf {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        self.path.with_file_name(name)
+    }
+
+    fn dir(&self) -> &Path {
+        self.path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    }
+
     fn io(&self, source: std::io::Error) -> CredentialError {
         CredentialError::Io {
             path: self.path.clone(),
             source,
         }
+    }
+
+    /// Whether credentials were ever created here: the token file or its lock file exists.
+    pub fn credentials_created(&self) -> bool {
+        self.path.exists() || self.lock_path().exists()
+    }
+
+    /// Takes the exclusive lock of token commands; it is released when the file is dropped.
+    fn lock(&self) -> Result<File, CredentialError> {
+        std::fs::create_dir_all(self.dir()).map_err(|e| self.io(e))?;
+        let lock = create_private(&self.lock_path(), false).map_err(|e| self.io(e))?;
+        fs2::FileExt::lock_exclusive(&lock).map_err(|e| self.io(e))?;
+        Ok(lock)
     }
 
     /// Reads the file; a missing file is an empty store.
@@ -186,48 +235,48 @@ impl TokenStore {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(TokenFile {
-                    version: 1,
+                    version: FILE_VERSION,
                     tokens: Vec::new(),
                 });
             }
             Err(e) => return Err(self.io(e)),
         };
-        let file: TokenFile =
-            serde_json::from_str(&text).map_err(|e| CredentialError::Malformed {
-                path: self.path.clone(),
-                reason: e.to_string(),
-            })?;
-        if file.version != 1 {
-            return Err(CredentialError::Malformed {
-                path: self.path.clone(),
-                reason: format!(
-                    "version {} is not supported (this build reads 1)",
-                    file.version
-                ),
-            });
+        let malformed = |reason: String| CredentialError::Malformed {
+            path: self.path.clone(),
+            reason,
+        };
+        let file: TokenFile = serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;
+        if !(1..=FILE_VERSION).contains(&file.version) {
+            return Err(malformed(format!(
+                "version {} is not supported (this build reads 1 to {FILE_VERSION})",
+                file.version
+            )));
+        }
+        for token in &file.tokens {
+            token.expires_at().map_err(malformed)?;
         }
         Ok(file)
     }
 
-    /// Writes the file atomically: a temporary file in the same directory, synced, then renamed
-    /// over the old one, so a reader sees the old or the new file and never half of one.
+    /// Writes the file atomically: a temporary file in the same directory, created with mode
+    /// 0600, synced, then renamed over the old one, so a reader sees the old or the new file
+    /// and never half of one. Callers that read, change and write hold the lock throughout.
     pub fn write(&self, file: &TokenFile) -> Result<(), CredentialError> {
-        let dir = self
-            .path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let dir = self.dir();
         std::fs::create_dir_all(dir).map_err(|e| self.io(e))?;
         let text = serde_json::to_string_pretty(file)
             .map_err(|e| CredentialError::Invalid(format!("cannot encode tokens: {e}")))?;
-        let temp = dir.join(format!(".{TOKENS_FILE}.{}.tmp", std::process::id()));
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let temp = dir.join(format!(".{TOKENS_FILE}.{}.{nanos}.tmp", std::process::id()));
         let result = (|| {
-            let mut out = std::fs::File::create(&temp)?;
+            let mut out = create_private(&temp, true)?;
             out.write_all(text.as_bytes())?;
             out.write_all(b"\n")?;
             out.sync_all()?;
             std::fs::rename(&temp, &self.path)?;
-            if let Ok(d) = std::fs::File::open(dir) {
+            if let Ok(d) = File::open(dir) {
                 let _ = d.sync_all();
             }
             Ok(())
@@ -238,15 +287,32 @@ impl TokenStore {
         result.map_err(|e| self.io(e))
     }
 
-    /// Creates a token for `unit` with `role`, stores its hash, and returns the token (the only
-    /// time it is ever shown) with its record.
+    /// Creates a token for `unit` with `role` that never expires, stores its hash, and returns
+    /// the token (the only time it is ever shown) with its record.
     pub fn add(&self, unit: &str, role: Role) -> Result<(String, TokenRecord), CredentialError> {
+        self.add_expiring(unit, role, None)
+    }
+
+    /// [`TokenStore::add`], with a time after which the token is refused.
+    pub fn add_expiring(
+        &self,
+        unit: &str,
+        role: Role,
+        expires: Option<Timestamp>,
+    ) -> Result<(String, TokenRecord), CredentialError> {
         let unit = unit.trim();
         if unit.is_empty() || unit.len() > 200 || unit.chars().any(char::is_control) {
             return Err(CredentialError::Invalid(
                 "a unit name must be 1 to 200 bytes of printable text".into(),
             ));
         }
+        let now = Timestamp::now();
+        if expires.is_some_and(|at| at <= now) {
+            return Err(CredentialError::Invalid(
+                "the expiry is not in the future".into(),
+            ));
+        }
+        let _lock = self.lock()?;
         let mut file = self.read()?;
         let token = new_token()?;
         let sha256 = hash_token(&token);
@@ -255,9 +321,10 @@ impl TokenStore {
             unit: unit.to_owned(),
             role,
             sha256,
-            created: jiff::Timestamp::now().to_string(),
+            created: now.to_string(),
+            expires: expires.map(|at| at.to_string()),
         };
-        file.version = 1;
+        file.version = FILE_VERSION;
         file.tokens.push(record.clone());
         self.write(&file)?;
         Ok((token, record))
@@ -265,6 +332,7 @@ impl TokenStore {
 
     /// Removes the token with this id (or unique id prefix of at least 6 digits).
     pub fn revoke(&self, id: &str) -> Result<TokenRecord, CredentialError> {
+        let _lock = self.lock()?;
         let mut file = self.read()?;
         let matching: Vec<usize> = file
             .tokens
@@ -277,6 +345,7 @@ impl TokenStore {
             return Err(CredentialError::NotFound(id.to_owned()));
         };
         let removed = file.tokens.remove(index);
+        file.version = FILE_VERSION;
         self.write(&file)?;
         Ok(removed)
     }
@@ -285,16 +354,18 @@ impl TokenStore {
 /// Who is calling, once a token (or the lack of one) has been checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Caller {
-    /// Open development mode: no token exists, everything is allowed.
+    /// Open development mode: no credentials exist, everything is allowed.
     Development,
     /// A known token.
     Token {
+        /// Its public id (to check it again later).
+        id: String,
         /// Its unit (the actor of what it records).
         unit: String,
         /// Its role.
         role: Role,
     },
-    /// No token was presented, and reads are open.
+    /// No token was presented, and the request does not need one.
     Anonymous,
 }
 
@@ -306,6 +377,16 @@ impl Caller {
             Caller::Development | Caller::Anonymous => DEVELOPMENT_ACTOR,
         }
     }
+
+    /// The identity the core's ownership rules apply to: an admin in open development mode,
+    /// the token's unit and role, none for an anonymous caller.
+    pub fn identity(&self) -> Option<Identity> {
+        match self {
+            Caller::Development => Some(Identity::admin(DEVELOPMENT_ACTOR)),
+            Caller::Token { unit, role, .. } => Some(Identity::new(unit.clone(), *role)),
+            Caller::Anonymous => None,
+        }
+    }
 }
 
 /// Why a request's credential is refused.
@@ -313,24 +394,86 @@ impl Caller {
 pub enum Refused {
     /// No token was presented where one is needed (401).
     Missing,
-    /// The token is not known (401).
+    /// No credentials were ever created and the server is not in open development mode: a
+    /// token is needed and none can match (401).
+    NoTokens,
+    /// The token is not known, or was revoked (401).
     Unknown,
-    /// The token store cannot be read (503; fail closed).
+    /// The token has expired (401).
+    Expired,
+    /// The token store cannot be read, or is gone after credentials were created (503; fail
+    /// closed).
     Unavailable(String),
+}
+
+/// How the server currently treats requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Started for open development, and no credentials were ever created: everything is
+    /// allowed.
+    OpenDevelopment,
+    /// No credentials were ever created, and the server was not started for open development:
+    /// writes are refused.
+    NoTokens,
+    /// The token file was read: writes need one of its tokens.
+    Tokens {
+        /// How many (expired ones included).
+        count: usize,
+    },
+    /// Credentials were created, but the token file is missing or cannot be read: everything
+    /// that needs a credential is refused.
+    Unavailable,
+}
+
+/// A token as the server keeps it.
+#[derive(Clone, Debug)]
+struct Grant {
+    id: String,
+    unit: String,
+    role: Role,
+    expires: Option<Timestamp>,
+}
+
+impl Grant {
+    fn check(&self, now: Timestamp) -> Result<Caller, Refused> {
+        if self.expires.is_some_and(|at| at <= now) {
+            return Err(Refused::Expired);
+        }
+        Ok(Caller::Token {
+            id: self.id.clone(),
+            unit: self.unit.clone(),
+            role: self.role,
+        })
+    }
+}
+
+/// What the file said when it was last read.
+#[derive(Clone, Debug, Default)]
+enum FileState {
+    /// No credentials were ever created.
+    #[default]
+    NeverCreated,
+    /// Read: the tokens are in `by_hash`.
+    Read,
+    /// Missing after credentials were created, or unreadable: why.
+    Broken(String),
 }
 
 #[derive(Default)]
 struct Cached {
-    /// (modification time, length) of the file when it was read; `None`: no file.
-    stamp: Option<(SystemTime, u64)>,
-    loaded: bool,
-    by_hash: HashMap<String, (String, Role)>,
-    broken: Option<String>,
+    /// What the file was when it was read: (modification time, length), or `None` for no
+    /// file; and whether credentials had been created.
+    stamp: Option<(Option<(SystemTime, u64)>, bool)>,
+    by_hash: HashMap<String, Grant>,
+    state: FileState,
 }
 
 /// The server's view of the token store, re-read whenever the file changes.
 pub struct Credentials {
     store: TokenStore,
+    open: bool,
+    /// Latched once credentials are seen: the server never goes back to open development.
+    seen: AtomicBool,
     cached: Mutex<Cached>,
 }
 
@@ -338,189 +481,181 @@ impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Credentials")
             .field("path", &self.store.path)
+            .field("open", &self.open)
             .finish_non_exhaustive()
     }
 }
 
-/// How the server currently treats requests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// No token exists: everything is allowed.
-    OpenDevelopment,
-    /// Tokens exist: writes need one.
-    Tokens {
-        /// How many.
-        count: usize,
-    },
-    /// The token file cannot be read: writes are refused.
-    Unavailable,
-}
-
 impl Credentials {
-    /// Credentials backed by `store`.
+    /// Credentials backed by `store`, closed by default: with no credentials created, writes
+    /// are refused.
     pub fn new(store: TokenStore) -> Self {
         Self {
             store,
+            open: false,
+            seen: AtomicBool::new(false),
             cached: Mutex::new(Cached::default()),
         }
     }
 
-    fn stamp(&self) -> Option<(SystemTime, u64)> {
-        let meta = std::fs::metadata(&self.store.path).ok()?;
-        Some((meta.modified().ok()?, meta.len()))
+    /// Credentials backed by `store` that allow everything while no credentials were ever
+    /// created there (open development mode); the first token created closes them for good.
+    pub fn open_development(store: TokenStore) -> Self {
+        Self {
+            open: true,
+            ..Self::new(store)
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &TokenStore {
+        &self.store
+    }
+
+    fn stamp(&self) -> (Option<(SystemTime, u64)>, bool) {
+        let file = std::fs::metadata(&self.store.path)
+            .ok()
+            .and_then(|meta| Some((meta.modified().ok()?, meta.len())));
+        let created = file.is_some() || self.store.lock_path().exists();
+        if created {
+            self.seen.store(true, Ordering::Release);
+        }
+        (file, self.seen.load(Ordering::Acquire))
     }
 
     /// Re-reads the file if it changed, then runs `f` on the cached state.
     fn with_current<T>(&self, f: impl FnOnce(&Cached) -> T) -> T {
         let stamp = self.stamp();
         let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
-        if !cached.loaded || cached.stamp != stamp {
-            let before = cached.by_hash.len();
-            cached.stamp = stamp;
-            cached.loaded = true;
-            match self.store.read() {
-                Ok(file) => {
-                    cached.by_hash = file
-                        .tokens
-                        .into_iter()
-                        .map(|t| (t.sha256, (t.unit, t.role)))
-                        .collect();
-                    cached.broken = None;
-                    let now = cached.by_hash.len();
-                    if now == 0 {
-                        tracing::warn!(
-                            file = %self.store.path.display(),
-                            "no token exists: OPEN DEVELOPMENT MODE, every request is allowed and writes are recorded as {DEVELOPMENT_ACTOR:?}; create one with `progress-ledger token add`"
-                        );
-                    } else if now != before {
-                        tracing::info!(tokens = now, file = %self.store.path.display(), "credentials loaded");
-                    }
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "token file unreadable: refusing requests that need a credential");
-                    cached.by_hash.clear();
-                    cached.broken = Some(e.to_string());
-                }
-            }
+        if cached.stamp != Some(stamp) {
+            cached.stamp = Some(stamp);
+            self.reload(&mut cached, stamp);
         }
         f(&cached)
     }
 
+    fn reload(&self, cached: &mut Cached, (file, created): (Option<(SystemTime, u64)>, bool)) {
+        let path = self.store.path.display();
+        cached.by_hash.clear();
+        if file.is_none() {
+            cached.state = if created {
+                let reason = format!(
+                    "the token file {path} is missing, but credentials were created here; restore it or create a token with `progress-ledger token add`"
+                );
+                tracing::error!("{reason}: refusing requests that need a credential");
+                FileState::Broken(reason)
+            } else {
+                if self.open {
+                    tracing::warn!(
+                        file = %path,
+                        "no credentials exist: OPEN DEVELOPMENT MODE, every request is allowed and writes are recorded as {DEVELOPMENT_ACTOR:?}; the first `progress-ledger token add` ends it"
+                    );
+                } else {
+                    tracing::warn!(
+                        file = %path,
+                        "no credentials exist: writes are refused; create a token with `progress-ledger token add`, or start the server with --open (loopback only) for local development"
+                    );
+                }
+                FileState::NeverCreated
+            };
+            return;
+        }
+        match self.store.read() {
+            Ok(contents) => {
+                warn_if_shared(&self.store.path);
+                for token in contents.tokens {
+                    // `read` checked every expiry.
+                    let expires = token.expires_at().ok().flatten();
+                    cached.by_hash.insert(
+                        token.sha256,
+                        Grant {
+                            id: token.id,
+                            unit: token.unit,
+                            role: token.role,
+                            expires,
+                        },
+                    );
+                }
+                tracing::info!(tokens = cached.by_hash.len(), file = %path, "credentials loaded");
+                cached.state = FileState::Read;
+            }
+            Err(error) => {
+                tracing::error!(%error, "token file unreadable: refusing requests that need a credential");
+                cached.state = FileState::Broken(error.to_string());
+            }
+        }
+    }
+
     /// The current mode.
     pub fn mode(&self) -> Mode {
-        self.with_current(|c| {
-            if c.broken.is_some() {
-                Mode::Unavailable
-            } else if c.by_hash.is_empty() {
-                Mode::OpenDevelopment
-            } else {
-                Mode::Tokens {
-                    count: c.by_hash.len(),
-                }
-            }
+        self.with_current(|c| match c.state {
+            FileState::NeverCreated if self.open => Mode::OpenDevelopment,
+            FileState::NeverCreated => Mode::NoTokens,
+            FileState::Read => Mode::Tokens {
+                count: c.by_hash.len(),
+            },
+            FileState::Broken(_) => Mode::Unavailable,
         })
     }
 
     /// Checks the bearer token of a request. `required`: whether a request without one is
     /// refused (writes always; reads when the server requires tokens for reads).
     pub fn authenticate(&self, bearer: Option<&str>, required: bool) -> Result<Caller, Refused> {
-        self.with_current(|c| {
-            if let Some(reason) = &c.broken {
-                return Err(Refused::Unavailable(reason.clone()));
+        let now = Timestamp::now();
+        self.with_current(|c| match (&c.state, bearer) {
+            (FileState::NeverCreated, _) if self.open => Ok(Caller::Development),
+            (_, None) if !required => Ok(Caller::Anonymous),
+            (FileState::NeverCreated, _) => Err(Refused::NoTokens),
+            (FileState::Broken(reason), _) => Err(Refused::Unavailable(reason.clone())),
+            (FileState::Read, None) => Err(Refused::Missing),
+            (FileState::Read, Some(token)) => match c.by_hash.get(&hash_token(token)) {
+                Some(grant) => grant.check(now),
+                None => Err(Refused::Unknown),
+            },
+        })
+    }
+
+    /// Checks again a caller authenticated earlier (a live feed does, while it runs): a token
+    /// must still be in the file and not expired; a caller without one must still be allowed
+    /// without one (`required`: whether the request needs a token).
+    pub fn recheck(&self, caller: &Caller, required: bool) -> Result<(), Refused> {
+        let now = Timestamp::now();
+        self.with_current(|c| match (caller, &c.state) {
+            (Caller::Token { .. }, FileState::Broken(reason)) => {
+                Err(Refused::Unavailable(reason.clone()))
             }
-            if c.by_hash.is_empty() {
-                return Ok(Caller::Development);
+            (Caller::Token { id, .. }, _) => match c.by_hash.values().find(|g| &g.id == id) {
+                Some(grant) => grant.check(now).map(|_| ()),
+                None => Err(Refused::Unknown),
+            },
+            (Caller::Development, FileState::NeverCreated) if self.open => Ok(()),
+            (Caller::Development | Caller::Anonymous, _) if !required => Ok(()),
+            (Caller::Development | Caller::Anonymous, FileState::Broken(reason)) => {
+                Err(Refused::Unavailable(reason.clone()))
             }
-            match bearer {
-                None if required => Err(Refused::Missing),
-                None => Ok(Caller::Anonymous),
-                Some(token) => match c.by_hash.get(&hash_token(token)) {
-                    Some((unit, role)) => Ok(Caller::Token {
-                        unit: unit.clone(),
-                        role: *role,
-                    }),
-                    None => Err(Refused::Unknown),
-                },
-            }
+            (Caller::Development | Caller::Anonymous, _) => Err(Refused::Missing),
         })
     }
 }
 
-/// What a write does, for the permission check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WriteKind {
-    /// An update (progress, measurement, milestone, status, correction).
-    Update,
-    /// A target revision (admins only).
-    TargetRevision,
-}
-
-/// Whether `caller` may record a write of `kind` on an indicator of `item` in `plan`, naming
-/// `district` if it does. `Err` says why not, for a 403 answer.
-///
-/// Rules: development mode and admins may write anything; auditors and anonymous callers
-/// nothing; a recorder only updates (not target revisions) of items whose lead or cooperating
-/// units include its unit, spellings mapped through the plan's unit aliases. A recorder for one
-/// of the plan's districts may update items that name the district set (各县(市)区…), and only
-/// for its own district.
-pub fn may_write(
-    caller: &Caller,
-    kind: WriteKind,
-    indicator: &str,
-    place: Option<(&Plan, &Item)>,
-    district: Option<&str>,
-) -> Result<(), String> {
-    let (unit, role) = match caller {
-        Caller::Development => return Ok(()),
-        Caller::Anonymous => return Err("writing needs a token".into()),
-        Caller::Token { unit, role } => (unit.as_str(), *role),
-    };
-    match role {
-        Role::Admin => return Ok(()),
-        Role::Auditor => return Err(format!("{unit} holds an auditor token, which only reads")),
-        Role::Recorder => {}
+/// Logs a warning if the token file may be read by others than its owner.
+fn warn_if_shared(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode();
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    file = %path.display(),
+                    mode = format!("{:o}", mode & 0o777),
+                    "the token file may be read by other users; `chmod 600` it (token commands write it 0600)"
+                );
+            }
+        }
     }
-    if kind == WriteKind::TargetRevision {
-        return Err("only an admin may revise a target".into());
-    }
-    // Unknown indicators are left to the ledger's check, which answers 422 unknown_indicator.
-    let Some((plan, item)) = place else {
-        return Ok(());
-    };
-    let aliases = unit_aliases(plan);
-    let canonical = |name: &str| -> String {
-        aliases
-            .get(name.trim())
-            .copied()
-            .unwrap_or(name.trim())
-            .to_owned()
-    };
-    let me = canonical(unit);
-    let named = item
-        .lead_units
-        .iter()
-        .chain(&item.cooperating_units)
-        .any(|u| canonical(u) == me);
-    if named {
-        return Ok(());
-    }
-    let is_district = plan.districts.iter().any(|d| d.name == me);
-    let names_district_set = item
-        .lead_units
-        .iter()
-        .chain(&item.cooperating_units)
-        .any(|u| u.starts_with('各') && (u.contains('县') || u.contains('区')));
-    if is_district && names_district_set {
-        return match district {
-            Some(d) if d != me => Err(format!(
-                "{me} may record only for its own district, not {d}"
-            )),
-            _ => Ok(()),
-        };
-    }
-    Err(format!(
-        "{me} is neither a lead nor a cooperating unit of the item of indicator {indicator}"
-    ))
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 #[cfg(test)]
@@ -539,7 +674,7 @@ mod tests {
     fn tokens_are_stored_only_as_hashes_and_reloaded_on_change() {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = TokenStore::in_data_dir(dir.path());
-        let credentials = Credentials::new(store.clone());
+        let credentials = Credentials::open_development(store.clone());
         assert_eq!(credentials.mode(), Mode::OpenDevelopment);
         assert_eq!(
             credentials.authenticate(None, true),
@@ -553,6 +688,7 @@ mod tests {
         assert_eq!(
             credentials.authenticate(Some(&token), true),
             Ok(Caller::Token {
+                id: record.id.clone(),
                 unit: "市卫健委".into(),
                 role: Role::Recorder
             })
@@ -564,7 +700,38 @@ mod tests {
         assert_eq!(credentials.authenticate(None, true), Err(Refused::Missing));
         assert_eq!(credentials.authenticate(None, false), Ok(Caller::Anonymous));
         store.revoke(&record.id).expect("revoke");
-        assert_eq!(credentials.mode(), Mode::OpenDevelopment);
+        assert_eq!(
+            credentials.mode(),
+            Mode::Tokens { count: 0 },
+            "revoking the last token does not open the server"
+        );
+        assert_eq!(credentials.authenticate(None, true), Err(Refused::Missing));
+    }
+
+    #[test]
+    fn closed_by_default_and_never_open_again_once_credentials_were_created() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = TokenStore::in_data_dir(dir.path());
+        let closed = Credentials::new(store.clone());
+        assert_eq!(closed.mode(), Mode::NoTokens);
+        assert_eq!(closed.authenticate(None, true), Err(Refused::NoTokens));
+        assert_eq!(closed.authenticate(None, false), Ok(Caller::Anonymous));
+
+        let open = Credentials::open_development(store.clone());
+        store.add("市卫健委", Role::Admin).expect("add");
+        assert!(matches!(open.mode(), Mode::Tokens { .. }));
+        std::fs::remove_file(store.path()).expect("remove");
+        assert_eq!(
+            open.mode(),
+            Mode::Unavailable,
+            "a removed file does not open it"
+        );
+        let restarted = Credentials::open_development(store.clone());
+        assert_eq!(
+            restarted.mode(),
+            Mode::Unavailable,
+            "the lock file keeps a restarted server closed"
+        );
     }
 
     #[test]
@@ -572,11 +739,45 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = TokenStore::in_data_dir(dir.path());
         std::fs::write(store.path(), "{ not json").expect("write");
-        let credentials = Credentials::new(store);
+        let credentials = Credentials::open_development(store);
         assert_eq!(credentials.mode(), Mode::Unavailable);
         assert!(matches!(
-            credentials.authenticate(None, false),
+            credentials.authenticate(None, true),
             Err(Refused::Unavailable(_))
         ));
+        assert_eq!(
+            credentials.authenticate(None, false),
+            Ok(Caller::Anonymous),
+            "reads that need no token are served"
+        );
+    }
+
+    #[test]
+    fn an_expired_token_is_refused_and_written_files_are_private() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = TokenStore::in_data_dir(dir.path());
+        let soon = Timestamp::now() + jiff::SignedDuration::from_millis(300);
+        let (token, record) = store
+            .add_expiring("市卫健委", Role::Recorder, Some(soon))
+            .expect("add");
+        let credentials = Credentials::new(store.clone());
+        let caller = credentials
+            .authenticate(Some(&token), true)
+            .expect("valid for now");
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        assert_eq!(
+            credentials.authenticate(Some(&token), true),
+            Err(Refused::Expired)
+        );
+        assert_eq!(credentials.recheck(&caller, false), Err(Refused::Expired));
+        assert!(record.is_expired(Timestamp::now()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            for path in [store.path().to_owned(), store.lock_path()] {
+                let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+                assert_eq!(mode & 0o777, 0o600, "{}", path.display());
+            }
+        }
     }
 }

@@ -1,17 +1,20 @@
-//! What every handler shares: the tracker, the credentials, the configuration; and the two
-//! helpers every handler uses (access checks, running blocking core calls off the executor).
+//! What every handler shares: the tracker, the credentials, the configuration, the bounds on
+//! live feeds and costly requests; and the helpers every handler uses (access checks, running
+//! blocking core calls off the executor).
 
 use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use progress_ledger_core::Tracker;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::ServerConfig;
 use crate::cache::ProgressCache;
 use crate::credentials::{Caller, Credentials, Refused, TokenStore};
 use crate::error::{ApiError, ApiResult};
+use crate::follow::Heads;
+use crate::routes::VerifyCache;
 
 /// Shared state of the handlers. Cheap to clone.
 #[derive(Clone)]
@@ -24,20 +27,31 @@ struct Inner {
     credentials: Credentials,
     config: ServerConfig,
     live_feeds: Arc<Semaphore>,
+    costly: Arc<Semaphore>,
     progress_cache: ProgressCache,
+    verified: VerifyCache,
+    heads: Arc<Heads>,
 }
 
 impl AppState {
     pub(crate) fn new(tracker: Tracker, config: ServerConfig) -> Self {
-        let credentials = Credentials::new(TokenStore::at(config.tokens.clone()));
-        // Reads the token file once now, so that open development mode is announced at startup.
+        let store = TokenStore::at(config.tokens.clone());
+        let credentials = if config.open {
+            Credentials::open_development(store)
+        } else {
+            Credentials::new(store)
+        };
+        // Reads the token file once now, so that the mode is announced at startup.
         let _ = credentials.mode();
         Self {
             inner: Arc::new(Inner {
+                heads: Heads::new(tracker.ledger().clone(), config.stopping.clone()),
                 tracker,
                 credentials,
                 live_feeds: Arc::new(Semaphore::new(config.max_live_feeds)),
+                costly: Arc::new(Semaphore::new(config.max_costly.max(1))),
                 progress_cache: ProgressCache::default(),
+                verified: VerifyCache::default(),
                 config,
             }),
         }
@@ -63,12 +77,37 @@ impl AppState {
         &self.inner.progress_cache
     }
 
+    pub(crate) fn verified(&self) -> &VerifyCache {
+        &self.inner.verified
+    }
+
+    pub(crate) fn heads(&self) -> &Arc<Heads> {
+        &self.inner.heads
+    }
+
+    /// A permit to compute a costly answer (a verification, a replay as of a time, a report, a
+    /// history), held until the work ends; 503 `busy` with `Retry-After` when as many run as
+    /// [`ServerConfig::max_costly`] allows.
+    pub(crate) fn costly(&self) -> ApiResult<OwnedSemaphorePermit> {
+        Arc::clone(&self.inner.costly)
+            .try_acquire_owned()
+            .map_err(|_| {
+                ApiError::unavailable(
+                    "busy",
+                    "the server computes as many costly answers (verifications, replays as of a \
+                     time, reports, histories) as it allows at once; retry after a second",
+                )
+                .with_retry_after(1)
+            })
+    }
+
     /// Checks the credential of a read.
     pub(crate) fn read_access(&self, headers: &HeaderMap) -> ApiResult<Caller> {
         self.access(headers, self.inner.config.require_token_for_reads)
     }
 
-    /// Checks the credential of a write (who may write what is checked by the handler).
+    /// Checks the credential of a write (who may write what is decided by the core, in the
+    /// append: [`progress_ledger_core::Tracker::record_as`]).
     pub(crate) fn write_access(&self, headers: &HeaderMap) -> ApiResult<Caller> {
         self.access(headers, true)
     }
@@ -90,20 +129,33 @@ impl AppState {
         self.inner
             .credentials
             .authenticate(bearer, required)
-            .map_err(|refused| match refused {
-                Refused::Missing => ApiError::unauthorized(
-                    "missing_token",
-                    "this request needs a token: send the header Authorization: Bearer <token>",
-                ),
-                Refused::Unknown => ApiError::unauthorized(
-                    "invalid_token",
-                    "the token is not known (or was revoked)",
-                ),
-                Refused::Unavailable(_) => ApiError::unavailable(
-                    "credentials_unavailable",
-                    "the token file cannot be read; requests that need a credential are refused",
-                ),
-            })
+            .map_err(refused)
+    }
+}
+
+/// The answer to a refused credential.
+pub(crate) fn refused(refused: Refused) -> ApiError {
+    match refused {
+        Refused::Missing => ApiError::unauthorized(
+            "missing_token",
+            "this request needs a token: send the header Authorization: Bearer <token>",
+        ),
+        Refused::NoTokens => ApiError::unauthorized(
+            "missing_token",
+            "no token exists yet, so this server takes no writes: create one with \
+             `progress-ledger token add --unit <unit> --role <role>` (the running server picks \
+             it up) and send it as Authorization: Bearer <token>; or, for local development \
+             only, restart with `progress-ledger serve --open` on a loopback address",
+        ),
+        Refused::Unknown => {
+            ApiError::unauthorized("invalid_token", "the token is not known (or was revoked)")
+        }
+        Refused::Expired => ApiError::unauthorized("expired_token", "the token has expired"),
+        Refused::Unavailable(_) => ApiError::unavailable(
+            "credentials_unavailable",
+            "the token file cannot be read (or is gone); requests that need a credential are \
+             refused",
+        ),
     }
 }
 

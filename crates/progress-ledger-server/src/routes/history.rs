@@ -28,7 +28,8 @@ pub(crate) struct HistoryPath {
 pub(crate) struct NoParams {}
 
 /// Every event of one indicator (its definitions included), each with the value, target and
-/// completion after it.
+/// completion after it. A costly request: 503 `busy` with `Retry-After` while the server
+/// computes as many as it allows.
 #[utoipa::path(get, path = "/v1/indicators/{id}/history", tag = "queries",
     params(HistoryPath),
     security((), ("bearer" = [])),
@@ -54,13 +55,17 @@ pub(crate) async fn history(
         })
         .ok_or_else(|| unknown_indicator(&id))?;
     let tracker = state.tracker().clone();
-    let trail = blocking(move || match tracker.history(&id) {
-        Ok(trail) => Ok(trail),
-        Err(CoreError::Rejected {
-            code: RejectCode::UnknownIndicator,
-            message,
-        }) => Err(ApiError::not_found("unknown_indicator", message)),
-        Err(other) => Err(other.into()),
+    let permit = state.costly()?;
+    let trail = blocking(move || {
+        let _permit = permit;
+        match tracker.history(&id) {
+            Ok(trail) => Ok(trail),
+            Err(CoreError::Rejected {
+                code: RejectCode::UnknownIndicator,
+                message,
+            }) => Err(ApiError::not_found("unknown_indicator", message)),
+            Err(other) => Err(other.into()),
+        }
     })
     .await?;
     Ok(Json(HistoryDto {

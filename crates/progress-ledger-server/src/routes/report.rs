@@ -53,7 +53,8 @@ enum Format {
     Csv,
 }
 
-/// Per lead unit, its items behind, not started, on track and met.
+/// Per lead unit, its items behind, not started, on track and met. A costly request: 503
+/// `busy` with `Retry-After` while the server computes as many as it allows.
 #[utoipa::path(get, path = "/v1/report", tag = "queries", params(ReportParams),
     security((), ("bearer" = [])),
     responses(
@@ -89,7 +90,12 @@ pub(crate) async fn report(
         })?;
     let plan = parse_plan(params.plan)?;
     let tracker = state.tracker().clone();
-    let report = blocking(move || Ok(tracker.report(plan.as_deref(), date, None)?)).await?;
+    let permit = state.costly()?;
+    let report = blocking(move || {
+        let _permit = permit;
+        Ok(tracker.report(plan.as_deref(), date, None)?)
+    })
+    .await?;
     Ok(match format {
         Format::Json => Json(ReportDto::from(&report)).into_response(),
         Format::Markdown => (

@@ -1,9 +1,16 @@
 //! `GET /v1/verify`: recompute the hash chain, optionally against a head published earlier.
+//!
+//! A verification reads the whole log, so it is a costly request (see
+//! [`crate::ServerConfig::max_costly`]), and its report is kept per head: asking again while the
+//! log has not grown costs nothing.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use progress_ledger_core::{Hash, Head, Problem, VerifyOptions};
+use progress_ledger_core::{Hash, Head, Problem, VerifyOptions, VerifyReport};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn, ParameterStyle};
 use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Type};
@@ -104,9 +111,37 @@ impl From<&Problem> for ProblemDto {
     }
 }
 
+/// Reports kept: per number of durable events and published head.
+const KEPT: usize = 8;
+
+/// Verification reports kept per (durable events when it ran, published head).
+#[derive(Default)]
+pub(crate) struct VerifyCache {
+    kept: Mutex<VecDeque<((u64, Option<Head>), Arc<VerifyReport>)>>,
+}
+
+impl VerifyCache {
+    fn get(&self, key: &(u64, Option<Head>)) -> Option<Arc<VerifyReport>> {
+        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, report)| Arc::clone(report))
+    }
+
+    fn insert(&self, key: (u64, Option<Head>), report: Arc<VerifyReport>) {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.retain(|(k, _)| k != &key);
+        if kept.len() == KEPT {
+            kept.pop_front();
+        }
+        kept.push_back((key, report));
+    }
+}
+
 /// Recomputes every event's hash and link from the first one; with `seq` and `hash`, also
 /// checks that the log passes through that published head. Answers 200 with `ok: false` when a
-/// problem is found.
+/// problem is found. The report is kept until the log grows: asking again before then reads
+/// nothing.
 #[utoipa::path(get, path = "/v1/verify", tag = "audit", params(VerifyParams),
     security((), ("bearer" = [])),
     responses(
@@ -133,13 +168,24 @@ pub(crate) async fn verify(
         }
     };
     let ledger = state.tracker().ledger().clone();
-    let report = blocking(move || {
-        Ok(ledger.verify_with(VerifyOptions {
-            published,
-            ..VerifyOptions::default()
-        })?)
-    })
-    .await?;
+    let key = (ledger.len(), published);
+    let report = match state.verified().get(&key) {
+        Some(report) => report,
+        None => {
+            let permit = state.costly()?;
+            let report = blocking(move || {
+                let _permit = permit;
+                Ok(ledger.verify_with(VerifyOptions {
+                    published,
+                    ..VerifyOptions::default()
+                })?)
+            })
+            .await?;
+            let report = Arc::new(report);
+            state.verified().insert(key, Arc::clone(&report));
+            report
+        }
+    };
     if let Some(problem) = &report.problem {
         tracing::warn!(%problem, "verification found a problem");
     }

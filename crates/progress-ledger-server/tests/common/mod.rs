@@ -66,9 +66,15 @@ pub async fn start_with(configure: impl FnOnce(&mut ServerConfig, &std::path::Pa
     let plan = hefei_2023().expect("the embedded plan parses");
     tracker.load_plan(&plan, "test loader").expect("plan loads");
     let mut config = ServerConfig::new(dir.path());
+    // Open development mode until a test creates a token (loopback only).
+    config.open = true;
     config.keep_alive = Duration::from_millis(500);
     config.shutdown_grace = Duration::from_secs(5);
     configure(&mut config, dir.path());
+    if TokenStore::in_data_dir(dir.path()).credentials_created() {
+        // `run` refuses open development mode where credentials were created.
+        config.open = false;
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("binds a loopback port");
