@@ -459,11 +459,35 @@ enum FileState {
     Broken(String),
 }
 
+/// What identifies a version of the token file: any change to it (a rewrite, a replacement by
+/// rename, a `chmod`) changes one of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileStamp {
+    modified: Option<SystemTime>,
+    len: u64,
+    /// Inode, change time (seconds, nanoseconds) and mode, where the system has them.
+    #[cfg(unix)]
+    unix: (u64, i64, i64, u32),
+}
+
+impl FileStamp {
+    fn of(meta: &std::fs::Metadata) -> Self {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt as _;
+        Self {
+            modified: meta.modified().ok(),
+            len: meta.len(),
+            #[cfg(unix)]
+            unix: (meta.ino(), meta.ctime(), meta.ctime_nsec(), meta.mode()),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Cached {
-    /// What the file was when it was read: (modification time, length), or `None` for no
-    /// file; and whether credentials had been created.
-    stamp: Option<(Option<(SystemTime, u64)>, bool)>,
+    /// What the file was when it was read (`None` for no file), and whether credentials had
+    /// been created.
+    stamp: Option<(Option<FileStamp>, bool)>,
     by_hash: HashMap<String, Grant>,
     state: FileState,
 }
@@ -512,10 +536,10 @@ impl Credentials {
         &self.store
     }
 
-    fn stamp(&self) -> (Option<(SystemTime, u64)>, bool) {
+    fn stamp(&self) -> (Option<FileStamp>, bool) {
         let file = std::fs::metadata(&self.store.path)
             .ok()
-            .and_then(|meta| Some((meta.modified().ok()?, meta.len())));
+            .map(|meta| FileStamp::of(&meta));
         let created = file.is_some() || self.store.lock_path().exists();
         if created {
             self.seen.store(true, Ordering::Release);
@@ -534,7 +558,7 @@ impl Credentials {
         f(&cached)
     }
 
-    fn reload(&self, cached: &mut Cached, (file, created): (Option<(SystemTime, u64)>, bool)) {
+    fn reload(&self, cached: &mut Cached, (file, created): (Option<FileStamp>, bool)) {
         let path = self.store.path.display();
         cached.by_hash.clear();
         if file.is_none() {
@@ -560,7 +584,7 @@ impl Credentials {
             };
             return;
         }
-        match self.store.read() {
+        match unreadable_by_mode(&self.store.path).map_or_else(|| self.store.read(), Err) {
             Ok(contents) => {
                 warn_if_shared(&self.store.path);
                 for token in contents.tokens {
@@ -636,6 +660,32 @@ impl Credentials {
             (Caller::Development | Caller::Anonymous, _) => Err(Refused::Missing),
         })
     }
+}
+
+/// An error if the token file's mode denies its owner reading it (`chmod 000`): the server
+/// honours that even where it could read the file anyway (as root), so that taking the read
+/// permission away disables the credentials, and never opens the server.
+fn unreadable_by_mode(path: &Path) -> Option<CredentialError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode();
+        if mode & 0o400 == 0 {
+            return Some(CredentialError::Io {
+                path: path.to_owned(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    format!(
+                        "its mode {:o} denies its owner reading it; `chmod 600` it to use it",
+                        mode & 0o777
+                    ),
+                ),
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    None
 }
 
 /// Logs a warning if the token file may be read by others than its owner.

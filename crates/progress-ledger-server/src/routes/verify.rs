@@ -114,21 +114,25 @@ impl From<&Problem> for ProblemDto {
 /// Reports kept: per number of durable events and published head.
 const KEPT: usize = 8;
 
-/// Verification reports kept per (durable events when it ran, published head).
+/// What a verification report is kept for: the number of durable events when it ran, and the
+/// published head it was checked against.
+type VerifyKey = (u64, Option<Head>);
+
+/// Verification reports kept per [`VerifyKey`].
 #[derive(Default)]
 pub(crate) struct VerifyCache {
-    kept: Mutex<VecDeque<((u64, Option<Head>), Arc<VerifyReport>)>>,
+    kept: Mutex<VecDeque<(VerifyKey, Arc<VerifyReport>)>>,
 }
 
 impl VerifyCache {
-    fn get(&self, key: &(u64, Option<Head>)) -> Option<Arc<VerifyReport>> {
+    fn get(&self, key: &VerifyKey) -> Option<Arc<VerifyReport>> {
         let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         kept.iter()
             .find(|(k, _)| k == key)
             .map(|(_, report)| Arc::clone(report))
     }
 
-    fn insert(&self, key: (u64, Option<Head>), report: Arc<VerifyReport>) {
+    fn insert(&self, key: VerifyKey, report: Arc<VerifyReport>) {
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         kept.retain(|(k, _)| k != &key);
         if kept.len() == KEPT {

@@ -88,6 +88,20 @@ pub async fn start_with(configure: impl FnOnce(&mut ServerConfig, &std::path::Pa
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client");
+    // Wait until `run` has made its checks and serves: a test that creates a token right
+    // after starting must not race the check that refuses open development mode where
+    // credentials exist.
+    let health = format!("{base}/health");
+    let mut ready = false;
+    for _ in 0..200 {
+        assert!(!handle.is_finished(), "the server stopped while starting");
+        if client.get(&health).send().await.is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(ready, "the server answers within two seconds");
     TestServer {
         base,
         client,
