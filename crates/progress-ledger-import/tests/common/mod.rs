@@ -2,6 +2,8 @@
 //! and the invariants every draft keeps.
 #![allow(dead_code)]
 
+pub mod corpus;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::str::FromStr;
