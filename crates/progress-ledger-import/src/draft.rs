@@ -40,6 +40,17 @@ pub struct Draft {
     pub unclassified: Vec<Noted>,
     /// Things that were read but need checking (placeholders, missing brackets, numbering gaps).
     pub warnings: Vec<Warning>,
+    /// File lines read as one line: a bracket or heading the page broke over several lines.
+    pub joined_lines: Vec<JoinedLines>,
+}
+
+/// File lines `first..=last` read as one line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinedLines {
+    /// First file line.
+    pub first: usize,
+    /// Last file line.
+    pub last: usize,
 }
 
 /// A part of the plan.

@@ -48,7 +48,7 @@ mod text;
 
 pub use draft::{
     Candidate, Draft, DraftCategory, DraftItem, DraftPart, DraftTask, FrontMatterLine,
-    FrontMatterRole, Noted, Warning,
+    FrontMatterRole, JoinedLines, Noted, Warning,
 };
 
 /// Reads a plan document into a draft. Never fails: see [`Draft::unclassified`] and

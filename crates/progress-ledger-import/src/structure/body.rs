@@ -11,14 +11,19 @@ impl Reader {
     pub(super) fn add_piece(&mut self, text: &str, line: usize) {
         let found = attribution::find(text);
         let mut tail_warning = None;
+        let mut page_number = None;
         let Some(open) = self.open.as_mut() else {
             return;
         };
-        open.last_line = line;
+        open.last_line = open.last_line.max(line).max(self.line_end);
         let piece = match found {
             Some(span) => {
                 let before = text.get(..span.start).unwrap_or("");
-                let after = text.get(span.end..).unwrap_or("");
+                let mut after = text.get(span.end..).unwrap_or("");
+                if is_page_number(after) {
+                    page_number = Some(trim(after).to_string());
+                    after = "";
+                }
                 if !trim_punct(after).is_empty() {
                     tail_warning = Some(format!(
                         "text after the attribution bracket kept in the item: {}",
@@ -35,6 +40,13 @@ impl Reader {
         }
         if let Some(warning) = tail_warning {
             self.warn(Some(line), warning);
+        }
+        if let Some(number) = page_number {
+            self.unclassified(
+                line,
+                &number,
+                "page furniture (a page number after the attribution bracket)".into(),
+            );
         }
     }
 
@@ -82,4 +94,11 @@ impl Reader {
             },
         }
     }
+}
+
+/// Whether the text after an attribution bracket is a page number the extraction ran into the
+/// line (…(牵头单位:省残联)3).
+fn is_page_number(after: &str) -> bool {
+    let after = trim(after);
+    !after.is_empty() && after.len() <= 3 && after.chars().all(|c| c.is_ascii_digit())
 }

@@ -18,12 +18,13 @@ mod body;
 mod close_item;
 mod headings;
 mod layout;
+mod logical;
 mod review;
 
 use jiff::civil::Date;
 
 use crate::attribution::Attribution;
-use crate::draft::{Draft, DraftCategory, DraftPart, DraftTask, Noted, Warning};
+use crate::draft::{Draft, DraftCategory, DraftPart, DraftTask, JoinedLines, Noted, Warning};
 use crate::lines::Shape;
 use layout::{Document, Layout};
 
@@ -63,6 +64,8 @@ struct Reader {
     open: Option<OpenItem>,
     seen_heading: bool,
     expected_task: u32,
+    /// The last file line of the line being read (after its number when it was joined).
+    line_end: usize,
 }
 
 /// Reads the document. See the module docs for the rules.
@@ -83,21 +86,38 @@ pub(crate) fn read_document(text: &str) -> Draft {
             skipped: Vec::new(),
             unclassified: Vec::new(),
             warnings: Vec::new(),
+            joined_lines: Vec::new(),
         },
         open: None,
         seen_heading: false,
         expected_task: 1,
+        line_end: 0,
     };
+    reader.draft.joined_lines = document
+        .lines
+        .iter()
+        .filter(|line| line.last > line.number)
+        .map(|line| JoinedLines {
+            first: line.number,
+            last: line.last,
+        })
+        .collect();
     reader.front_matter(&document, body_start, title);
     let unnumbered_parts = !document.has_numbered_parts_from(body_start);
     for (index, line) in document.lines.iter().enumerate().skip(body_start) {
         let rest_from = |rest: usize| line.text.get(rest..).unwrap_or("");
+        reader.line_end = line.last;
         match line.shape {
+            _ if line.furniture => reader.unclassified(
+                line.number,
+                &line.text,
+                "page furniture (a page number or a document number between the lines)".into(),
+            ),
             Shape::Numbered { number, rest } => {
                 reader.part(Some(number), rest_from(rest), line.number);
             }
             Shape::Plain if unnumbered_parts && document.is_part_heading(index) => {
-                reader.part(None, line.text, line.number);
+                reader.part(None, &line.text, line.number);
             }
             Shape::Category { number, rest } => {
                 reader.category(number, rest_from(rest), line.number);
@@ -105,14 +125,14 @@ pub(crate) fn read_document(text: &str) -> Draft {
             Shape::Task {
                 number,
                 rest,
-                decimal,
-            } if !decimal || number == reader.expected_task => {
+                ambiguous,
+            } if !ambiguous || number == reader.expected_task => {
                 reader.task(number, rest_from(rest), line.number);
             }
             Shape::SubItem { number, rest } => {
                 reader.sub_item(number, rest_from(rest), line.number);
             }
-            _ => reader.content(line.text, line.number),
+            _ => reader.content(&line.text, line.number),
         }
     }
     reader.close_item();

@@ -80,6 +80,9 @@ pub fn assert_every_line_accounted_for(text: &str, draft: &Draft) {
     let mut covered = BTreeSet::new();
     covered.extend(draft.front_matter.iter().map(|line| line.line));
     covered.extend(draft.unclassified.iter().map(|noted| noted.line));
+    for joined in &draft.joined_lines {
+        covered.extend(joined.first..=joined.last);
+    }
     for part in &draft.parts {
         covered.extend(part.line);
         for category in &part.categories {
