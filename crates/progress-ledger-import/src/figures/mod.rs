@@ -124,6 +124,11 @@ fn read_scale(view: &View<'_>, start: usize, limit: usize) -> (usize, Option<Dec
     (position, multiplier)
 }
 
+/// The first position from `from` (not past `limit`) that is not a space.
+fn skip_spaces(view: &View<'_>, from: usize, limit: usize) -> usize {
+    view.end_of_run(from, limit, |c| c == ' ')
+}
+
 /// The end of a code-like run (letters, digits, dots) from `start`.
 fn skip_code(view: &View<'_>, start: usize, limit: usize) -> usize {
     view.end_of_run(start, limit, |c| {
@@ -224,7 +229,9 @@ fn read_at(
     let Ok(base) = Decimal::from_str(&number_text) else {
         return odd(number_end, "a number too large to read exactly");
     };
-    let (mut unit_start, multiplier) = read_scale(view, number_end, end);
+    // Text extracted from PDF pages writes spaces around numbers (68 万人, 不少于 60 个).
+    let (mut unit_start, multiplier) = read_scale(view, skip_spaces(view, number_end, end), end);
+    unit_start = skip_spaces(view, unit_start, end);
     let Some(value) = multiplier.and_then(|multiplier| base.checked_mul(multiplier)) else {
         return odd(unit_start, "a number too large to read exactly");
     };
@@ -233,13 +240,36 @@ fn read_at(
         approx = true;
         unit_start += 1;
     }
-    let Some((unit_length, unit)) = unit_at(view, unit_start, end) else {
-        return odd(unit_start, "a number without a recognised unit");
-    };
-    let unit_end = unit_start + unit_length;
-    if is_date(view, start, digits_start, value, unit, approx) {
-        return ignored(unit_end, "a date");
+    let mut before = digits_start;
+    while before > start && view.char_is(before - 1, |c| c == ' ') {
+        before -= 1;
     }
+    let word_before = view.longest_before(before, WORDS_BEFORE, start);
+    let (unit_end, unit) = match unit_at(view, unit_start, end) {
+        Some((unit_length, unit)) => {
+            let unit_end = unit_start + unit_length;
+            if is_date(view, start, digits_start, value, unit, approx) {
+                return ignored(unit_end, "a date");
+            }
+            // A unit per something, written with a slash: 1500元/人.
+            match view.char_is(unit_end, |c| c == '/') {
+                true => match unit_at(view, unit_end + 1, end) {
+                    Some((length, per)) => (unit_end + 1 + length, format!("{unit}/{per}")),
+                    None => (unit_end, unit.to_string()),
+                },
+                false => (unit_end, unit.to_string()),
+            }
+        }
+        // A number with a direction word and no unit (控制在103.5以内) is an index or a ratio.
+        None if view
+            .longest_at(unit_start, WORDS_AFTER)
+            .is_some_and(|(&(_, direction), _)| direction.is_some())
+            || word_before.is_some_and(|(&(_, direction), _)| direction.is_some()) =>
+        {
+            (unit_start, String::new())
+        }
+        None => return odd(unit_start, "a number without a recognised unit"),
+    };
     let mut figure_end = unit_end;
     let word_after = view
         .longest_at(figure_end, WORDS_AFTER)
@@ -251,14 +281,11 @@ fn read_at(
         approx = true;
     }
     let mut figure_start = digits_start;
-    let word_before =
-        view.longest_before(digits_start, WORDS_BEFORE, start)
-            .map(|(&word, length)| {
-                figure_start = digits_start - length;
-                word
-            });
-    if view.ends_with_at(digits_start, "近", start) || view.ends_with_at(digits_start, "约", start)
-    {
+    let word_before = word_before.map(|(&word, length)| {
+        figure_start = before - length;
+        word
+    });
+    if view.ends_with_at(before, "近", start) || view.ends_with_at(before, "约", start) {
         approx = true;
     }
     let figure = Figure {
@@ -266,7 +293,7 @@ fn read_at(
         number_start: digits_start,
         end: figure_end,
         value: value.normalize(),
-        unit: unit.to_string(),
+        unit,
         word_before,
         word_after,
         approx,
@@ -335,6 +362,10 @@ mod tests {
             ("投入3千万元", "30000000", "元"),
             ("图书10,000册", "10000", "册"),
             ("１．５万户", "15000", "户"),
+            ("新增城镇就业 68 万人左右", "680000", "人"),
+            ("培训 1.2 万人(次)", "12000", "人次"),
+            ("按1500元/人标准发放", "1500", "元/人"),
+            ("居民消费价格指数控制在103.5以内", "103.5", ""),
         ];
         for (text, value, unit) in cases {
             let (read, read_unit, _, _) = figure(text);
@@ -385,6 +416,7 @@ mod tests {
             ("时间压缩到3天", Some(AtMost), "压缩到3天"),
             ("新增托位1.6万个", None, "1.6万个"),
             ("12万人左右", None, "12万人左右"),
+            ("推进不少于 60 个", Some(AtLeast), "不少于 60 个"),
         ];
         for (text, direction, phrase) in cases {
             let (_, _, read_direction, read_phrase) = figure(text);
