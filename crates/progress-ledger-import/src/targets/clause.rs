@@ -6,7 +6,7 @@ use progress_ledger_core::plan::Direction;
 use super::change::baseline;
 use super::kind::{is_percent, kind_of};
 use super::milestones::milestones;
-use super::per_unit::{per_unit, trailing_denominator};
+use super::per_unit::{is_optional_frequency, per_unit, trailing_denominator};
 use super::scope::scope_reason;
 use super::title::title;
 use super::{Extracted, Nesting, NotedPhrase, Proposal, Span};
@@ -49,7 +49,17 @@ impl Clause<'_> {
         let mut readings = figures::scan(self.view, self.span.start, self.span.end);
         for segment in self.segments {
             for figure in figures::scan_chinese(self.view, segment.start, segment.end) {
-                if self.view.contains(segment.start, figure.start, "每") {
+                if !self.view.contains(segment.start, figure.start, "每") {
+                    continue;
+                }
+                if is_optional_frequency(self.view, *segment, &figure) {
+                    readings.push(NumberReading::Ignored {
+                        start: figure.start,
+                        end: figure.end,
+                        reason: "a frequency offered with an alternative (每年调整一次或适时调整): \
+                                 it binds no figure",
+                    });
+                } else {
                     readings.push(NumberReading::Figure(figure));
                 }
             }
@@ -190,7 +200,14 @@ fn propose(clause: &Clause<'_>, targets: &[Figure], extracted: &mut Extracted) {
             candidate: Candidate {
                 id: String::new(),
                 title: title(view, segment, figure),
-                kind: kind_of(view, clause_start, segment.start, figure, direction),
+                kind: kind_of(
+                    view,
+                    clause_start,
+                    segment.start,
+                    figure,
+                    direction,
+                    denominator.is_some(),
+                ),
                 unit,
                 target: Some(figure.value),
                 direction,

@@ -30,26 +30,36 @@ const LEVEL_UNITS: &[&str] = &[
     "个月",
 ];
 
+/// Whether the figure is a standard to meet: 标准 follows it (不低于350平方米标准, 5万元的标准).
+fn is_standard(view: &View<'_>, figure: &Figure) -> bool {
+    view.starts_with_at(figure.end, "标准") || view.starts_with_at(figure.end, "的标准")
+}
+
 /// Whether `unit` is a share: %, ‰ or 个百分点.
 pub(super) fn is_percent(unit: &str) -> bool {
     matches!(unit, "%" | "‰" | "个百分点")
 }
 
-/// The kind `figure` suggests, given its clause and segment starts and its direction.
+/// The kind `figure` suggests, given its clause and segment starts, its direction and whether
+/// it counts per something (a denominator, or a 每 before it in its segment).
 pub(super) fn kind_of(
     view: &View<'_>,
     clause_start: usize,
     segment_start: usize,
     figure: &Figure,
     direction: Direction,
+    per_unit: bool,
 ) -> IndicatorKind {
     if names_district_set(view, clause_start, figure.start) {
         return IndicatorKind::Coverage;
     }
     let level = LEVEL_UNITS.contains(&figure.unit.as_str())
+        || figure.unit.is_empty()
         || direction == Direction::AtMost
         || view.contains_any(segment_start, figure.start, LEVEL_WORDS)
-        || view.contains(clause_start, figure.start, "每");
+        || per_unit
+        || view.contains(segment_start, figure.start, "每")
+        || is_standard(view, figure);
     if level {
         IndicatorKind::Level
     } else {

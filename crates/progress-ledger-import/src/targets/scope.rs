@@ -6,6 +6,10 @@ use super::kind::is_percent;
 use crate::figures::Figure;
 use crate::text::{View, char_len};
 
+/// Units of the time a plan gives the work. A figure in them is a time frame (3年内, 连续2年, 用3个月
+///时间) unless a direction word makes it a level (平均受教育年限达到11年, 不超过3个月).
+const TIME_FRAME_UNITS: &[&str] = &["年", "个月"];
+
 /// Verbs after which a count describes what is acted on, not how much is to be done.
 const SCOPE_VERBS: &[&str] = &[
     "监测", "覆盖", "加强", "依托", "针对", "涉及", "面向", "围绕", "聚焦", "包括", "包含",
@@ -30,6 +34,15 @@ pub(super) fn scope_reason(
     if figure.unit == "岁" {
         return Some("an age: describes who is served".into());
     }
+    if view.ends_with_at(figure.number_start, "每", clause_start) {
+        return Some("follows 每: the period of a frequency (每2年), not a target".into());
+    }
+    let leveled = figure
+        .word_before
+        .is_some_and(|(_, direction)| direction.is_some());
+    if TIME_FRAME_UNITS.contains(&figure.unit.as_str()) && !leveled {
+        return Some("a time frame: the period of the work (3年内, 连续2年), not a target".into());
+    }
     if CHANGE_FROM
         .iter()
         .any(|word| view.ends_with_at(figure.number_start, word, clause_start))
@@ -45,7 +58,7 @@ pub(super) fn scope_reason(
     if is_percent(&figure.unit) || figure.explicit_direction(view, clause_start).is_some() {
         return None;
     }
-    if view.char_is(figure.end, |c| c == '的') {
+    if view.char_is(figure.end, |c| c == '的') && !view.starts_with_at(figure.end + 1, "标准") {
         return Some("followed by 的: describes the size of what follows".into());
     }
     let last_written = |words: &[&'static str]| {
@@ -87,6 +100,10 @@ mod tests {
             "建强用好30万人的“合肥义警”等群防群治力量。",
             "启动改造老旧小区项目119个,覆盖131万平方米、742栋楼房。",
             "持续举办“合肥请您来,20万个岗位供您选”活动。",
+            "3年内完成全部改造。",
+            "连续2年开展评估。",
+            "力争用3个月时间完成整治。",
+            "工作满5年以上的社工。",
         ] {
             let extracted = extract(text);
             let proposed: Vec<String> = extracted
