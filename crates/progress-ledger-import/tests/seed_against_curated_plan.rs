@@ -4,7 +4,7 @@
 mod common;
 
 use common::{seed_folder, seed_text};
-use progress_ledger_core::plan::{IndicatorSpec, Plan, load_plan_file};
+use progress_ledger_core::plan::{IndicatorKind, IndicatorSpec, Plan, load_plan_file};
 use progress_ledger_import::import_document;
 
 /// (part, category, task, item number, lead units, cooperating units) of every item.
@@ -85,11 +85,19 @@ fn seed_import_agrees_with_the_curated_plan() {
     let mut total = 0usize;
     let mut matched = 0usize;
     let mut missed = Vec::new();
+    let mut drafted = 0usize;
+    let mut extra = Vec::new();
     for ((task, number, curated_specs), (_, _, proposals)) in indicators_by_item(&curated)
         .into_iter()
         .zip(indicators_by_item(&imported))
     {
-        let mut pool: Vec<&IndicatorSpec> = proposals.iter().collect();
+        let mut pool: Vec<&IndicatorSpec> = proposals
+            .iter()
+            .filter(|proposal| {
+                proposal.target.is_some() && proposal.kind != IndicatorKind::Milestones
+            })
+            .collect();
+        drafted += pool.len();
         for spec in curated_specs.iter().filter(|spec| spec.target.is_some()) {
             total += 1;
             let hit = pool.iter().position(|proposal| {
@@ -113,6 +121,18 @@ fn seed_import_agrees_with_the_curated_plan() {
                 )),
             }
         }
+        extra.extend(pool.iter().map(|proposal| {
+            format!(
+                "task {task} item {number:?}: {} {} {:?} ({})",
+                proposal
+                    .target
+                    .map(|target| target.to_string())
+                    .unwrap_or_default(),
+                proposal.unit,
+                proposal.direction,
+                proposal.source
+            )
+        }));
     }
     let share = matched as f64 / total as f64;
     println!(
@@ -122,6 +142,14 @@ fn seed_import_agrees_with_the_curated_plan() {
     );
     for target in &missed {
         println!("  not proposed: {target}");
+    }
+    println!(
+        "{} of its {drafted} drafted targets are the curated plan's ({:.1}%)",
+        drafted - extra.len(),
+        (drafted - extra.len()) as f64 / drafted as f64 * 100.0
+    );
+    for target in &extra {
+        println!("  not curated: {target}");
     }
     assert!(
         share >= 0.9,

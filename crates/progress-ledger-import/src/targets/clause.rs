@@ -8,7 +8,7 @@ use super::kind::{is_percent, kind_of};
 use super::milestones::milestones;
 use super::per_unit::{is_optional_frequency, per_unit, trailing_denominator};
 use super::scope::scope_reason;
-use super::title::title;
+use super::title::{lead_in, parts, title};
 use super::{Extracted, Nesting, NotedPhrase, Proposal, Span};
 use crate::Candidate;
 use crate::figures::{self, Figure, NumberReading};
@@ -85,7 +85,7 @@ impl Clause<'_> {
                     extracted.skipped.push(noted);
                 }
                 NumberReading::Figure(figure) => {
-                    match scope_reason(self.view, self.span.start, &figure) {
+                    match scope_reason(self.view, self.span, &figure) {
                         Some(reason) => {
                             let segment = self.segment_of(figure.number_start);
                             let noted = self.noted(segment.start, segment.end, reason);
@@ -146,7 +146,9 @@ fn propose(clause: &Clause<'_>, targets: &[Figure], extracted: &mut Extracted) {
     let mut previous_direction: Option<Direction> = None;
     let mut last_segment: Option<usize> = None;
     let mut previous_denominator: Option<String> = None;
-    for figure in targets {
+    let parts = parts(view, clause.segments, targets);
+    let mut previous_lead_in = String::new();
+    for (figure, &part) in targets.iter().zip(&parts) {
         let segment = clause.segment_of(figure.number_start);
         // Segments since the previous figure that have no figure of their own: rates named
         // without a number (化解率、满意率90%以上) and frequencies (每天、每周…排查1次) share
@@ -194,16 +196,18 @@ fn propose(clause: &Clause<'_>, targets: &[Figure], extracted: &mut Extracted) {
         previous_denominator = denominator.clone();
         let unit = match &denominator {
             Some(denominator) => format!("{}/{denominator}", figure.unit),
+            // 24小时开放: a service around the clock, 24 hours a day (24小时内 is a time limit).
+            None if is_around_the_clock(figure) => "小时/天".to_string(),
             None => figure.unit.clone(),
         };
         let proposal = Proposal {
             candidate: Candidate {
                 id: String::new(),
-                title: title(view, segment, figure),
+                title: title(view, part, figure, &previous_lead_in),
                 kind: kind_of(
                     view,
                     clause_start,
-                    segment.start,
+                    part.start,
                     figure,
                     direction,
                     denominator.is_some(),
@@ -218,6 +222,10 @@ fn propose(clause: &Clause<'_>, targets: &[Figure], extracted: &mut Extracted) {
             },
             at: view.byte_offset(figure.number_start),
         };
+        let lead_in = lead_in(view, part, figure);
+        if !lead_in.is_empty() {
+            previous_lead_in = lead_in;
+        }
         let sharing = |other: Span, unit: String| Proposal {
             candidate: Candidate {
                 title: view.phrase(other.start, other.end),
@@ -246,4 +254,13 @@ fn propose(clause: &Clause<'_>, targets: &[Figure], extracted: &mut Extracted) {
         }
         extracted.proposals.push(proposal);
     }
+}
+
+/// Whether a figure is a service around the clock: 24 小时 with no direction word (24小时开放,
+/// not 24小时内办结).
+fn is_around_the_clock(figure: &Figure) -> bool {
+    figure.unit == "小时"
+        && figure.value == rust_decimal::Decimal::from(24)
+        && figure.word_before.is_none()
+        && figure.word_after.is_none()
 }

@@ -13,11 +13,14 @@
 
 mod change;
 mod clause;
+mod commitments;
 mod kind;
 mod milestones;
 mod per_unit;
 mod scope;
 mod title;
+
+use progress_ledger_core::plan::IndicatorKind;
 
 use crate::Candidate;
 use crate::district_set::joins_district_set;
@@ -163,6 +166,7 @@ pub(crate) fn extract(text: &str) -> Extracted {
             }
     });
     let mut extracted = Extracted::default();
+    let mut cut = Vec::new();
     for clause in clauses {
         let segments = split(clause, |position| {
             nesting.is_free(position)
@@ -170,6 +174,22 @@ pub(crate) fn extract(text: &str) -> Extracted {
                 && !joins_district_set(&view, position, clause.start)
         });
         clause::read_clause(&view, clause, &segments, &nesting, &mut extracted);
+        cut.push((clause, segments));
+    }
+    // Commitments without a figure count only in an item that has a numeric target: otherwise
+    // the item's status indicator tracks them.
+    let numeric = extracted.proposals.iter().any(|proposal| {
+        matches!(
+            proposal.candidate.kind,
+            IndicatorKind::Cumulative | IndicatorKind::Level | IndicatorKind::Coverage
+        )
+    });
+    if numeric {
+        for (clause, segments) in &cut {
+            let found = commitments::commitments(&view, *clause, segments);
+            extracted.proposals.extend(found);
+        }
+        extracted.proposals.sort_by_key(|proposal| proposal.at);
     }
     extracted
 }

@@ -1,7 +1,9 @@
 //! Figures that only describe scope: ages, starting values, ordinals, sizes (…的), what a scope
 //! verb acts on (监测, 覆盖 …) and existing stocks (已…, 现有…).
 
+use super::Span;
 use super::change::CHANGE_FROM;
+use super::commitments::has_commitment_word;
 use super::kind::is_percent;
 use crate::figures::Figure;
 use crate::text::{View, char_len};
@@ -26,11 +28,8 @@ const ACTION_VERBS: &[&str] = &[
 
 /// The reason a target-looking figure of the clause starting at `clause_start` only describes
 /// scope, if it does.
-pub(super) fn scope_reason(
-    view: &View<'_>,
-    clause_start: usize,
-    figure: &Figure,
-) -> Option<String> {
+pub(super) fn scope_reason(view: &View<'_>, clause: Span, figure: &Figure) -> Option<String> {
+    let clause_start = clause.start;
     if figure.unit == "岁" {
         return Some("an age: describes who is served".into());
     }
@@ -77,7 +76,10 @@ pub(super) fn scope_reason(
             return Some(format!("follows {verb}: describes what is acted on"));
         }
     }
-    if view.contains_any(clause_start, figure.start, &["已", "现有"]) {
+    // 已建成的4000余座…全部投入运行: the count of a set to reach in full is a target.
+    if view.contains_any(clause_start, figure.start, &["已", "现有"])
+        && !has_commitment_word(view, clause)
+    {
         return Some("an existing stock (已…, 现有…)".into());
     }
     None
@@ -96,7 +98,7 @@ mod tests {
             "开展第五批37所新优质学校评估。",
             "加强107所农村小规模学校和68所乡镇寄宿制学校管理。",
             "常态化开展65岁以上常住老年人免费常规体检。",
-            "已建成的4000余座居民小区生活垃圾分类集中投放点全部投入运行。",
+            "已建成的4000余座居民小区生活垃圾分类集中投放点。",
             "建强用好30万人的“合肥义警”等群防群治力量。",
             "启动改造老旧小区项目119个,覆盖131万平方米、742栋楼房。",
             "持续举办“合肥请您来,20万个岗位供您选”活动。",

@@ -203,9 +203,14 @@ fn dec(text: &str) -> Decimal {
     Decimal::from_str(text).unwrap_or_else(|error| panic!("bad decimal {text}: {error}"))
 }
 
-/// Whether a drafted indicator is a numeric target (not a status).
+/// Whether a drafted indicator is a numeric target (not a status, not milestones: their target
+/// is the count of the deliverables the text names).
 fn is_numeric(candidate: &Candidate) -> bool {
-    candidate.target.is_some() && candidate.kind != IndicatorKind::Status
+    candidate.target.is_some()
+        && !matches!(
+            candidate.kind,
+            IndicatorKind::Status | IndicatorKind::Milestones
+        )
 }
 
 fn describe(candidate: &Candidate) -> String {
