@@ -42,6 +42,25 @@ pub struct Draft {
     pub warnings: Vec<Warning>,
     /// File lines read as one line: a bracket or heading the page broke over several lines.
     pub joined_lines: Vec<JoinedLines>,
+    /// Targets written outside any task (a goals paragraph, the text under a part heading). They
+    /// have no units and no place in the plan yet: [`Draft::to_plan`] leaves them out, and the
+    /// person curating the plan places them.
+    pub goals: Vec<DraftGoal>,
+}
+
+/// A paragraph outside any task, with the targets it states.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DraftGoal {
+    /// First line of the paragraph.
+    pub line: usize,
+    /// Last line of the paragraph.
+    pub last_line: usize,
+    /// The part it is written under (`None` before the first part heading).
+    pub part: Option<u32>,
+    /// The paragraph, verbatim.
+    pub text: String,
+    /// The proposed targets, with ids `g{paragraph:02}-{n}`.
+    pub indicators: Vec<Candidate>,
 }
 
 /// File lines `first..=last` read as one line.

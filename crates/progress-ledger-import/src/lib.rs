@@ -47,7 +47,7 @@ mod test_support;
 mod text;
 
 pub use draft::{
-    Candidate, Draft, DraftCategory, DraftItem, DraftPart, DraftTask, FrontMatterLine,
+    Candidate, Draft, DraftCategory, DraftGoal, DraftItem, DraftPart, DraftTask, FrontMatterLine,
     FrontMatterRole, JoinedLines, Noted, Warning,
 };
 

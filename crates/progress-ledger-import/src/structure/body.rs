@@ -59,6 +59,7 @@ impl Reader {
                 role: FrontMatterRole::Introduction,
                 text: text.to_string(),
             });
+            self.introduction_goal(text, line);
             return;
         }
         match &self.open {
@@ -90,7 +91,11 @@ impl Reader {
                         format!("text after the last item of task {task}"),
                     );
                 }
-                None => self.unclassified(line, text, "text outside any task".into()),
+                None => {
+                    if !self.goal(text, line) {
+                        self.unclassified(line, text, "text outside any task".into());
+                    }
+                }
             },
         }
     }

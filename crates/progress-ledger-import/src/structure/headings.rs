@@ -8,18 +8,23 @@ use crate::lines::first_sentence;
 use crate::text::{char_len, trim};
 
 impl Reader {
-    /// The title of a heading: its first sentence. Text after it is listed as unclassified.
-    fn heading_title(&mut self, rest: &str, line: usize) -> String {
+    /// The title of a heading (its first sentence) and the text after it.
+    fn heading_title(rest: &str) -> (String, String) {
         let (title, after) = first_sentence(rest);
         let tail = trim(rest.get(after..).unwrap_or(""));
-        if !tail.is_empty() {
+        (title.to_string(), tail.to_string())
+    }
+
+    /// Text after the first sentence of a heading: a goals paragraph when it states targets
+    /// (（一）总体目标。到2025年,…达到90%), otherwise unclassified.
+    fn heading_tail(&mut self, tail: &str, line: usize) {
+        if !tail.is_empty() && !self.goal(tail, line) {
             self.unclassified(
                 line,
                 tail,
                 "text after the first sentence of a heading".into(),
             );
         }
-        title.to_string()
     }
 
     /// A part heading, numbered as written (`None` for an unnumbered one).
@@ -33,13 +38,14 @@ impl Reader {
                 format!("part numbered {written} is part {number} of the document"),
             );
         }
-        let title = self.heading_title(rest, line);
+        let (title, tail) = Self::heading_title(rest);
         self.draft.parts.push(DraftPart {
             number,
             title,
             line: Some(line),
             categories: Vec::new(),
         });
+        self.heading_tail(&tail, line);
     }
 
     /// A category heading.
@@ -59,7 +65,7 @@ impl Reader {
                 format!("category numbered {number}, expected {expected}"),
             );
         }
-        let title = self.heading_title(rest, line);
+        let (title, tail) = Self::heading_title(rest);
         if let Some(part) = self.draft.parts.last_mut() {
             part.categories.push(DraftCategory {
                 number,
@@ -68,6 +74,7 @@ impl Reader {
                 tasks: Vec::new(),
             });
         }
+        self.heading_tail(&tail, line);
     }
 
     /// A task heading; the line may carry the task's body (5.普高教育。实施…〔…〕).

@@ -9,13 +9,15 @@
 //! The title line is the last line before the first category that reads like a title (contains
 //! 方案, 计划 …, no 。, not a heading); everything before it is front matter.
 //!
-//! Modules: `layout` (where the body starts, the title line, part headings, front-matter roles),
-//! `headings` (parts, categories, tasks, sub-items), `body` (the text of items), `close_item`
-//! (an item's units and indicator candidates) and `review` (ids, placeholders and checks of the
-//! finished draft).
+//! Modules: `logical` (file lines → the lines the reader reads: page furniture, joined brackets,
+//! split run-together tasks), `layout` (where the body starts, the title line, part headings,
+//! front-matter roles), `headings` (parts, categories, tasks, sub-items), `body` (the text of
+//! items), `close_item` (an item's units and indicator candidates), `goals` (targets outside any
+//! task) and `review` (ids, placeholders and checks of the finished draft).
 
 mod body;
 mod close_item;
+mod goals;
 mod headings;
 mod layout;
 mod logical;
@@ -87,6 +89,7 @@ pub(crate) fn read_document(text: &str) -> Draft {
             unclassified: Vec::new(),
             warnings: Vec::new(),
             joined_lines: Vec::new(),
+            goals: Vec::new(),
         },
         open: None,
         seen_heading: false,

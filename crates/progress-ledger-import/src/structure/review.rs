@@ -43,6 +43,20 @@ impl Reader {
             );
         }
         self.warn_of_empty_headings();
+        let goals: usize = self
+            .draft
+            .goals
+            .iter()
+            .map(|goal| goal.indicators.len())
+            .sum();
+        if goals > 0 {
+            self.warn(
+                None,
+                format!(
+                    "{goals} targets are written outside any task (goals): place them in the plan"
+                ),
+            );
+        }
     }
 
     /// Repeated task or sub-item numbers would repeat ids: the later ones get a suffix.

@@ -376,6 +376,11 @@ pub fn score(name: &str, draft: &Draft, expected: &Expected) -> Score {
 }
 
 /// The drafted targets outside any task.
-fn goal_pool(_draft: &Draft) -> Vec<&Candidate> {
-    Vec::new()
+fn goal_pool(draft: &Draft) -> Vec<&Candidate> {
+    draft
+        .goals
+        .iter()
+        .flat_map(|goal| &goal.indicators)
+        .filter(|candidate| is_numeric(candidate))
+        .collect()
 }
