@@ -31,6 +31,17 @@ const COOPERATING_LABELS: &[&str] = &[
     "協作單位",
 ];
 
+/// Labels that name the leaders in charge (people, not units): their sections are left out.
+const LEADER_LABELS: &[&str] = &[
+    "牵头领导",
+    "责任领导",
+    "分管领导",
+    "牵头市领导",
+    "牽頭領導",
+    "責任領導",
+    "分管領導",
+];
+
 /// What an attribution bracket says.
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct Attribution {
@@ -59,6 +70,7 @@ enum Role {
     Lead,
     Responsible,
     Cooperating,
+    Leader,
 }
 
 /// The label written at `position`: its role and its length in characters.
@@ -67,6 +79,7 @@ fn label_at(view: &View<'_>, position: usize) -> Option<(Role, usize)> {
         (Role::Lead, LEAD_LABELS),
         (Role::Responsible, RESPONSIBLE_LABELS),
         (Role::Cooperating, COOPERATING_LABELS),
+        (Role::Leader, LEADER_LABELS),
     ]
     .into_iter()
     .find_map(|(role, labels)| {
@@ -196,6 +209,7 @@ fn read_sections(view: &View<'_>, start: usize, end: usize) -> Attribution {
             Role::Lead => attribution.lead.extend(units),
             Role::Responsible if !has_lead => attribution.lead.extend(units),
             Role::Responsible | Role::Cooperating => attribution.cooperating.extend(units),
+            Role::Leader => {}
         }
     }
     attribution
@@ -335,6 +349,9 @@ mod tests {
             (attribution.lead, attribution.cooperating),
             (vec!["市教育局".to_string()], vec!["各区".to_string()])
         );
+        let (_, attribution) = parse("(牵头领导:张三;牵头单位:市教育局;配合单位:市财政局)");
+        assert_eq!(attribution.lead, ["市教育局"]);
+        assert_eq!(attribution.cooperating, ["市财政局"]);
         let (_, attribution) = parse("（牽頭單位：市衛健委；配合單位：市財政局）");
         assert_eq!(attribution.lead, ["市衛健委"]);
         assert_eq!(attribution.cooperating, ["市財政局"]);

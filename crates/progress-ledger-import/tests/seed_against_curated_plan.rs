@@ -87,6 +87,8 @@ fn seed_import_agrees_with_the_curated_plan() {
     let mut missed = Vec::new();
     let mut drafted = 0usize;
     let mut extra = Vec::new();
+    let mut kinds_right = 0usize;
+    let mut kinds_wrong = Vec::new();
     for ((task, number, curated_specs), (_, _, proposals)) in indicators_by_item(&curated)
         .into_iter()
         .zip(indicators_by_item(&imported))
@@ -107,8 +109,16 @@ fn seed_import_agrees_with_the_curated_plan() {
             });
             match hit {
                 Some(index) => {
-                    pool.remove(index);
+                    let proposal = pool.remove(index);
                     matched += 1;
+                    if proposal.kind == spec.kind {
+                        kinds_right += 1;
+                    } else {
+                        kinds_wrong.push(format!(
+                            "task {task} item {number:?}: {:?} for {:?} ({})",
+                            proposal.kind, spec.kind, spec.source
+                        ));
+                    }
                 }
                 None => missed.push(format!(
                     "task {task} item {number:?}: {} {} {:?} ({})",
@@ -150,6 +160,10 @@ fn seed_import_agrees_with_the_curated_plan() {
     );
     for target in &extra {
         println!("  not curated: {target}");
+    }
+    println!("{kinds_right} of the {matched} found have the curated kind");
+    for kind in &kinds_wrong {
+        println!("  kind: {kind}");
     }
     assert!(
         share >= 0.9,

@@ -30,6 +30,8 @@ pub(super) const WORDS_BEFORE: &[(&str, Option<Direction>)] = &[
     ("增长至", Some(Direction::AtLeast)),
     ("增至", Some(Direction::AtLeast)),
     ("扩大到", Some(Direction::AtLeast)),
+    ("延长到", Some(Direction::AtLeast)),
+    ("延长至", Some(Direction::AtLeast)),
     ("扩大至", Some(Direction::AtLeast)),
     ("增长", Some(Direction::AtLeast)),
     ("不高于", Some(Direction::AtMost)),

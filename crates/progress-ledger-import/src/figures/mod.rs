@@ -211,6 +211,13 @@ fn read_at(
                 scale_end + unit_length,
                 "an age range (describes who, not how many)",
             ),
+            Some((unit_length, "年"))
+                if [(digits_start, number_end), (number_end + 1, second_end)]
+                    .iter()
+                    .all(|&(from, to)| is_year(&view.normalized(from, to))) =>
+            {
+                ignored(scale_end + unit_length, "a period of years (2023-2025年)")
+            }
             Some((unit_length, _)) => odd(
                 scale_end + unit_length,
                 "a range of numbers (no single target)",
@@ -299,6 +306,14 @@ fn read_at(
         approx,
     };
     (NumberReading::Figure(figure), figure_end)
+}
+
+/// Whether `digits` is a year, 1900 to 2100.
+fn is_year(digits: &str) -> bool {
+    digits.len() == 4
+        && digits
+            .parse::<u32>()
+            .is_ok_and(|year| (1900..=2100).contains(&year))
 }
 
 /// Whether a number with its unit is a date: a year (2023年), a month (8月: durations in months
@@ -439,6 +454,8 @@ mod tests {
             "2023年",
             "8月14日",
             "2-3岁托班",
+            "2023-2025年",
+            "2023—2025年",
         ];
         for text in ignored {
             let view = View::new(text);

@@ -10,6 +10,77 @@ use crate::text::View;
 /// Words that make a figure a level (a rate, a share, a concentration).
 const LEVEL_WORDS: &[&str] = &["率", "占比", "比例", "比重", "浓度", "平均", "均值", "指数"];
 
+/// Words before a count that name the value to reach rather than an amount to add (持证社工超过
+/// 8200人, 提取次数增加至12次): the count is then a level (a stock or an allowance), unless an
+/// additive verb comes before it.
+const REACH_WORDS: &[&str] = &[
+    "达到",
+    "达",
+    "超过",
+    "提高到",
+    "提高至",
+    "提升到",
+    "提升至",
+    "增加到",
+    "增加至",
+    "增至",
+    "增长到",
+    "增长至",
+    "扩大到",
+    "扩大至",
+    "到",
+    "至",
+];
+
+/// Verbs that make a count an amount of work to add up (新增…达到68万人).
+const ADDITIVE_VERBS: &[&str] = &[
+    "新增",
+    "新建",
+    "新开",
+    "新改扩建",
+    "培训",
+    "完成",
+    "建成",
+    "改造",
+    "开展",
+    "发放",
+    "扶持",
+    "招聘",
+    "引进",
+    "吸纳",
+    "帮扶",
+    "救助",
+    "资助",
+    "提供",
+    "举办",
+    "建设",
+    "筹集",
+    "解决",
+    "实施",
+    "创建",
+    "打造",
+    "培育",
+    "派遣",
+    "输送",
+    "组织",
+    "动员",
+    "投放",
+    "开通",
+    "开设",
+    "设立",
+    "配备",
+    "治理",
+    "整治",
+    "开工",
+    "更新",
+    "成立",
+    "抽查",
+    "解危",
+    "服务",
+    "接待",
+    "安置",
+];
+
 /// Units of levels.
 const LEVEL_UNITS: &[&str] = &[
     "%",
@@ -28,6 +99,8 @@ const LEVEL_UNITS: &[&str] = &[
     "工作日",
     "周",
     "个月",
+    "年",
+    "岁",
 ];
 
 /// Whether the figure is a standard to meet: 标准 follows it (不低于350平方米标准, 5万元的标准).
@@ -59,7 +132,11 @@ pub(super) fn kind_of(
         || view.contains_any(segment_start, figure.start, LEVEL_WORDS)
         || per_unit
         || view.contains(segment_start, figure.start, "每")
-        || is_standard(view, figure);
+        || is_standard(view, figure)
+        || (figure
+            .word_before
+            .is_some_and(|(word, _)| REACH_WORDS.contains(&word))
+            && !view.contains_any(segment_start, figure.start, ADDITIVE_VERBS));
     if level {
         IndicatorKind::Level
     } else {

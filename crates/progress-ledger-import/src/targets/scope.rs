@@ -14,7 +14,8 @@ const TIME_FRAME_UNITS: &[&str] = &["年", "个月"];
 
 /// Verbs after which a count describes what is acted on, not how much is to be done.
 const SCOPE_VERBS: &[&str] = &[
-    "监测", "覆盖", "加强", "依托", "针对", "涉及", "面向", "围绕", "聚焦", "包括", "包含",
+    "监测", "覆盖", "加强", "依托", "针对", "涉及", "面向", "围绕", "聚焦", "包括", "包含", "惠及",
+    "受益",
 ];
 
 /// Verbs of doing: a later one of these cancels an earlier scope verb in the same clause.
@@ -30,15 +31,16 @@ const ACTION_VERBS: &[&str] = &[
 /// scope, if it does.
 pub(super) fn scope_reason(view: &View<'_>, clause: Span, figure: &Figure) -> Option<String> {
     let clause_start = clause.start;
-    if figure.unit == "岁" {
+    let leveled = figure
+        .word_before
+        .is_some_and(|(_, direction)| direction.is_some());
+    // 65岁以上老年人 describes who is served; 人均预期寿命达到79岁 is a level to reach.
+    if figure.unit == "岁" && !leveled {
         return Some("an age: describes who is served".into());
     }
     if view.ends_with_at(figure.number_start, "每", clause_start) {
         return Some("follows 每: the period of a frequency (每2年), not a target".into());
     }
-    let leveled = figure
-        .word_before
-        .is_some_and(|(_, direction)| direction.is_some());
     if TIME_FRAME_UNITS.contains(&figure.unit.as_str()) && !leveled {
         return Some("a time frame: the period of the work (3年内, 连续2年), not a target".into());
     }
@@ -106,6 +108,7 @@ mod tests {
             "连续2年开展评估。",
             "力争用3个月时间完成整治。",
             "工作满5年以上的社工。",
+            "改造老旧小区120个,惠及居民2.5万户。",
         ] {
             let extracted = extract(text);
             let proposed: Vec<String> = extracted
@@ -118,12 +121,32 @@ mod tests {
                 .collect();
             let allowed: &[&str] = if text.contains("119个") {
                 &["119"]
+            } else if text.contains("120个") {
+                &["120"]
             } else {
                 &[]
             };
             assert_eq!(proposed, allowed, "{text}");
             assert!(!extracted.skipped.is_empty(), "{text}");
         }
+        assert_eq!(
+            proposals_of("人均预期寿命达到79岁"),
+            [summary(
+                "79",
+                "岁",
+                Direction::AtLeast,
+                IndicatorKind::Level
+            )]
+        );
+        assert_eq!(
+            proposals_of("平均受教育年限达到11年"),
+            [summary(
+                "11",
+                "年",
+                Direction::AtLeast,
+                IndicatorKind::Level
+            )]
+        );
         assert_eq!(
             proposals_of("覆盖60%以上大型商业综合体"),
             [summary("60", "%", Direction::AtLeast, IndicatorKind::Level)]
