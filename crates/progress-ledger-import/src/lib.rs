@@ -47,8 +47,8 @@ mod test_support;
 mod text;
 
 pub use draft::{
-    Candidate, Draft, DraftCategory, DraftGoal, DraftItem, DraftPart, DraftTask, FrontMatterLine,
-    FrontMatterRole, JoinedLines, Noted, Warning,
+    Candidate, Certainty, Draft, DraftCategory, DraftGoal, DraftItem, DraftPart, DraftTask,
+    FrontMatterLine, FrontMatterRole, JoinedLines, Noted, ReviewNote, Rule, Warning,
 };
 
 /// Reads a plan document into a draft. Never fails: see [`Draft::unclassified`] and

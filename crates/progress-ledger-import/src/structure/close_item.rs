@@ -4,7 +4,7 @@
 use progress_ledger_core::plan::{Direction, IndicatorKind};
 
 use super::Reader;
-use crate::draft::{Candidate, DraftItem, Noted};
+use crate::draft::{Candidate, Certainty, DraftItem, Noted, Rule};
 use crate::targets;
 
 impl Reader {
@@ -87,7 +87,10 @@ impl Reader {
                 baseline: None,
                 source: String::new(),
                 deliverables: Vec::new(),
+                growth: false,
                 line: open.first_line,
+                rule: Rule::NoTarget,
+                certainty: Certainty::Sure,
             });
         }
         let noted = |phrase: targets::NotedPhrase| Noted {

@@ -39,6 +39,8 @@ impl Reader {
             .map(|(index, proposal)| Candidate {
                 id: format!("g{number:02}-{}", index + 1),
                 line,
+                // Outside any task, with no units: less sure than the same figure in an item.
+                certainty: proposal.candidate.certainty.lowered(),
                 ..proposal.candidate
             })
             .collect();

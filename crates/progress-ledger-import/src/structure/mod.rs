@@ -76,6 +76,7 @@ pub(crate) fn read_document(text: &str) -> Draft {
     let Layout { title, body_start } = document.layout();
     let mut reader = Reader {
         draft: Draft {
+            review_first: Vec::new(),
             id: "draft".to_string(),
             title: String::new(),
             issuer: String::new(),

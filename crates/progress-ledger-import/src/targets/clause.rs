@@ -3,6 +3,7 @@
 
 use progress_ledger_core::plan::Direction;
 
+use super::certainty::{Reading, is_growth, judge};
 use super::change::baseline;
 use super::kind::{is_percent, kind_of};
 use super::milestones::milestones;
@@ -10,9 +11,9 @@ use super::per_unit::{is_optional_frequency, per_unit, trailing_denominator};
 use super::scope::scope_reason;
 use super::title::{lead_in, parts, title};
 use super::{Extracted, Nesting, NotedPhrase, Proposal, Span};
-use crate::Candidate;
 use crate::figures::{self, Figure, NumberReading};
 use crate::text::View;
+use crate::{Candidate, Certainty, Rule};
 
 /// Why a figure inside quotation marks is not a target.
 const QUOTED: &str = "inside quotation marks: a name or slogan";
@@ -164,18 +165,25 @@ fn propose(clause: &Clause<'_>, targets: &[Figure], extracted: &mut Extracted) {
             .collect();
         last_segment = index.or(last_segment);
         let explicit = figure.explicit_direction(view, clause_start);
+        let distant = explicit
+            .is_none()
+            .then(|| figure.distant_direction(view, part.start))
+            .flatten();
         let direction = explicit
+            .or(distant)
             .or(previous_direction)
             .unwrap_or_else(|| figure.direction_from_verbs(view, clause_start));
         if explicit.is_some() {
             previous_direction = explicit;
         }
+        let mut doubtful_baseline = false;
         let baseline = match baseline(view, clause_start, figure) {
             Ok(baseline) => baseline,
             Err(note) => {
                 extracted
                     .notes
                     .push(clause.noted(figure.start, figure.end, note));
+                doubtful_baseline = true;
                 None
             }
         };
@@ -194,12 +202,23 @@ fn propose(clause: &Clause<'_>, targets: &[Figure], extracted: &mut Extracted) {
         );
         let own_every = view.contains(segment.start, figure.start, "每");
         previous_denominator = denominator.clone();
+        let around_the_clock = denominator.is_none() && is_around_the_clock(figure);
         let unit = match &denominator {
             Some(denominator) => format!("{}/{denominator}", figure.unit),
             // 24小时开放: a service around the clock, 24 hours a day (24小时内 is a time limit).
-            None if is_around_the_clock(figure) => "小时/天".to_string(),
+            None if around_the_clock => "小时/天".to_string(),
             None => figure.unit.clone(),
         };
+        let reading = Reading {
+            explicit,
+            distant: distant.is_some(),
+            per_unit: denominator.is_some() || figure.unit.contains('/'),
+            around_the_clock,
+        };
+        let (rule, mut certainty) = judge(view, clause.span, figure, &reading);
+        if doubtful_baseline {
+            certainty = Certainty::Unsure;
+        }
         let proposal = Proposal {
             candidate: Candidate {
                 id: String::new(),
@@ -210,7 +229,7 @@ fn propose(clause: &Clause<'_>, targets: &[Figure], extracted: &mut Extracted) {
                     part.start,
                     figure,
                     direction,
-                    denominator.is_some(),
+                    denominator.is_some() || figure.unit.contains('/'),
                 ),
                 unit,
                 target: Some(figure.value),
@@ -218,7 +237,10 @@ fn propose(clause: &Clause<'_>, targets: &[Figure], extracted: &mut Extracted) {
                 baseline,
                 source: view.phrase(source.start, source.end),
                 deliverables: Vec::new(),
+                growth: is_growth(view, part, figure),
                 line: 0,
+                rule,
+                certainty,
             },
             at: view.byte_offset(figure.number_start),
         };
@@ -226,11 +248,13 @@ fn propose(clause: &Clause<'_>, targets: &[Figure], extracted: &mut Extracted) {
         if !lead_in.is_empty() {
             previous_lead_in = lead_in;
         }
-        let sharing = |other: Span, unit: String| Proposal {
+        let sharing = |other: Span, unit: String, rule: Rule| Proposal {
             candidate: Candidate {
                 title: view.phrase(other.start, other.end),
                 unit,
                 source: view.phrase(other.start, figure.end),
+                rule,
+                certainty: Certainty::Likely,
                 ..proposal.candidate.clone()
             },
             at: view.byte_offset(other.start),
@@ -239,16 +263,19 @@ fn propose(clause: &Clause<'_>, targets: &[Figure], extracted: &mut Extracted) {
             for &other in &between {
                 if let Some(denominator) = trailing_denominator(view, other) {
                     let unit = format!("{}/{denominator}", figure.unit);
-                    extracted.proposals.push(sharing(other, unit));
+                    extracted
+                        .proposals
+                        .push(sharing(other, unit, Rule::SharedFrequency));
                 }
             }
         }
         if is_percent(&figure.unit) {
             for &other in &between {
                 if view.phrase(other.start, other.end).ends_with('率') {
+                    let unit = proposal.candidate.unit.clone();
                     extracted
                         .proposals
-                        .push(sharing(other, proposal.candidate.unit.clone()));
+                        .push(sharing(other, unit, Rule::SharedRate));
                 }
             }
         }

@@ -8,9 +8,9 @@ use rust_decimal::Decimal;
 
 use super::title::tidy;
 use super::{Proposal, Span};
-use crate::Candidate;
 use crate::figures;
 use crate::text::View;
+use crate::{Candidate, Certainty, Rule};
 
 /// Words that promise all of a set, or none of it left.
 const COMMITMENT_WORDS: &[&str] = &["全覆盖", "全部", "所有", "全量", "均应", "清零", "基本消除"];
@@ -62,7 +62,14 @@ pub(super) fn commitments(view: &View<'_>, clause: Span, segments: &[Span]) -> V
                 baseline: None,
                 source: source.clone(),
                 deliverables: Vec::new(),
+                growth: false,
                 line: 0,
+                rule: if around_the_clock {
+                    Rule::AroundTheClock
+                } else {
+                    Rule::Commitment
+                },
+                certainty: Certainty::Likely,
             },
             at: view.byte_offset(segment.start),
         });

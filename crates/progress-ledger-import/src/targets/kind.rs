@@ -149,7 +149,7 @@ mod tests {
     use super::super::tests::{proposals_of, summary};
     use progress_ledger_core::plan::{
         Direction::AtLeast,
-        IndicatorKind::{Coverage, Level},
+        IndicatorKind::{Coverage, Cumulative, Level},
     };
 
     #[test]
@@ -174,5 +174,27 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(proposals_of(text), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn direction_words_apart_from_the_figure() {
+        use progress_ledger_core::plan::Direction::AtMost;
+        assert_eq!(
+            proposals_of("特困人员基本生活标准不低于当地最低生活保障标准的1.3倍"),
+            [summary("1.3", "倍", AtLeast, Level)]
+        );
+        assert_eq!(
+            proposals_of("单位能耗不高于全省平均水平的0.8倍"),
+            [summary("0.8", "倍", AtMost, Level)]
+        );
+        // A count after 超过 with no additive verb is a stock to reach; with one, an amount.
+        assert_eq!(
+            proposals_of("力争全市持证社工超过8200人"),
+            [summary("8200", "人", AtLeast, Level)]
+        );
+        assert_eq!(
+            proposals_of("派遣超过100名专家名医下沉基层"),
+            [summary("100", "名", AtLeast, Cumulative)]
+        );
     }
 }

@@ -5,8 +5,8 @@ use progress_ledger_core::plan::{Direction, IndicatorKind};
 use rust_decimal::Decimal;
 
 use super::{Proposal, Span, split};
-use crate::Candidate;
 use crate::text::{View, char_len};
+use crate::{Candidate, Certainty, Rule};
 
 /// The verb that opens a milestones clause.
 const COMPLETE: &str = "完成";
@@ -73,7 +73,10 @@ pub(super) fn milestones(view: &View<'_>, clause: Span, segments: &[Span]) -> Op
             baseline: None,
             source: view.phrase(start, end),
             deliverables,
+            growth: false,
             line: 0,
+            rule: Rule::Milestones,
+            certainty: Certainty::Likely,
         },
         at: view.byte_offset(start),
     })

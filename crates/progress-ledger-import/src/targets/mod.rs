@@ -11,6 +11,7 @@
 //! coverage), `change` (由 X 到 Y: baselines), `title` (titles cut from the text) and
 //! `milestones` (完成A、B和C等…).
 
+mod certainty;
 mod change;
 mod clause;
 mod commitments;

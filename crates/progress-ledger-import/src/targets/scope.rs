@@ -19,12 +19,12 @@ const SCOPE_VERBS: &[&str] = &[
 ];
 
 /// Verbs of doing: a later one of these cancels an earlier scope verb in the same clause.
-const ACTION_VERBS: &[&str] = &[
+pub(super) const ACTION_VERBS: &[&str] = &[
     "新增", "新建", "建成", "建设", "完成", "改造", "改建", "扩建", "实施", "开展", "培训", "培育",
     "打造", "举办", "发放", "支持", "治理", "整治", "消除", "开通", "开工", "筹集", "更新", "提供",
     "引进", "扶持", "解危", "发展", "动员", "推动", "推进", "启动", "形成", "配备", "达到", "实现",
     "设立", "创建", "解决", "增加", "打通", "优化", "抽查", "成立", "开设", "派遣", "输送", "招聘",
-    "组织", "救助", "投放", "盘活", "升级", "提升", "规划",
+    "组织", "救助", "投放", "盘活", "升级", "提升", "规划", "投资", "投入", "资助", "帮扶",
 ];
 
 /// The reason a target-looking figure of the clause starting at `clause_start` only describes
