@@ -40,11 +40,14 @@ mod district_set;
 mod draft;
 mod figures;
 mod lines;
+mod report;
 mod structure;
 mod targets;
 #[cfg(test)]
 mod test_support;
 mod text;
+
+pub use report::DraftReport;
 
 pub use draft::{
     Candidate, Certainty, Draft, DraftCategory, DraftGoal, DraftItem, DraftPart, DraftTask,
