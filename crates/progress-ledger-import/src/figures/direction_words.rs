@@ -101,7 +101,7 @@ impl Figure {
             .filter(|(word, direction)| direction.is_some() && word.chars().count() >= 2)
             .filter_map(|&(word, direction)| {
                 let length = word.chars().count();
-                view.rfind(floor, self.start, word)
+                view.rfind(self.floor(floor), self.start, word)
                     .map(|position| ((position + length, length), direction))
             })
             // The word that ends last, and the longest of those (不低于, not 低于).
@@ -112,7 +112,7 @@ impl Figure {
     /// At most when a decrease verb (缩短, 降低 …) is written in `view[floor..]` before the figure,
     /// at least otherwise.
     pub(crate) fn direction_from_verbs(&self, view: &View<'_>, floor: usize) -> Direction {
-        if view.contains_any(floor, self.start, DECREASE_VERBS) {
+        if view.contains_any(self.floor(floor), self.start, DECREASE_VERBS) {
             Direction::AtMost
         } else {
             Direction::AtLeast

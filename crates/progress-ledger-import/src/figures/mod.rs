@@ -22,6 +22,11 @@ pub(crate) use quantities::{quantity, scan_chinese};
 pub(crate) use units::convert;
 use units::unit_at;
 
+/// How far back from a figure, in characters, the rules look for the words that qualify it: further
+/// than any clause of real text reaches, and a bound on the work that a clause of thousands of
+/// numbers costs (each figure looks back this far at most, so reading is linear in the text).
+pub(crate) const LOOKBACK: usize = 80;
+
 /// A number read with its scale, unit and direction words. Positions are characters of the view.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Figure {
@@ -41,6 +46,19 @@ pub(crate) struct Figure {
     pub word_after: Option<(&'static str, Option<Direction>)>,
     /// Written as an approximation (余, 多, 近, 约, 左右).
     pub approx: bool,
+}
+
+impl Figure {
+    /// Where a look back from this figure stops: `floor`, or [`LOOKBACK`] characters before the
+    /// figure when that is later.
+    pub(crate) fn floor(&self, floor: usize) -> usize {
+        floor.max(self.start.saturating_sub(LOOKBACK))
+    }
+
+    /// Where a look ahead from this figure stops: `limit`, or [`LOOKBACK`] characters after it.
+    pub(crate) fn limit(&self, limit: usize) -> usize {
+        limit.min(self.end.saturating_add(LOOKBACK))
+    }
 }
 
 /// What the scanner made of a run of digits.

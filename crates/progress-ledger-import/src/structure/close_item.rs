@@ -31,10 +31,10 @@ impl Reader {
             text.push_str(piece);
         }
         let line_of = |at: usize| {
-            line_starts
-                .iter()
-                .rev()
-                .find(|&&(start, _)| start <= at)
+            let after = line_starts.partition_point(|&(start, _)| start <= at);
+            after
+                .checked_sub(1)
+                .and_then(|index| line_starts.get(index))
                 .map_or(open.first_line, |&(_, line)| line)
         };
         let (lead, cooperating, attribution_line) = match open.attribution {

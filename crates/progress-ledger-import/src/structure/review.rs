@@ -45,6 +45,14 @@ impl Reader {
             );
         }
         self.warn_of_empty_headings();
+        if self.draft.tasks().next().is_none() {
+            self.warn(
+                None,
+                "no task found (no 1. or 1、 or 1) heading): the text is not a plan of this form, \
+                 or its tasks are written in a way the importer does not read"
+                    .into(),
+            );
+        }
         let goals: usize = self
             .draft
             .goals

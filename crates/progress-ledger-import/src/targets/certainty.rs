@@ -34,7 +34,7 @@ pub(super) fn judge(
     figure: &Figure,
     reading: &Reading,
 ) -> (Rule, Certainty) {
-    let (clause_start, clause_end) = (clause.start, clause.end);
+    let (clause_start, clause_end) = (figure.floor(clause.start), figure.limit(clause.end));
     if figure.unit.is_empty() {
         return (Rule::NoUnit, Certainty::Unsure);
     }

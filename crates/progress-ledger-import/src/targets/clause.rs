@@ -15,6 +15,12 @@ use crate::figures::{self, Figure, NumberReading};
 use crate::text::View;
 use crate::{Candidate, Certainty, Rule};
 
+/// The most numbers read in one clause (real clauses hold a handful); a bound on the work.
+const MAX_NUMBERS: usize = 64;
+
+/// How many characters on either side of a number the phrase it is listed with may reach.
+const CONTEXT: usize = 40;
+
 /// Why a figure inside quotation marks is not a target.
 const QUOTED: &str = "inside quotation marks: a name or slogan";
 
@@ -26,13 +32,32 @@ struct Clause<'c> {
 }
 
 impl Clause<'_> {
+    /// The index of the segment that holds `position` (segments are in order).
+    fn segment_index(&self, position: usize) -> Option<usize> {
+        let index = self
+            .segments
+            .partition_point(|segment| segment.end <= position);
+        self.segments
+            .get(index)
+            .is_some_and(|segment| segment.contains(position))
+            .then_some(index)
+    }
+
     /// The segment that holds `position` (the whole clause when none does).
     fn segment_of(&self, position: usize) -> Span {
-        self.segments
-            .iter()
-            .copied()
-            .find(|segment| segment.contains(position))
+        self.segment_index(position)
+            .and_then(|index| self.segments.get(index).copied())
             .unwrap_or(self.span)
+    }
+
+    /// The segment that holds `position`, cut to at most [`CONTEXT`] characters on either side
+    /// of it: the phrase a skipped or odd number is listed with.
+    fn context_of(&self, position: usize) -> Span {
+        let segment = self.segment_of(position);
+        Span {
+            start: segment.start.max(position.saturating_sub(CONTEXT)),
+            end: segment.end.min(position.saturating_add(CONTEXT)),
+        }
     }
 
     /// The phrase `start..end`, noted with `reason`.
@@ -50,7 +75,10 @@ impl Clause<'_> {
         let mut readings = figures::scan(self.view, self.span.start, self.span.end);
         for segment in self.segments {
             for figure in figures::scan_chinese(self.view, segment.start, segment.end) {
-                if !self.view.contains(segment.start, figure.start, "每") {
+                if !self
+                    .view
+                    .contains(figure.floor(segment.start), figure.start, "每")
+                {
                     continue;
                 }
                 if is_optional_frequency(self.view, *segment, &figure) {
@@ -66,6 +94,14 @@ impl Clause<'_> {
             }
         }
         readings.sort_by_key(NumberReading::number_start);
+        if let Some(first_unread) = readings.get(MAX_NUMBERS).map(NumberReading::number_start) {
+            readings.truncate(MAX_NUMBERS);
+            readings.push(NumberReading::Odd {
+                start: first_unread,
+                end: self.span.end,
+                reason: "more numbers in one clause than any plan writes: the rest are not read",
+            });
+        }
         readings
     }
 
@@ -81,14 +117,14 @@ impl Clause<'_> {
         for reading in readings {
             match reading {
                 NumberReading::Figure(figure) if nesting.is_quoted(figure.number_start) => {
-                    let segment = self.segment_of(figure.number_start);
+                    let segment = self.context_of(figure.number_start);
                     let noted = self.noted(segment.start, segment.end, QUOTED.into());
                     extracted.skipped.push(noted);
                 }
                 NumberReading::Figure(figure) => {
                     match scope_reason(self.view, self.span, &figure) {
                         Some(reason) => {
-                            let segment = self.segment_of(figure.number_start);
+                            let segment = self.context_of(figure.number_start);
                             let noted = self.noted(segment.start, segment.end, reason);
                             extracted.skipped.push(noted);
                         }
@@ -106,7 +142,7 @@ impl Clause<'_> {
                         .push(self.noted(start, end, QUOTED.into()));
                 }
                 NumberReading::Odd { start, end, reason } => {
-                    let segment = self.segment_of(start);
+                    let segment = self.context_of(start);
                     let context = self.view.phrase(segment.start, segment.end);
                     let noted = self.noted(start, end, format!("{reason} (in {context})"));
                     extracted.odd.push(noted);
@@ -154,13 +190,14 @@ fn propose(clause: &Clause<'_>, targets: &[Figure], extracted: &mut Extracted) {
         // Segments since the previous figure that have no figure of their own: rates named
         // without a number (化解率、满意率90%以上) and frequencies (每天、每周…排查1次) share
         // this figure.
-        let index = clause.segments.iter().position(|&other| other == segment);
+        let index = clause.segment_index(figure.number_start);
         let first_after_last = last_segment.map_or(0, |last| last + 1);
         let between: Vec<Span> = index
             .and_then(|index| clause.segments.get(first_after_last..index))
             .unwrap_or(&[])
             .iter()
             .copied()
+            .filter(|other| other.start >= figure.floor(clause_start))
             .filter(|other| figures::scan(view, other.start, other.end).is_empty())
             .collect();
         last_segment = index.or(last_segment);
@@ -191,7 +228,7 @@ fn propose(clause: &Clause<'_>, targets: &[Figure], extracted: &mut Extracted) {
             let (start, end) = view.trim_range(clause_start, clause.span.end);
             Span { start, end }
         } else {
-            segment
+            part
         };
         let denominator = per_unit(
             view,
@@ -200,7 +237,7 @@ fn propose(clause: &Clause<'_>, targets: &[Figure], extracted: &mut Extracted) {
             figure,
             previous_denominator.as_ref(),
         );
-        let own_every = view.contains(segment.start, figure.start, "每");
+        let own_every = view.contains(figure.floor(segment.start), figure.start, "每");
         previous_denominator = denominator.clone();
         let around_the_clock = denominator.is_none() && is_around_the_clock(figure);
         let unit = match &denominator {

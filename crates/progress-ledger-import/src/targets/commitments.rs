@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use super::title::tidy;
 use super::{Proposal, Span};
-use crate::figures;
+use crate::figures::{self, LOOKBACK};
 use crate::text::View;
 use crate::{Candidate, Certainty, Rule};
 
@@ -34,6 +34,9 @@ pub(super) fn has_commitment_word(view: &View<'_>, span: Span) -> bool {
 /// figure of its own (所有二级以上公立、50%二级以上民营… gives 100 % for the first segment only).
 pub(super) fn commitments(view: &View<'_>, clause: Span, segments: &[Span]) -> Vec<Proposal> {
     let (start, end) = view.trim_range(clause.start, clause.end);
+    // The clause, as the curated plan quotes it; a clause longer than any real one is not copied
+    // into every indicator.
+    let whole_clause = end - start <= 2 * LOOKBACK;
     let source = view.phrase(start, end);
     let mut proposals = Vec::new();
     for &segment in segments {
@@ -60,7 +63,11 @@ pub(super) fn commitments(view: &View<'_>, clause: Span, segments: &[Span]) -> V
                 target: Some(value),
                 direction: Direction::AtLeast,
                 baseline: None,
-                source: source.clone(),
+                source: if whole_clause {
+                    source.clone()
+                } else {
+                    view.phrase(segment.start, segment.end)
+                },
                 deliverables: Vec::new(),
                 growth: false,
                 line: 0,

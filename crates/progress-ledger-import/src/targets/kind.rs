@@ -123,6 +123,7 @@ pub(super) fn kind_of(
     direction: Direction,
     per_unit: bool,
 ) -> IndicatorKind {
+    let (clause_start, segment_start) = (figure.floor(clause_start), figure.floor(segment_start));
     if names_district_set(view, clause_start, figure.start) {
         return IndicatorKind::Coverage;
     }

@@ -71,7 +71,7 @@ pub(super) fn is_optional_frequency(view: &View<'_>, segment: Span, figure: &Fig
             .any(|word| view.starts_with_at(figure.end + 1, word));
     alternative
         && view
-            .rfind(segment.start, figure.start, "每")
+            .rfind(figure.floor(segment.start), figure.start, "每")
             .is_some_and(|every_at| is_period(view, every_at))
 }
 
@@ -89,11 +89,11 @@ pub(super) fn per_unit(
     figure: &Figure,
     previous: Option<&String>,
 ) -> Option<String> {
-    if let Some(every_at) = view.rfind(segment.start, figure.start, "每") {
+    if let Some(every_at) = view.rfind(figure.floor(segment.start), figure.start, "每") {
         return denominator(view, every_at);
     }
     let (text_start, _) = view.trim_range(segment.start, segment.end);
-    if view.contains(clause_start, segment.start, "每") {
+    if view.contains(figure.floor(clause_start), segment.start, "每") {
         if let Some((period, length)) = view.longest_at(text_start, PERIODS) {
             let qualified = view.char_is(text_start + length, |c| {
                 matches!(c, '底' | '内' | '度' | '末' | '初' | '份' | '前' | '中')

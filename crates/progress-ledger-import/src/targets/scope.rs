@@ -30,7 +30,11 @@ pub(super) const ACTION_VERBS: &[&str] = &[
 /// The reason a target-looking figure of the clause starting at `clause_start` only describes
 /// scope, if it does.
 pub(super) fn scope_reason(view: &View<'_>, clause: Span, figure: &Figure) -> Option<String> {
-    let clause_start = clause.start;
+    let clause_start = figure.floor(clause.start);
+    let near_clause = Span {
+        start: clause_start,
+        end: figure.limit(clause.end),
+    };
     let leveled = figure
         .word_before
         .is_some_and(|(_, direction)| direction.is_some());
@@ -80,7 +84,7 @@ pub(super) fn scope_reason(view: &View<'_>, clause: Span, figure: &Figure) -> Op
     }
     // 已建成的4000余座…全部投入运行: the count of a set to reach in full is a target.
     if view.contains_any(clause_start, figure.start, &["已", "现有"])
-        && !has_commitment_word(view, clause)
+        && !has_commitment_word(view, near_clause)
     {
         return Some("an existing stock (已…, 现有…)".into());
     }
