@@ -312,6 +312,10 @@ fn read_at(
     });
     if view.ends_with_at(before, "近", start) || view.ends_with_at(before, "约", start) {
         approx = true;
+        // 约500户: the word belongs to the figure's phrase.
+        if word_before.is_none() {
+            figure_start = before - 1;
+        }
     }
     let figure = Figure {
         start: figure_start,

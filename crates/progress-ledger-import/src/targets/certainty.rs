@@ -12,6 +12,9 @@ use crate::{Certainty, Rule};
 /// Words that make a share a growth rate (增长10%, 年均增幅不低于4.5%).
 const GROWTH_WORDS: &[&str] = &["增长", "增幅", "增速", "增加"];
 
+/// How far before a count the 为 of the people or places served may be written (为全县12所…).
+const SERVED_REACH: usize = 4;
+
 /// What the reading of a figure rests on.
 pub(super) struct Reading {
     /// The direction word the text writes around it, if any.
@@ -61,9 +64,11 @@ pub(super) fn judge(
         return (Rule::Share, Certainty::Likely);
     }
     // 新增…10万人; 为10450名困难精神残疾人发放…: the people served.
-    let before = view.trim_range(clause_start, figure.start).1;
-    let served = view.ends_with_at(before, "为", clause_start)
-        && view.contains_any(figure.end, clause_end, ACTION_VERBS);
+    let served = view.contains(
+        figure.start.saturating_sub(SERVED_REACH).max(clause_start),
+        figure.start,
+        "为",
+    ) && view.contains_any(figure.end, clause_end, ACTION_VERBS);
     if view.contains_any(clause_start, figure.start, ACTION_VERBS) || served {
         return (Rule::CountAfterVerb, Certainty::Likely);
     }

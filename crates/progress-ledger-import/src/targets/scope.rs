@@ -12,6 +12,14 @@ use crate::text::{View, char_len};
 ///时间) unless a direction word makes it a level (平均受教育年限达到11年, 不超过3个月).
 const TIME_FRAME_UNITS: &[&str] = &["年", "个月"];
 
+/// How far after a time the 圈 of a service radius may be written (15分钟便民生活圈).
+const CIRCLE_REACH: usize = 6;
+
+/// Whether `unit` is a unit of time or distance (the radius of a 15分钟生活圈, a 1公里服务圈).
+fn is_distance_or_time(unit: &str) -> bool {
+    matches!(unit, "分钟" | "小时" | "公里" | "米" | "天" | "日")
+}
+
 /// Verbs after which a count describes what is acted on, not how much is to be done.
 const SCOPE_VERBS: &[&str] = &[
     "监测", "覆盖", "加强", "依托", "针对", "涉及", "面向", "围绕", "聚焦", "包括", "包含", "惠及",
@@ -24,7 +32,8 @@ pub(super) const ACTION_VERBS: &[&str] = &[
     "打造", "举办", "发放", "支持", "治理", "整治", "消除", "开通", "开工", "筹集", "更新", "提供",
     "引进", "扶持", "解危", "发展", "动员", "推动", "推进", "启动", "形成", "配备", "达到", "实现",
     "设立", "创建", "解决", "增加", "打通", "优化", "抽查", "成立", "开设", "派遣", "输送", "招聘",
-    "组织", "救助", "投放", "盘活", "升级", "提升", "规划", "投资", "投入", "资助", "帮扶",
+    "组织", "救助", "投放", "盘活", "升级", "提升", "规划", "投资", "投入", "资助", "帮扶", "服务",
+    "接待", "安置", "吸纳", "招收", "招募", "其中",
 ];
 
 /// The reason a target-looking figure of the clause starting at `clause_start` only describes
@@ -62,6 +71,13 @@ pub(super) fn scope_reason(view: &View<'_>, clause: Span, figure: &Figure) -> Op
     // is a standard to meet, whatever it is about.
     if is_percent(&figure.unit) || figure.explicit_direction(view, clause_start).is_some() {
         return None;
+    }
+    // 15分钟便民生活圈: a time that names a service radius.
+    let circle_at = view.find(figure.end, figure.limit(clause.end), "圈");
+    if is_distance_or_time(&figure.unit)
+        && circle_at.is_some_and(|at| at <= figure.end + CIRCLE_REACH)
+    {
+        return Some("names a service radius (15分钟生活圈), not a target".into());
     }
     if view.char_is(figure.end, |c| c == '的') && !view.starts_with_at(figure.end + 1, "标准") {
         return Some("followed by 的: describes the size of what follows".into());
@@ -113,6 +129,7 @@ mod tests {
             "力争用3个月时间完成整治。",
             "工作满5年以上的社工。",
             "改造老旧小区120个,惠及居民2.5万户。",
+            "打造15分钟便民生活圈。",
         ] {
             let extracted = extract(text);
             let proposed: Vec<String> = extracted

@@ -8,7 +8,22 @@ use crate::text::{View, char_len, trim_punct};
 
 /// Words written at the start of a phrase that are not part of an indicator's title.
 const FILLERS: &[&str] = &[
-    "实现", "力争", "确保", "争取", "全市", "全年", "年度", "其中", "同时", "并", "和", "及", "的",
+    "实现",
+    "力争",
+    "确保",
+    "争取",
+    "全市",
+    "全年",
+    "年度内",
+    "年内",
+    "年底前",
+    "年度",
+    "其中",
+    "同时",
+    "并",
+    "和",
+    "及",
+    "的",
 ];
 
 /// Words left at the end of a title once the figure is taken out.
