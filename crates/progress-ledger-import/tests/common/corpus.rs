@@ -168,12 +168,14 @@ impl Score {
     /// A row of the table in docs/importer.md.
     pub fn row(&self) -> String {
         format!(
-            "| {} | {}/{} | {}/{} | {} | {} | {} | {:.0}% | {:.0}% | {}/{} | {} |",
+            "| {} | {}/{} | {}/{} | {}/{} | {} | {} | {} | {:.0}% | {:.0}% | {}/{} | {} |",
             self.name,
             self.tasks_drafted.len(),
             self.tasks_expected.len(),
             self.leads_right,
             self.tasks_expected.len(),
+            self.cooperating_right,
+            self.cooperating_checked,
             self.expected,
             self.drafted,
             self.matched,
@@ -187,9 +189,9 @@ impl Score {
 }
 
 /// The header of the table [`Score::row`] writes.
-pub const TABLE_HEADER: &str = "| document | tasks | lead units | expected | drafted | matched | \
-     precision | recall | kinds | time frames drafted |\n| --- | --- | --- | --- | --- | --- | --- | \
-     --- | --- | --- |";
+pub const TABLE_HEADER: &str = "| document | tasks | lead units | cooperating units | expected | \
+     drafted | matched | precision | recall | kinds | time frames drafted |\n| --- | --- | --- | --- | \
+     --- | --- | --- | --- | --- | --- | --- |";
 
 fn ratio(part: usize, whole: usize) -> f64 {
     if whole == 0 {
