@@ -11,7 +11,7 @@ use crate::draft::{Candidate, Certainty, Draft};
 /// Counts over a draft.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DraftReport {
-    /// Parts, categories, tasks and items.
+    /// Parts.
     pub parts: usize,
     /// Categories.
     pub categories: usize,

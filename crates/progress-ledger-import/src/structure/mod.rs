@@ -2,12 +2,13 @@
 //!
 //! Line shapes (after trimming and normalising full-width forms):
 //! - `一、…`: a numbered paragraph — a notice point before the title line, a part after it;
-//! - `(一)…`: a category; `1.…` / `1、…`: a task; `(1)…` / `①…`: a sub-item;
+//! - `(一)…`: a category; `1.…` / `1、…` / `1)…`: a task; `(1)…` / `①…`: a sub-item;
 //! - any other line: a part heading when it is short, has no 。, the next line is a category and
 //!   the body has no `一、` part headings; otherwise text of the open item, or unclassified.
 //!
 //! The title line is the last line before the first category that reads like a title (contains
-//! 方案, 计划 …, no 。, not a heading); everything before it is front matter.
+//! 方案, 计划 …, no 。, not a heading; or, when none does, a notice title 关于…的通知); everything
+//! before it is front matter.
 //!
 //! Modules: `logical` (file lines → the lines the reader reads: page furniture, joined brackets,
 //! split run-together tasks), `layout` (where the body starts, the title line, part headings,

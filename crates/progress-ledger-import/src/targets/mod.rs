@@ -6,10 +6,13 @@
 //! finds is then a target, a scope figure (skipped, with the reason) or odd (unclassified).
 //! `docs/importer.md` states the rules in prose.
 //!
+//! In an item with a numeric target, commitments without a figure (全覆盖, 应X尽X …) are added.
+//!
 //! Modules: `clause` (one clause's figures, sorted out and proposed), `scope` (what only
-//! describes scope), `per_unit` (denominators: 个/千人, 次/半年), `kind` (level, cumulative,
-//! coverage), `change` (由 X 到 Y: baselines), `title` (titles cut from the text) and
-//! `milestones` (完成A、B和C等…).
+//! describes scope, and time frames), `per_unit` (denominators: 个/千人, 次/半年), `kind` (level,
+//! cumulative, coverage), `change` (由 X 到 Y: baselines), `title` (titles cut from the text, and
+//! the part of a list each number owns), `commitments` (全覆盖, 所有 …: 100 %), `certainty` (the
+//! rule that drafted a figure, how sure it is, growth rates) and `milestones` (完成A、B和C等…).
 
 mod certainty;
 mod change;

@@ -1,5 +1,6 @@
-//! Figures that only describe scope: ages, starting values, ordinals, sizes (…的), what a scope
-//! verb acts on (监测, 覆盖 …) and existing stocks (已…, 现有…).
+//! Figures that are not targets: ages, time frames (3年内, 连续2年, 每2年), starting values,
+//! ordinals, service radii (15分钟生活圈), sizes (…的), what a scope verb acts on (监测, 覆盖 …)
+//! and existing stocks (已…, 现有…).
 
 use super::Span;
 use super::change::CHANGE_FROM;
