@@ -69,8 +69,9 @@ impl Clause<'_> {
         }
     }
 
-    /// Every number in the clause, in order: the digit runs, and the Chinese-numeral figures of
-    /// per-unit standards (每学期至少开展一次).
+    /// Every number in the clause, in order: the digit runs, the Chinese-numeral figures of
+    /// per-unit standards (每学期至少开展一次), and Chinese-numeral counts of things right after a
+    /// verb that builds them (新建两所幼儿园).
     fn readings(&self) -> Vec<NumberReading> {
         let mut readings = figures::scan(self.view, self.span.start, self.span.end);
         for segment in self.segments {
@@ -79,6 +80,9 @@ impl Clause<'_> {
                     .view
                     .contains(figure.floor(segment.start), figure.start, "每")
                 {
+                    if is_built_count(self.view, segment.start, &figure) {
+                        readings.push(NumberReading::Figure(figure));
+                    }
                     continue;
                 }
                 if is_optional_frequency(self.view, *segment, &figure) {
@@ -318,6 +322,35 @@ fn propose(clause: &Clause<'_>, targets: &[Figure], extracted: &mut Extracted) {
         }
         extracted.proposals.push(proposal);
     }
+}
+
+/// Verbs that build or add things, after which a count in Chinese numerals is a target
+/// (新建两所幼儿园, 建成三个服务中心).
+const BUILD_VERBS: &[&str] = &[
+    "新建",
+    "新增",
+    "建成",
+    "建设",
+    "改造",
+    "打造",
+    "培育",
+    "创建",
+    "设立",
+    "开设",
+    "改扩建",
+    "新改扩建",
+];
+
+/// Units of things built, for counts in Chinese numerals (not events: 开展一次 is a one-off act).
+const BUILT_UNITS: &[&str] = &[
+    "所", "个", "家", "座", "条", "处", "项", "支", "套", "名", "户",
+];
+
+/// Whether a Chinese-numeral `figure` is a count of things right after a verb that builds them.
+fn is_built_count(view: &View<'_>, floor: usize, figure: &Figure) -> bool {
+    view.longest_before(figure.start, BUILD_VERBS, floor)
+        .is_some()
+        && BUILT_UNITS.contains(&figure.unit.as_str())
 }
 
 /// Whether a figure is a service around the clock: 24 小时 with no direction word (24小时开放,

@@ -197,8 +197,13 @@ mod tests {
                     summary("500", "名", AtLeast, Cumulative),
                 ],
             ),
-            // No 每: Chinese numerals are not figures; 年度 is not a period of a standard.
+            // No 每: Chinese numerals are not figures, except a count after a verb that builds
+            // things; 年度 is not a period of a standard.
             ("完成严重精神障碍患者住院一次救助", vec![]),
+            (
+                "新建两所公办幼儿园,开展一次大排查,推进一网通办",
+                vec![summary("2", "所", AtLeast, Cumulative)],
+            ),
             (
                 "年度扶持残疾人创业100名以上",
                 vec![summary("100", "名", AtLeast, Cumulative)],
