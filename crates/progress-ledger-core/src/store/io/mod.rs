@@ -1,9 +1,10 @@
 //! The file operations of the log and its saved index, behind a small trait: the seam through
 //! which tests make a write, a sync or the file's growth fail, or lose power.
 //!
-//! [`OsFiles`] is the real thing; with the feature `fault-injection`, [`faults::FaultyFiles`]
-//! injects failures and power losses for tests. A ledger only ever touches its log file and its saved index
-//! through [`Files`]; the snapshots' sled database does its own I/O (it is derived data).
+//! [`OsFiles`] is the real thing; with the feature `fault-injection`, `faults::FaultyFiles`
+//! injects failures and power losses for tests. A ledger only ever touches its log file and its
+//! saved index through [`Files`]; the snapshots' sled database does its own I/O (it is derived
+//! data).
 
 #[cfg(feature = "fault-injection")]
 pub mod faults;
