@@ -124,6 +124,10 @@ pub enum PlanCommand {
     Import {
         /// The document, as UTF-8 text.
         file: PathBuf,
+        /// Print what tells how far to trust the draft (tasks, items, brackets, targets and how
+        /// sure each is, lines not used) instead of the draft.
+        #[arg(long)]
+        report: bool,
     },
     /// Load a plan file into the ledger (default: the built-in Hefei 2023 plan). Loading the
     /// same plan again writes nothing; a changed file is recorded as definition events and

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{CHILDCARE_SEATS, TestServer, code, start_on, start_with};
+use common::{CHILDCARE_SEATS, TestServer, code, serve, start_with};
 use progress_ledger_core::tlog::tile::{Bundle, Tile, bundles_for_size, tiles_for_size};
 use progress_ledger_core::tlog::{Checkpoint, Verifier};
 use progress_ledger_core::{Ledger, NewEvent, Payload, StreamId, Tracker};
@@ -393,5 +393,5 @@ async fn a_server_whose_files_were_rewritten_is_caught() {
 async fn restart(dir: tempfile::TempDir) -> TestServer {
     let tracker = Tracker::open(dir.path().join("ledger")).expect("reopens");
     let config = ServerConfig::new(dir.path());
-    start_on(dir, tracker, config).await
+    serve(dir, tracker, config).await
 }

@@ -251,7 +251,7 @@ impl LogFile {
             log.io.write_all_at(MAGIC, 0)?;
             log.io.sync_all()?;
         }
-        let len = log.io.len()?;
+        let len = log.io.size()?;
         Ok((log, len))
     }
 

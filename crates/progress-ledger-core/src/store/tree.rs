@@ -418,7 +418,7 @@ pub(super) fn unavailable(reason: String) -> (TreeFile, TreeWriter, TreeOpened) 
 /// The number of whole records from the start of the file whose checksums match, and why the
 /// scan stopped before the end, if it did.
 fn scan(file: &dyn FileIo) -> Result<(u64, Option<String>)> {
-    let len = file.len()?;
+    let len = file.size()?;
     let records = len / RECORD as u64;
     let mut buf = vec![0u8; SCAN_RECORDS * RECORD];
     let mut index = 0;

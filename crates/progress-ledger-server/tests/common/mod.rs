@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use progress_ledger_core::Tracker;
 use progress_ledger_core::plan::hefei_2023;
+use progress_ledger_core::{Tracker, TrackerConfig};
 use progress_ledger_server::credentials::{Role, TokenStore};
 use progress_ledger_server::{Server, ServerConfig, run};
 use reqwest::{Client, Response, StatusCode};
@@ -61,19 +61,38 @@ pub async fn start_requiring_read_tokens() -> (TestServer, String) {
 
 /// Starts a server after `configure` adjusts its configuration (tokens are in the temp dir).
 pub async fn start_with(configure: impl FnOnce(&mut ServerConfig, &std::path::Path)) -> TestServer {
+    start_on(|_| {}, configure).await
+}
+
+/// Starts a server whose ledger reads and writes its files through `files` (see
+/// `progress_ledger_core::io::faults`).
+pub async fn start_with_files(
+    files: std::sync::Arc<dyn progress_ledger_core::io::Files>,
+) -> TestServer {
+    start_on(move |tracker| tracker.ledger.files = files, |_, _| {}).await
+}
+
+/// Starts a server after `open` adjusts how its tracker is opened and `configure` its
+/// configuration.
+async fn start_on(
+    open: impl FnOnce(&mut TrackerConfig),
+    configure: impl FnOnce(&mut ServerConfig, &std::path::Path),
+) -> TestServer {
     let dir = tempfile::tempdir().expect("temp dir");
-    let tracker = Tracker::open(dir.path().join("ledger")).expect("ledger opens");
+    let mut tracker_config = TrackerConfig::new(dir.path().join("ledger"));
+    open(&mut tracker_config);
+    let tracker = Tracker::open_with(tracker_config).expect("ledger opens");
     let plan = hefei_2023().expect("the embedded plan parses");
     tracker.load_plan(&plan, "test loader").expect("plan loads");
     let mut config = ServerConfig::new(dir.path());
     config.keep_alive = Duration::from_millis(500);
     config.shutdown_grace = Duration::from_secs(5);
     configure(&mut config, dir.path());
-    start_on(dir, tracker, config).await
+    serve(dir, tracker, config).await
 }
 
 /// Starts a server of `tracker`, whose data directory is `dir`.
-pub async fn start_on(
+pub async fn serve(
     dir: tempfile::TempDir,
     tracker: Tracker,
     config: ServerConfig,
