@@ -98,6 +98,9 @@ fn reopened_root(dir: &Path, damage: impl FnOnce(&Path)) -> (TreeHash, Option<St
     (root, ledger.tree_rebuilt())
 }
 
+/// A way of damaging a file, given its path.
+type Damage = Box<dyn FnOnce(&Path)>;
+
 #[test]
 fn a_deleted_cut_or_damaged_tree_file_is_rebuilt_with_the_same_root() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -112,7 +115,7 @@ fn a_deleted_cut_or_damaged_tree_file_is_rebuilt_with_the_same_root() {
         .len();
     assert_eq!(len, 36 * tlog::stored_hash_count(700));
 
-    let damages: Vec<(&str, Box<dyn FnOnce(&Path)>)> = vec![
+    let damages: Vec<(&str, Damage)> = vec![
         (
             "deleted",
             Box::new(|p: &Path| std::fs::remove_file(p).expect("delete")),

@@ -278,10 +278,10 @@ impl Publisher {
             return Err(CheckpointError::Forked(reason.clone()));
         }
         let (size, root) = self.ledger.tree_head()?;
-        if let Some(latest) = &state.latest {
-            if latest.checkpoint.size() >= size {
-                return Ok(latest.clone());
-            }
+        if let Some(latest) = &state.latest
+            && latest.checkpoint.size() >= size
+        {
+            return Ok(latest.clone());
         }
         let checkpoint = Checkpoint::new(self.signer.name(), size, root)
             .map_err(|e| CheckpointError::BadOrigin(format!("{}: {e}", self.signer.name())))?;

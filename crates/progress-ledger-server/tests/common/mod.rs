@@ -92,11 +92,7 @@ async fn start_on(
 }
 
 /// Starts a server of `tracker`, whose data directory is `dir`.
-pub async fn serve(
-    dir: tempfile::TempDir,
-    tracker: Tracker,
-    config: ServerConfig,
-) -> TestServer {
+pub async fn serve(dir: tempfile::TempDir, tracker: Tracker, config: ServerConfig) -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("binds a loopback port");
