@@ -317,4 +317,17 @@ impl FileIo for FaultyFile {
     fn size(&self) -> io::Result<u64> {
         self.inner.size()
     }
+
+    /// Counted as a write; the shadow takes the new length as durable at once (a file cut short
+    /// or grown with zeros is what a power loss may leave anyway).
+    fn set_len(&self, len: u64) -> io::Result<()> {
+        self.files.check(Op::Write)?;
+        if let Some(shadow) = self.files.lock().shadows.get_mut(&self.path) {
+            shadow.durable.resize(len as usize, 0);
+            for (offset, bytes) in &mut shadow.unsynced {
+                bytes.truncate(len.saturating_sub(*offset) as usize);
+            }
+        }
+        self.inner.set_len(len)
+    }
 }

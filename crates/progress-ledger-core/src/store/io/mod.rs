@@ -49,6 +49,9 @@ pub trait FileIo: Send + Sync + fmt::Debug {
 
     /// The file's length.
     fn size(&self) -> io::Result<u64>;
+
+    /// Cuts the file to `len` bytes, or extends it with zeros (not synced).
+    fn set_len(&self, len: u64) -> io::Result<()>;
 }
 
 /// The operating system's files.
@@ -129,5 +132,9 @@ impl FileIo for OsFile {
 
     fn size(&self) -> io::Result<u64> {
         Ok(self.0.metadata()?.len())
+    }
+
+    fn set_len(&self, len: u64) -> io::Result<()> {
+        self.0.set_len(len)
     }
 }
