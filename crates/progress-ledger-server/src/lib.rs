@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 mod cache;
+pub mod checkpoints;
 mod connection;
 pub mod credentials;
 pub mod dto;
@@ -136,14 +137,18 @@ pub struct ServerConfig {
     pub shutdown_grace: Duration,
     /// Ends live feeds; [`run`] triggers it on shutdown, a host that mounts the router does.
     pub stopping: Stopping,
+    /// The log's signing key and the file of the checkpoints signed with it (see
+    /// [`checkpoints`]); signing is on if the key file exists when the router is made.
+    pub checkpoints: checkpoints::CheckpointConfig,
 }
 
 impl ServerConfig {
     /// Default body limit: 64 KiB.
     pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 
-    /// Defaults for the data directory `data` (tokens in `<data>/tokens.json`), closed (not
-    /// open development mode).
+    /// Defaults for the data directory `data` (tokens in `<data>/tokens.json`, the log's key in
+    /// `<data>/log-key`, its checkpoints in `<data>/checkpoints`), closed (not open development
+    /// mode).
     pub fn new(data: impl AsRef<Path>) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         Self {
@@ -164,6 +169,7 @@ impl ServerConfig {
             recheck_interval: Duration::from_secs(5),
             shutdown_grace: Duration::from_secs(20),
             stopping: Stopping::new(),
+            checkpoints: checkpoints::CheckpointConfig::new(data.as_ref()),
         }
     }
 

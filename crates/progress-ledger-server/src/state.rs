@@ -11,6 +11,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::ServerConfig;
 use crate::cache::ProgressCache;
+use crate::checkpoints::{Publisher, sign_after_appends};
 use crate::credentials::{Caller, Credentials, Refused, TokenStore};
 use crate::error::{ApiError, ApiResult};
 use crate::follow::Heads;
@@ -31,6 +32,8 @@ struct Inner {
     progress_cache: ProgressCache,
     verified: VerifyCache,
     heads: Arc<Heads>,
+    /// The checkpoint signer: none without a key; why not, if the key cannot be used.
+    publisher: Result<Option<Arc<Publisher>>, String>,
 }
 
 impl AppState {
@@ -43,9 +46,11 @@ impl AppState {
         };
         // Reads the token file once now, so that the mode is announced at startup.
         let _ = credentials.mode();
+        let publisher = start_publisher(&tracker, &config);
         Self {
             inner: Arc::new(Inner {
                 heads: Heads::new(tracker.ledger().clone(), config.stopping.clone()),
+                publisher,
                 tracker,
                 credentials,
                 live_feeds: Arc::new(Semaphore::new(config.max_live_feeds)),
@@ -99,6 +104,11 @@ impl AppState {
                 )
                 .with_retry_after(1)
             })
+    }
+
+    /// The checkpoint signer: `None` if the log has no key; why not if its key cannot be used.
+    pub(crate) fn publisher(&self) -> Result<Option<Arc<Publisher>>, String> {
+        self.inner.publisher.clone()
     }
 
     /// Checks the credential of a read.
@@ -156,6 +166,34 @@ pub(crate) fn refused(refused: Refused) -> ApiError {
             "the token file cannot be read (or is gone); requests that need a credential are \
              refused",
         ),
+    }
+}
+
+/// The checkpoint signer of the ledger, if its key exists, signing after appends until the
+/// server stops.
+fn start_publisher(
+    tracker: &Tracker,
+    config: &ServerConfig,
+) -> Result<Option<Arc<Publisher>>, String> {
+    if !config.checkpoints.key.exists() {
+        tracing::info!(
+            key = %config.checkpoints.key.display(),
+            "no log key: no checkpoints are signed (`progress-ledger key init` makes one)"
+        );
+        return Ok(None);
+    }
+    match Publisher::open(tracker.ledger().clone(), config.checkpoints.clone()) {
+        Ok(publisher) => {
+            let publisher = Arc::new(publisher);
+            tracing::info!(origin = publisher.origin(), vkey = %publisher.verifier(), "signing checkpoints");
+            let stopping = config.stopping.clone();
+            sign_after_appends(&publisher, move || stopping.is_stopping());
+            Ok(Some(publisher))
+        }
+        Err(error) => {
+            tracing::error!(%error, "the log's key cannot be used: no checkpoints are signed");
+            Err(error.to_string())
+        }
     }
 }
 
