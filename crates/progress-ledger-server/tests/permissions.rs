@@ -154,7 +154,10 @@ impl Write {
             Write::Status => "status".to_owned(),
             Write::CorrectOwn(None) => "void of its own event".to_owned(),
             Write::CorrectOwn(Some(d)) => {
-                format!("correction of its own event, replacement with {}", district(d))
+                format!(
+                    "correction of its own event, replacement with {}",
+                    district(d)
+                )
             }
             Write::VoidOthers => format!("void of another unit's event ({SOMEONE_ELSE})"),
             Write::TargetRevision => "target revision".to_owned(),
@@ -228,7 +231,13 @@ fn body(server: &TestServer, write: Write, row: usize, who: Who, order: usize) -
             json!({"type": "measurement", "value": 93, "district": district})
         }
         Write::Milestone => {
-            let deliverables = ["市空港医院", "三院新区", "中医院", "妇幼保健院", "口腔医院滨湖分院"];
+            let deliverables = [
+                "市空港医院",
+                "三院新区",
+                "中医院",
+                "妇幼保健院",
+                "口腔医院滨湖分院",
+            ];
             json!({"type": "milestone", "deliverable": deliverables[order % deliverables.len()]})
         }
         Write::Status => json!({"type": "status", "status": "in_progress"}),
@@ -380,7 +389,9 @@ async fn every_role_against_every_write_answers_as_the_readme_says() {
 
     let table = render(&answers);
     let readme = std::fs::read_to_string(README).expect("README");
-    let (head, rest) = readme.split_once(BEGIN).expect("the README has the begin marker");
+    let (head, rest) = readme
+        .split_once(BEGIN)
+        .expect("the README has the begin marker");
     let (documented, tail) = rest.split_once(END).expect("the README has the end marker");
     let generated = format!("\n{table}");
     if std::env::var_os("PROGRESS_LEDGER_BLESS").is_some() {
