@@ -210,9 +210,61 @@ pub(crate) async fn verify(
 
 #[cfg(test)]
 mod tests {
-    use progress_ledger_core::{ProblemKind, StreamId};
+    use axum::response::IntoResponse as _;
+    use progress_ledger_core::{NewEvent, Payload, ProblemKind, StreamId, Tracker};
 
     use super::*;
+
+    async fn ask(state: &AppState) -> ApiResult<Json<VerifyDto>> {
+        let params = VerifyParams {
+            seq: None,
+            hash: None,
+        };
+        verify(State(state.clone()), HeaderMap::new(), ApiQuery(params)).await
+    }
+
+    #[tokio::test]
+    async fn a_report_is_kept_per_head_and_costly_work_beyond_the_bound_answers_busy() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let tracker = Tracker::open(dir.path().join("ledger")).expect("open");
+        let plan = progress_ledger_core::plan::hefei_2023().expect("plan");
+        tracker.load_plan(&plan, "test").expect("plan loads");
+        let mut config = crate::ServerConfig::new(dir.path());
+        config.max_costly = 1;
+        let state = AppState::new(tracker.clone(), config);
+        let first = ask(&state).await.expect("verifies");
+        assert!(first.ok);
+
+        // Every costly permit is taken: a repeat for the same head is answered from the kept
+        // report, without computing.
+        let held = state.costly().expect("the one permit");
+        let again = ask(&state).await.expect("kept");
+        assert_eq!(again.events, first.events);
+
+        // The head moves: the answer must be computed, and no permit is free.
+        tracker
+            .record(NewEvent::new(
+                StreamId::indicator("t02-1-childcare-seats").expect("stream"),
+                jiff::civil::date(2023, 9, 1),
+                "市卫健委",
+                Payload::ProgressReported {
+                    delta: 1.into(),
+                    district: None,
+                },
+            ))
+            .expect("recorded");
+        let busy = ask(&state).await.err().expect("busy");
+        assert_eq!(busy.code, "busy");
+        let response = busy.into_response();
+        assert_eq!(response.status(), axum::http::StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers().get("retry-after").map(|v| v.as_bytes()),
+            Some(&b"1"[..])
+        );
+        drop(held);
+        let fresh = ask(&state).await.expect("computed once a permit is free");
+        assert_eq!(fresh.events, first.events + 1);
+    }
 
     #[test]
     fn each_problem_code_is_the_tag_of_its_serialised_form() {
