@@ -6,6 +6,7 @@
 //! thread starts with the first feed and ends within [`POLL`] of the last one's end (or of the
 //! server's), so a server without feeds holds no thread and no clone of the ledger.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -87,6 +88,42 @@ fn follow(heads: &Weak<Heads>, ledger: &Ledger) {
                 *len = (*len).max(now);
                 moved
             });
+        }
+    }
+}
+
+/// The JSON of the most recent events, encoded once for every feed: feeds that follow the head
+/// (or catch up over the same recent events) take them from here instead of reading and
+/// encoding each event once per feed.
+#[derive(Default)]
+pub(crate) struct Frames {
+    kept: Mutex<BTreeMap<u64, Arc<str>>>,
+}
+
+impl Frames {
+    /// Most events kept.
+    const KEPT: usize = 4096;
+
+    /// The kept JSON of the events after `after`, in order, up to `most`, stopping at the first
+    /// one not kept.
+    pub(crate) fn after(&self, after: u64, most: usize) -> Vec<(u64, Arc<str>)> {
+        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        (after + 1..)
+            .zip(kept.range(after + 1..))
+            .take_while(|(next, (seq, _))| *seq == next)
+            .take(most)
+            .map(|(_, (seq, data))| (*seq, Arc::clone(data)))
+            .collect()
+    }
+
+    /// Keeps `frames`, dropping the oldest beyond [`Frames::KEPT`].
+    pub(crate) fn keep(&self, frames: &[(u64, Arc<str>)]) {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        for (seq, data) in frames {
+            kept.insert(*seq, Arc::clone(data));
+        }
+        while kept.len() > Self::KEPT {
+            kept.pop_first();
         }
     }
 }

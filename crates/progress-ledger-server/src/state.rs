@@ -3,6 +3,7 @@
 //! blocking core calls off the executor).
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
@@ -14,7 +15,7 @@ use crate::cache::ProgressCache;
 use crate::checkpoints::{Publisher, sign_after_appends};
 use crate::credentials::{Caller, Credentials, Refused, TokenStore};
 use crate::error::{ApiError, ApiResult};
-use crate::follow::Heads;
+use crate::follow::{Frames, Heads};
 use crate::routes::VerifyCache;
 
 /// Shared state of the handlers. Cheap to clone.
@@ -29,6 +30,8 @@ struct Inner {
     config: ServerConfig,
     live_feeds: Arc<Semaphore>,
     costly: Arc<Semaphore>,
+    feed_reads: Arc<Semaphore>,
+    frames: Frames,
     progress_cache: ProgressCache,
     verified: VerifyCache,
     heads: Arc<Heads>,
@@ -55,6 +58,8 @@ impl AppState {
                 credentials,
                 live_feeds: Arc::new(Semaphore::new(config.max_live_feeds)),
                 costly: Arc::new(Semaphore::new(config.max_costly.max(1))),
+                feed_reads: Arc::new(Semaphore::new(config.max_costly.max(1))),
+                frames: Frames::default(),
                 progress_cache: ProgressCache::default(),
                 verified: VerifyCache::default(),
                 config,
@@ -90,12 +95,28 @@ impl AppState {
         &self.inner.heads
     }
 
+    /// The live feeds' turns to read and encode a page of events that no feed encoded yet: as
+    /// many at once as [`ServerConfig::max_costly`], waited for (a feed is never refused for
+    /// it).
+    pub(crate) fn feed_reads(&self) -> &Arc<Semaphore> {
+        &self.inner.feed_reads
+    }
+
+    /// The JSON of the most recent events, shared by the live feeds.
+    pub(crate) fn frames(&self) -> &Frames {
+        &self.inner.frames
+    }
+
     /// A permit to compute a costly answer (a verification, a replay as of a time, a report, a
-    /// history), held until the work ends; 503 `busy` with `Retry-After` when as many run as
-    /// [`ServerConfig::max_costly`] allows.
-    pub(crate) fn costly(&self) -> ApiResult<OwnedSemaphorePermit> {
+    /// history), held until the work ends and then for as long again (see [`CostlyPermit`]);
+    /// 503 `busy` with `Retry-After` when as many run as [`ServerConfig::max_costly`] allows.
+    pub(crate) fn costly(&self) -> ApiResult<CostlyPermit> {
         Arc::clone(&self.inner.costly)
             .try_acquire_owned()
+            .map(|permit| CostlyPermit {
+                permit: Some(permit),
+                started: Instant::now(),
+            })
             .map_err(|_| {
                 ApiError::unavailable(
                     "busy",
@@ -140,6 +161,35 @@ impl AppState {
             .credentials
             .authenticate(bearer, required)
             .map_err(refused)
+    }
+}
+
+/// Longest rest of a costly permit after its work.
+const MOST_REST: Duration = Duration::from_secs(5);
+
+/// A place among the costly answers computed at once. When dropped (its work done), it is kept
+/// for as long again as the work took (at most [`MOST_REST`]) before another request may take
+/// it: costly work takes at most half of [`ServerConfig::max_costly`] cores however fast
+/// clients ask, and the rest is left to appends and plain reads.
+pub(crate) struct CostlyPermit {
+    permit: Option<OwnedSemaphorePermit>,
+    started: Instant,
+}
+
+impl Drop for CostlyPermit {
+    fn drop(&mut self) {
+        let Some(permit) = self.permit.take() else {
+            return;
+        };
+        let rest = self.started.elapsed().min(MOST_REST);
+        // Dropped on the runtime's threads (the blocking pool included); elsewhere the permit
+        // is released at once.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                tokio::time::sleep(rest).await;
+                drop(permit);
+            });
+        }
     }
 }
 

@@ -207,7 +207,11 @@ async fn a_live_feed_ends_when_its_token_is_revoked_or_expires() {
         assert_eq!(response.status(), StatusCode::OK);
         let mut buffer = String::new();
         let caught_up = next_events(&mut response, &mut buffer, 1).await;
-        assert_eq!(caught_up.len(), 1, "the feed serves while the token is valid");
+        assert_eq!(
+            caught_up.len(),
+            1,
+            "the feed serves while the token is valid"
+        );
         feeds.push(response);
     }
     store.revoke(&record.id).expect("revoke");

@@ -12,6 +12,7 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -180,14 +181,25 @@ pub(crate) fn describe(openapi: &mut OpenApi) {
     }
 }
 
+/// Each event's sequence number and JSON (as in `GET /v1/events`).
+fn encode(events: &[Event]) -> Vec<(u64, Arc<str>)> {
+    events
+        .iter()
+        .map(|event| {
+            let data = serde_json::to_string(&EventDto::from(event)).unwrap_or_default();
+            (event.seq, Arc::from(data))
+        })
+        .collect()
+}
+
 /// One feed: where it is, the page it holds, and what it waits on.
 struct Feed {
     state: AppState,
     caller: Caller,
     /// Sequence number of the last event read from the ledger.
     position: u64,
-    /// Events read and not sent yet (at most one page).
-    pending: VecDeque<Event>,
+    /// Events read and not sent yet (at most one page): sequence number and JSON.
+    pending: VecDeque<(u64, Arc<str>)>,
     heads: watch::Receiver<u64>,
     next_check: Instant,
     /// Whether the last item (an error) was sent.
@@ -221,23 +233,52 @@ impl Feed {
                     return Some(self.fail(refused(refusal)));
                 }
             }
-            if let Some(event) = self.pending.pop_front() {
-                let data = serde_json::to_string(&EventDto::from(&event)).unwrap_or_default();
+            if let Some((seq, data)) = self.pending.pop_front() {
                 return Some(
                     SseEvent::default()
-                        .id(event.seq.to_string())
+                        .id(seq.to_string())
                         .event("event")
-                        .data(data),
+                        .data(&*data),
                 );
             }
             let durable = *self.heads.borrow_and_update();
+            let page = config.live_feed_page.max(1);
             if durable > self.position {
+                let kept = self.state.frames().after(self.position, page);
+                if let Some((last, _)) = kept.last() {
+                    self.position = *last;
+                    self.pending.extend(kept);
+                    continue;
+                }
+                // Pages are read and encoded a few at a time across all feeds (see
+                // `AppState::feed_reads`): feeds that catch up, or reconnect again and again,
+                // wait their turn instead of filling the blocking pool ahead of appends.
+                let permit = tokio::select! {
+                    permit = self.state.feed_reads().clone().acquire_owned() => match permit {
+                        Ok(permit) => permit,
+                        Err(_) => return None,
+                    },
+                    () = config.stopping.stopped() => return None,
+                };
+                // Another feed may have encoded the page while this one waited.
+                let kept = self.state.frames().after(self.position, page);
+                if let Some((last, _)) = kept.last() {
+                    self.position = *last;
+                    self.pending.extend(kept);
+                    continue;
+                }
                 let ledger = self.state.tracker().ledger().clone();
                 let after = self.position;
-                let page = config.live_feed_page.max(1);
-                match tokio::task::spawn_blocking(move || ledger.read_forward(after, page)).await {
+                let read = tokio::task::spawn_blocking(move || {
+                    let _permit = permit;
+                    ledger
+                        .read_forward(after, page)
+                        .map(|events| encode(&events))
+                });
+                match read.await {
                     Ok(Ok(events)) if !events.is_empty() => {
-                        self.position = events.last().map_or(after, |e| e.seq);
+                        self.state.frames().keep(&events);
+                        self.position = events.last().map_or(after, |(seq, _)| *seq);
                         self.pending.extend(events);
                         continue;
                     }
