@@ -2,8 +2,8 @@
 //! file beside the ledger (`<data>/tokens.json`), and the server's view of them.
 //!
 //! sled allows one process per database, so the token store is not in the ledger: the CLI writes
-//! the file while the server runs, and the server re-reads it whenever its modification time or
-//! size changes. Each command that changes the file holds an exclusive lock on
+//! the file while the server runs, and the server re-reads it whenever its size, times, inode or
+//! mode change. Each command that changes the file holds an exclusive lock on
 //! `<data>/tokens.json.lock` from its read to its write, so two commands at once neither lose a
 //! new token nor bring back a revoked one; the file is written through a temporary file created
 //! with mode 0600 and renamed over the old one, so a reader sees the old file or the new, never
@@ -19,7 +19,8 @@
 //!   writes are refused (401, with how to create a token), reads are served unless they need
 //!   a token;
 //! - the file was read: writes need one of its tokens (an empty list refuses every write);
-//! - credentials were created here but the file is missing, empty, malformed or unreadable:
+//! - credentials were created here but the file is missing, empty, malformed or unreadable
+//!   (a mode that denies its owner reading it counts as unreadable, even for root):
 //!   everything that needs a credential is refused (503). It never opens: once a running
 //!   server has seen credentials it stays closed, and the lock file, which token commands
 //!   leave behind, keeps a restarted one closed.
