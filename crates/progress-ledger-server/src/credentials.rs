@@ -136,16 +136,7 @@ pub enum CredentialError {
 
 /// Hex SHA-256 of a token.
 pub fn hash_token(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    let mut hex = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-        hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xf)]));
-    }
-    hex
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// A new random token: the prefix and 32 bytes from the operating system's generator, in hex.
@@ -153,7 +144,7 @@ fn new_token() -> Result<String, CredentialError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| CredentialError::Invalid(format!("no random source: {e}")))?;
-    Ok(format!("{TOKEN_PREFIX}{}", hex(&bytes)))
+    Ok(format!("{TOKEN_PREFIX}{}", hex::encode(bytes)))
 }
 
 /// Opens (creating it if needed) a file only its owner may read and write.
