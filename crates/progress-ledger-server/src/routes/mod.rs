@@ -8,6 +8,7 @@ mod live;
 mod plan;
 mod progress;
 mod report;
+mod sheets;
 mod tlog;
 mod verify;
 
@@ -142,6 +143,9 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(plan::plan))
         .routes(routes!(indicators::indicators))
         .routes(routes!(events::append, events::page))
+        .routes(routes!(sheets::batch))
+        .routes(routes!(sheets::upload))
+        .routes(routes!(sheets::template))
         .routes(routes!(live::live))
         .routes(routes!(progress::progress))
         .routes(routes!(history::history))
