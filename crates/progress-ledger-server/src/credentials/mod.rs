@@ -235,7 +235,7 @@ impl Credentials {
     }
 
     fn stamp(&self) -> (Option<FileStamp>, bool) {
-        let file = std::fs::metadata(&self.store.path())
+        let file = std::fs::metadata(self.store.path())
             .ok()
             .map(|meta| FileStamp::of(&meta));
         let created = file.is_some() || self.store.lock_path().exists();
@@ -282,7 +282,7 @@ impl Credentials {
             };
             return;
         }
-        match unreadable_by_mode(&self.store.path()).map_or_else(|| self.store.read(), Err) {
+        match unreadable_by_mode(self.store.path()).map_or_else(|| self.store.read(), Err) {
             Ok(contents) => {
                 warn_if_shared(&self.store.path());
                 for token in contents.tokens {
