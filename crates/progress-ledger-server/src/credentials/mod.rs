@@ -284,7 +284,7 @@ impl Credentials {
         }
         match unreadable_by_mode(self.store.path()).map_or_else(|| self.store.read(), Err) {
             Ok(contents) => {
-                warn_if_shared(&self.store.path());
+                warn_if_shared(self.store.path());
                 for token in contents.tokens {
                     // `read` checked every expiry.
                     let expires = token.expires_at().ok().flatten();
