@@ -53,7 +53,8 @@ enum Format {
     Csv,
 }
 
-/// Per lead unit, its items behind, not started, on track and met.
+/// Per lead unit, its items behind, not started, on track and met. A costly request: 503
+/// `busy` with `Retry-After` while the server computes as many as it allows.
 #[utoipa::path(get, path = "/v1/report", tag = "queries", params(ReportParams),
     security((), ("bearer" = [])),
     responses(
@@ -92,7 +93,9 @@ pub(crate) async fn report(
         })?;
     let plan = parse_plan(params.plan)?;
     let tracker = state.tracker().clone();
+    let permit = state.costly().await?;
     let (report, checkpoint) = blocking(move || {
+        let _permit = permit;
         let report = tracker.report(plan.as_deref(), date, None)?;
         let checkpoint = TreeHeadDto::of(tracker.ledger(), report.seq);
         Ok((report, checkpoint))
