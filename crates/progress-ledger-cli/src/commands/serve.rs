@@ -5,6 +5,7 @@ use std::path::Path;
 use progress_ledger_server::{Server, ServerConfig, run};
 
 use crate::cli::ServeArgs;
+use crate::commands::pages;
 use crate::data::{default_plan, open_tracker, read_plan_file};
 use crate::failure::{Failure, Outcome};
 
@@ -12,6 +13,8 @@ use crate::failure::{Failure, Outcome};
 const LOADER: &str = "progress-ledger serve";
 
 pub fn serve(data: &Path, args: ServeArgs) -> Outcome {
+    let demo = args.demo.then(pages::Demo::create).transpose()?;
+    let data = demo.as_ref().map_or(data, pages::Demo::path);
     let tracker = open_tracker(data)?;
     let events = tracker.ledger().len();
     let loaded = tracker.with_live(|p| {
@@ -54,6 +57,9 @@ pub fn serve(data: &Path, args: ServeArgs) -> Outcome {
             tracing::info!(plan = %plan.id, indicators, events = written.len(), "loaded the plan: its definitions are recorded as events");
         }
     }
+    if let Some(demo) = &demo {
+        demo.seed(&tracker)?;
+    }
     let mut config = ServerConfig::new(data);
     config.require_token_for_reads = args.require_token_for_reads;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -70,7 +76,9 @@ pub fn serve(data: &Path, args: ServeArgs) -> Outcome {
         if let Ok(address) = listener.local_addr() {
             tracing::info!("serving http://{address} (GET /health, /openapi.json)");
         }
-        run(listener, Server::new(tracker, config), shutdown_signal())
+        let server = Server::new(tracker.clone(), config);
+        let server = pages::mount(server, tracker, data, &args);
+        run(listener, server, shutdown_signal())
             .await
             .map_err(|e| Failure::from(e).with_message("the server failed"))
     })
