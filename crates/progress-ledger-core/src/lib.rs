@@ -48,6 +48,10 @@ pub use event::{Event, Head, NewEvent, Payload, StreamId};
 pub use exchange::{ImportOptions, Imported, check_jsonl, check_jsonl_with};
 pub use hash::Hash;
 pub use policy::{Identity, Role};
+/// The transparency-log formats the ledger's Merkle tree is served in (RFC 6962 hashes and
+/// proofs, C2SP checkpoints, signed notes and tiles), re-exported so that callers use the same
+/// version as the core.
+pub use progress_ledger_tlog as tlog;
 pub use store::{Appended, Ledger, LedgerConfig, Pending, SetAside, Stats, Subscription, io};
 pub use tracker::{
     PLAN_OFFSET, ProgressQuery, Tracker, TrackerConfig, TrailStep, end_of_day, plan_date, today,

@@ -27,7 +27,7 @@ pub const EMPTY_ROOT: Hash = Hash([
 
 /// The leaf hash of an entry: `SHA-256(0x00 ‖ entry)`.
 ///
-/// For progress-ledger the entry is an event's canonical bytes (see the crate documentation).
+/// For progress-ledger the entry is an event's 32-byte hash (see the crate documentation).
 pub fn leaf_hash(entry: &[u8]) -> Hash {
     let mut h = Sha256::new();
     h.update([0x00]);

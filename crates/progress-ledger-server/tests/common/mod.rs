@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use progress_ledger_core::Tracker;
 use progress_ledger_core::plan::hefei_2023;
+use progress_ledger_core::{Tracker, TrackerConfig};
 use progress_ledger_server::credentials::{Role, TokenStore};
 use progress_ledger_server::{Server, ServerConfig, run};
 use reqwest::{Client, Response, StatusCode};
@@ -61,14 +61,38 @@ pub async fn start_requiring_read_tokens() -> (TestServer, String) {
 
 /// Starts a server after `configure` adjusts its configuration (tokens are in the temp dir).
 pub async fn start_with(configure: impl FnOnce(&mut ServerConfig, &std::path::Path)) -> TestServer {
+    start_on(|_| {}, configure).await
+}
+
+/// Starts a server whose ledger reads and writes its files through `files` (see
+/// `progress_ledger_core::io::faults`).
+pub async fn start_with_files(
+    files: std::sync::Arc<dyn progress_ledger_core::io::Files>,
+) -> TestServer {
+    start_on(move |tracker| tracker.ledger.files = files, |_, _| {}).await
+}
+
+/// Starts a server after `open` adjusts how its tracker is opened and `configure` its
+/// configuration.
+async fn start_on(
+    open: impl FnOnce(&mut TrackerConfig),
+    configure: impl FnOnce(&mut ServerConfig, &std::path::Path),
+) -> TestServer {
     let dir = tempfile::tempdir().expect("temp dir");
-    let tracker = Tracker::open(dir.path().join("ledger")).expect("ledger opens");
+    let mut tracker_config = TrackerConfig::new(dir.path().join("ledger"));
+    open(&mut tracker_config);
+    let tracker = Tracker::open_with(tracker_config).expect("ledger opens");
     let plan = hefei_2023().expect("the embedded plan parses");
     tracker.load_plan(&plan, "test loader").expect("plan loads");
     let mut config = ServerConfig::new(dir.path());
     config.keep_alive = Duration::from_millis(500);
     config.shutdown_grace = Duration::from_secs(5);
     configure(&mut config, dir.path());
+    serve(dir, tracker, config).await
+}
+
+/// Starts a server of `tracker`, whose data directory is `dir`.
+pub async fn serve(dir: tempfile::TempDir, tracker: Tracker, config: ServerConfig) -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("binds a loopback port");
@@ -139,17 +163,34 @@ impl TestServer {
     }
 
     /// Stops the server gracefully and waits for `run` to return.
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
+    pub async fn stop(self) {
+        drop(self.stop_keeping_data().await);
+    }
+
+    /// Stops the server like [`TestServer::stop`], closes its ledger, and gives back its data
+    /// directory, still on disk.
+    pub async fn stop_keeping_data(self) -> tempfile::TempDir {
+        let TestServer {
+            dir,
+            tracker,
+            mut stop,
+            mut handle,
+            ..
+        } = self;
+        if let Some(stop) = stop.take() {
             let _ = stop.send(());
         }
-        if let Some(handle) = self.handle.take() {
+        if let Some(handle) = handle.take() {
             let result = tokio::time::timeout(Duration::from_secs(15), handle)
                 .await
                 .expect("the server stops within the grace period")
                 .expect("the server task did not panic");
             assert!(result.is_ok(), "run returned {result:?}");
         }
+        // The ledger is closed by the last handle; closing it here saves its index now.
+        let _ = tracker.ledger().close();
+        drop(tracker);
+        dir
     }
 }
 

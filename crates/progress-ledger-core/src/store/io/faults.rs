@@ -1,0 +1,333 @@
+//! A fault-injecting file layer for the ledger's `Files` seam: a write, a sync, the log's growth
+//! or a durable file replacement fails with EIO or ENOSPC at a chosen call; syncs can be held
+//! until released; and a simulated power loss keeps of each file only what was synced, tearing
+//! or dropping the rest at random.
+//!
+//! Reads and writes go to the real files, so the ledger sees what an operating system would
+//! show it; beside each file of the log the layer keeps the image of what is durable and the
+//! writes made since the last sync.
+//!
+//! Compiled with the feature `fault-injection` only (the workspace's tests turn it on).
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use super::{FileIo, Files, OsFiles};
+
+/// The operations a fault can hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// A write of the log (frames, or the zeros that grow it).
+    Write,
+    /// An `fdatasync` of the log (what makes an append durable).
+    Sync,
+    /// An `fsync` of the log (after it grows).
+    Grow,
+    /// A durable replacement of a small file (the saved index, a torn tail).
+    Replace,
+}
+
+/// The errors a fault returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// EIO.
+    Io,
+    /// ENOSPC.
+    NoSpace,
+}
+
+impl Failure {
+    fn error(self) -> io::Error {
+        match self {
+            Failure::Io => io::Error::from_raw_os_error(5),
+            Failure::NoSpace => io::Error::from_raw_os_error(28),
+        }
+    }
+}
+
+/// What is durable of one file, and what was written since.
+#[derive(Debug, Default)]
+struct Shadow {
+    durable: Vec<u8>,
+    unsynced: Vec<(u64, Vec<u8>)>,
+}
+
+impl Shadow {
+    fn sync(&mut self) {
+        for (offset, bytes) in self.unsynced.drain(..) {
+            apply(&mut self.durable, offset, &bytes);
+        }
+    }
+}
+
+fn apply(image: &mut Vec<u8>, offset: u64, bytes: &[u8]) {
+    let end = offset as usize + bytes.len();
+    if image.len() < end {
+        image.resize(end, 0);
+    }
+    image[offset as usize..end].copy_from_slice(bytes);
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Faults to come: (operation, calls of it to let pass first, error).
+    planned: Vec<(Op, u64, Failure)>,
+    /// Set by a simulated crash: every operation fails from then on.
+    frozen: bool,
+    /// Syncs wait while this is set.
+    syncs_held: bool,
+    /// Syncs waiting now.
+    syncs_waiting: usize,
+    shadows: HashMap<PathBuf, Shadow>,
+    /// Faults that fired, in order.
+    fired: Vec<(Op, Failure)>,
+}
+
+/// The fault-injecting layer. Cheap to clone; clones share their state.
+#[derive(Clone, Debug, Default)]
+pub struct FaultyFiles {
+    state: Arc<(Mutex<State>, Condvar)>,
+}
+
+/// A small deterministic generator (SplitMix64) for power losses.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next number.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number below `n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+}
+
+impl FaultyFiles {
+    /// A layer with no fault planned.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Makes the call of `op` after the next `after` ones fail with `failure`.
+    pub fn fail(&self, op: Op, after: u64, failure: Failure) {
+        self.lock().planned.push((op, after, failure));
+    }
+
+    /// The faults that fired so far.
+    pub fn fired(&self) -> Vec<(Op, Failure)> {
+        self.lock().fired.clone()
+    }
+
+    /// Holds every sync until [`FaultyFiles::release_syncs`].
+    pub fn hold_syncs(&self) {
+        self.lock().syncs_held = true;
+    }
+
+    /// Lets held syncs go on.
+    pub fn release_syncs(&self) {
+        self.lock().syncs_held = false;
+        self.state.1.notify_all();
+    }
+
+    /// How many syncs are waiting because syncs are held.
+    pub fn syncs_waiting(&self) -> usize {
+        self.lock().syncs_waiting
+    }
+
+    /// Whether the next call of `op` fails; counts it.
+    fn check(&self, op: Op) -> io::Result<()> {
+        let mut state = self.lock();
+        if state.frozen {
+            return Err(io::Error::other("the process was stopped"));
+        }
+        let mut failure = None;
+        state.planned.retain_mut(|(planned, after, kind)| {
+            if *planned != op || failure.is_some() {
+                return true;
+            }
+            if *after == 0 {
+                failure = Some(*kind);
+                false
+            } else {
+                *after -= 1;
+                true
+            }
+        });
+        match failure {
+            Some(kind) => {
+                state.fired.push((op, kind));
+                Err(kind.error())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Stops the "process": every later operation fails, as after a SIGKILL. What was written
+    /// stays in the files (the operating system keeps it).
+    pub fn kill(&self) {
+        self.lock().frozen = true;
+    }
+
+    /// Stops the "process" and the "machine": every file of the log is rewritten to what was
+    /// durable, with each write made since the last sync applied whole, cut short, in part
+    /// (whole 512-byte sectors of it) or not at all, at random.
+    pub fn power_loss(&self, rng: &mut Rng) -> io::Result<()> {
+        let mut state = self.lock();
+        state.frozen = true;
+        for (path, shadow) in state.shadows.iter_mut() {
+            let mut image = shadow.durable.clone();
+            for (offset, bytes) in shadow.unsynced.drain(..) {
+                match rng.below(4) {
+                    0 => apply(&mut image, offset, &bytes),
+                    1 => {
+                        let cut = rng.below(bytes.len() as u64 + 1) as usize;
+                        apply(&mut image, offset, &bytes[..cut]);
+                    }
+                    2 => {
+                        for (n, sector) in bytes.chunks(512).enumerate() {
+                            if rng.below(2) == 0 {
+                                apply(&mut image, offset + (n * 512) as u64, sector);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            std::fs::write(path, &image)?;
+            shadow.durable = image;
+        }
+        Ok(())
+    }
+
+    /// Lets operations go on again after [`FaultyFiles::kill`] or a power loss (a new process),
+    /// with no fault planned.
+    pub fn restart(&self) {
+        let mut state = self.lock();
+        state.frozen = false;
+        state.planned.clear();
+        state.syncs_held = false;
+        state.shadows.clear();
+    }
+}
+
+impl Files for FaultyFiles {
+    fn open(&self, path: &Path) -> io::Result<Arc<dyn FileIo>> {
+        self.check(Op::Write)?;
+        let inner = OsFiles.open(path)?;
+        let durable = std::fs::read(path)?;
+        self.lock().shadows.insert(
+            path.to_owned(),
+            Shadow {
+                durable,
+                unsynced: Vec::new(),
+            },
+        );
+        Ok(Arc::new(FaultyFile {
+            files: self.clone(),
+            path: path.to_owned(),
+            inner,
+        }))
+    }
+
+    fn open_read_only(&self, path: &Path) -> io::Result<Arc<dyn FileIo>> {
+        OsFiles.open_read_only(path)
+    }
+
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        if self.lock().frozen {
+            return Err(io::Error::other("the process was stopped"));
+        }
+        OsFiles.read(path)
+    }
+
+    fn replace(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        self.check(Op::Replace)?;
+        OsFiles.replace(path, bytes)
+    }
+}
+
+/// A file of the log, through the layer.
+#[derive(Debug)]
+struct FaultyFile {
+    files: FaultyFiles,
+    path: PathBuf,
+    inner: Arc<dyn FileIo>,
+}
+
+impl FaultyFile {
+    fn synced(&self) {
+        if let Some(shadow) = self.files.lock().shadows.get_mut(&self.path) {
+            shadow.sync();
+        }
+    }
+
+    fn wait_while_held(&self) {
+        let (lock, changed) = &*self.files.state;
+        let mut state = lock.lock().unwrap_or_else(|p| p.into_inner());
+        if state.syncs_held {
+            state.syncs_waiting += 1;
+            while state.syncs_held {
+                state = changed.wait(state).unwrap_or_else(|p| p.into_inner());
+            }
+            state.syncs_waiting -= 1;
+        }
+    }
+}
+
+impl FileIo for FaultyFile {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        self.inner.read_at(buf, offset)
+    }
+
+    fn write_all_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
+        self.files.check(Op::Write)?;
+        if let Some(shadow) = self.files.lock().shadows.get_mut(&self.path) {
+            shadow.unsynced.push((offset, buf.to_vec()));
+        }
+        self.inner.write_all_at(buf, offset)
+    }
+
+    fn sync_data(&self) -> io::Result<()> {
+        self.wait_while_held();
+        self.files.check(Op::Sync)?;
+        self.inner.sync_data()?;
+        self.synced();
+        Ok(())
+    }
+
+    fn sync_all(&self) -> io::Result<()> {
+        self.files.check(Op::Grow)?;
+        self.inner.sync_all()?;
+        self.synced();
+        Ok(())
+    }
+
+    fn size(&self) -> io::Result<u64> {
+        self.inner.size()
+    }
+
+    /// Counted as a write; the shadow takes the new length as durable at once (a file cut short
+    /// or grown with zeros is what a power loss may leave anyway).
+    fn set_len(&self, len: u64) -> io::Result<()> {
+        self.files.check(Op::Write)?;
+        if let Some(shadow) = self.files.lock().shadows.get_mut(&self.path) {
+            shadow.durable.resize(len as usize, 0);
+            for (offset, bytes) in &mut shadow.unsynced {
+                bytes.truncate(len.saturating_sub(*offset) as usize);
+            }
+        }
+        self.inner.set_len(len)
+    }
+}

@@ -1,0 +1,110 @@
+//! Readers see only durable events: between an append and the sync that makes it durable,
+//! `/v1/progress` and the tracker's views do not include it; after a failed sync the ledger
+//! refuses appends and `/health` answers 503 with the reason.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{CHILDCARE_SEATS, TestServer};
+use progress_ledger_core::io::faults::{Failure, FaultyFiles, Op};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn seats_value(progress: &Value) -> Option<f64> {
+    progress["indicators"]
+        .as_array()?
+        .iter()
+        .find(|i| i["id"] == CHILDCARE_SEATS)?["value"]
+        .as_f64()
+}
+
+fn seats(delta: u32) -> Value {
+    json!({"indicator": CHILDCARE_SEATS, "type": "progress", "effective": "2023-06-30",
+           "delta": delta, "district": "蜀山区"})
+}
+
+async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "waited too long for {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_is_seen_only_once_it_is_durable() {
+    let files = FaultyFiles::new();
+    let server = common::start_with_files(Arc::new(files.clone())).await;
+    let (status, before) = server.get("/v1/progress").await;
+    assert_eq!(status, StatusCode::OK);
+    let durable_before = server.tracker.ledger().len();
+
+    files.hold_syncs();
+    let client = server.client.clone();
+    let url = server.url("/v1/events");
+    let append = tokio::spawn(async move { client.post(url).json(&seats(1200)).send().await });
+    wait_for("the append's sync to wait", || files.syncs_waiting() > 0).await;
+
+    // Written, not durable: no reader sees it.
+    let (_, during) = server.get("/v1/progress").await;
+    assert_eq!(seats_value(&during), seats_value(&before));
+    assert_eq!(server.tracker.ledger().len(), durable_before);
+    let live = server
+        .tracker
+        .progress(&Default::default())
+        .expect("progress");
+    assert_eq!(
+        live.seq, durable_before,
+        "the tracker's view is the durable one"
+    );
+    let (_, page) = server.get("/v1/events?limit=1000").await;
+    assert!(page["events"].as_array().is_some_and(|events| {
+        events
+            .iter()
+            .all(|e| e["seq"].as_u64() <= Some(durable_before))
+    }));
+
+    files.release_syncs();
+    let answer = append.await.expect("joins").expect("answers");
+    assert_eq!(answer.status(), StatusCode::CREATED);
+    let (_, after) = server.get("/v1/progress").await;
+    assert_eq!(
+        seats_value(&after),
+        Some(seats_value(&before).unwrap_or(0.0) + 1200.0)
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_failed_sync_writes_are_refused_and_health_says_why() {
+    let files = FaultyFiles::new();
+    let server: TestServer = common::start_with_files(Arc::new(files.clone())).await;
+    let (status, _) = server.get("/health").await;
+    assert_eq!(status, StatusCode::OK);
+
+    files.fail(Op::Sync, 0, Failure::Io);
+    let (status, body) = server.post_event(&seats(5)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "outcome_unknown");
+    assert_eq!(
+        body["error"]["ids"].as_array().map(Vec::len),
+        Some(1),
+        "the id to retry with"
+    );
+
+    let (status, health) = server.get("/health").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{health}");
+    assert_eq!(health["status"], "refusing_writes");
+    assert!(
+        health["refusing_writes"]
+            .as_str()
+            .is_some_and(|why| why.contains("sync")),
+        "{health}"
+    );
+    let (status, body) = server.post_event(&seats(6)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "ledger_poisoned");
+    server.stop().await;
+}
