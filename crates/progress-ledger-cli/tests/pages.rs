@@ -24,7 +24,7 @@ impl Drop for Served {
 }
 
 fn serve(data: &Path, flags: &[&str]) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_progress-ledger"))
+    let child = Command::new(env!("CARGO_BIN_EXE_progress-ledger"))
         .args(["serve", "--addr", "127.0.0.1:0", "--data"])
         .arg(data)
         .args(flags)
@@ -33,28 +33,32 @@ fn serve(data: &Path, flags: &[&str]) -> Served {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
-    let stderr = child.stderr.take().expect("stderr is piped");
+    // Owned by `Served` from here on, so that a failed start kills it.
+    let mut served = Served {
+        child,
+        base: String::new(),
+        said: Vec::new(),
+    };
+    let stderr = served.child.stderr.take().expect("stderr is piped");
     let (lines, received) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             let _ = lines.send(line);
         }
     });
-    let mut said = Vec::new();
     loop {
         let line = received
             .recv_timeout(Duration::from_secs(120))
-            .unwrap_or_else(|_| panic!("serve did not start; it said:\n{}", said.join("\n")));
+            .unwrap_or_else(|_| {
+                panic!("serve did not start; it said:\n{}", served.said.join("\n"))
+            });
         if let Some(address) = line.split("listening address=").nth(1) {
             let address = address.split_whitespace().next().unwrap_or("").to_owned();
             std::thread::spawn(move || while received.recv().is_ok() {});
-            return Served {
-                child,
-                base: format!("http://{address}"),
-                said,
-            };
+            served.base = format!("http://{address}");
+            return served;
         }
-        said.push(line);
+        served.said.push(line);
     }
 }
 

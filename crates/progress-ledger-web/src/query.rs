@@ -119,10 +119,10 @@ pub(crate) fn parse_as_of(text: &str) -> Result<Timestamp, String> {
         if let Ok(date) = text.parse::<Date>() {
             return Ok(end_of_day(date));
         }
-    } else if let Ok(civil) = text.parse::<DateTime>() {
-        if let Ok(time) = PLAN_OFFSET.to_timestamp(civil) {
-            return Ok(time);
-        }
+    } else if let Ok(civil) = text.parse::<DateTime>()
+        && let Ok(time) = PLAN_OFFSET.to_timestamp(civil)
+    {
+        return Ok(time);
     }
     Err(format!(
         "录入时间 {text:?} 无法识别：请用 YYYY-MM-DD、YYYY-MM-DDTHH:MM:SS（北京时间）或 RFC 3339 (as_of is not a time)"

@@ -10,7 +10,7 @@
 use std::net::TcpListener as StdListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
+
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder};
@@ -22,7 +22,7 @@ use progress_ledger_web::{PagesConfig, router as pages};
 use serde_json::{Value, json};
 
 /// One browser at a time: the machine has two cores.
-pub static ONE_BROWSER: Mutex<()> = Mutex::new(());
+pub static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A server on a loopback port, with its data directory; stopped when dropped.
 pub struct Served {
