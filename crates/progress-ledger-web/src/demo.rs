@@ -10,6 +10,8 @@
 use jiff::civil::{Date, date};
 use progress_ledger_core::plan::{IndicatorKind, IndicatorSpec, Item, ItemStatus, Plan};
 use progress_ledger_core::{NewEvent, Payload, Result, StreamId, Tracker};
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
 use rust_decimal::Decimal;
 
 /// The note of every simulated event.
@@ -18,8 +20,8 @@ pub const SIMULATED_NOTE: &str = "模拟数据（演示用，非真实进展）"
 /// The indicator whose trail shows a correction and a target revision.
 pub const SHOWCASE: &str = "t02-1-childcare-seats";
 
-/// A small deterministic generator (SplitMix64) seeded from a name.
-struct Dice(u64);
+/// Deterministic draws for one indicator: rand's `StdRng` seeded from its id (FNV-1a).
+struct Dice(StdRng);
 
 impl Dice {
     fn of(name: &str) -> Self {
@@ -27,20 +29,12 @@ impl Dice {
         for byte in name.bytes() {
             seed = (seed ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
         }
-        Dice(seed)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        Dice(StdRng::seed_from_u64(seed))
     }
 
     /// A whole number in `0..n`.
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.0.random_range(0..n.max(1))
     }
 }
 
