@@ -37,6 +37,7 @@ mod layout;
 mod pages;
 mod query;
 mod record;
+mod report;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -80,7 +81,7 @@ pub(crate) struct Pages {
 }
 
 /// The pages' router: `/` (dashboard), `/units`, `/units/{unit}`, `/districts`,
-/// `/indicators/{id}`, `/record`, `/record/options` and `/assets/…`. Merge it beside the API's
+/// `/indicators/{id}`, `/record`, `/record/options`, `/report` and `/assets/…`. Merge it beside the API's
 /// router (see [`progress_ledger_server::Server::with_routes`]).
 pub fn router(tracker: Tracker, config: PagesConfig) -> Router {
     let credentials = Arc::new(Credentials::new(TokenStore::at(config.tokens.clone())));
@@ -98,6 +99,7 @@ pub fn router(tracker: Tracker, config: PagesConfig) -> Router {
         .route("/indicators/{id}", get(pages::indicator))
         .route("/record", get(record::page))
         .route("/record/options", get(record::options))
+        .route("/report", get(report::download))
         .route("/assets/{file}", get(assets::serve))
         .with_state(state)
 }

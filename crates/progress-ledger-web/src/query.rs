@@ -22,6 +22,8 @@ pub(crate) struct PageParams {
     /// Dashboard and units: `plan` (the plan's order, default), `completion` (lowest first),
     /// `-completion` (highest first).
     pub(crate) sort: Option<String>,
+    /// Report: `markdown` (default) or `csv`.
+    pub(crate) format: Option<String>,
 }
 
 /// The moment a page shows, parsed.

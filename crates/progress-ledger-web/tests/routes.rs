@@ -151,3 +151,48 @@ async fn the_form_offers_what_the_token_may_write() {
     );
     served.stop().await;
 }
+
+#[tokio::test]
+async fn the_report_downloads_are_the_apis_text_and_replay_as_recorded() {
+    let served = Served::start(false).await;
+    let token = served.token("市卫健委", Role::Recorder);
+    let body = serde_json::json!({"indicator": "t02-1-childcare-seats", "type": "progress",
+        "effective": "2023-09-30", "delta": "1200", "district": "蜀山区"});
+    let before = jiff::Timestamp::now();
+    assert_eq!(served.record(&token, body).await.0, 201);
+    let text = |path: String| async move {
+        let response = reqwest::get(path).await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    };
+    for format in ["markdown", "csv"] {
+        let page = text(format!(
+            "{}/report?effective=2023-12-31&format={format}",
+            served.base
+        ))
+        .await;
+        let api = text(format!(
+            "{}/v1/report?as_of=2023-12-31&format={format}",
+            served.base
+        ))
+        .await;
+        assert_eq!(page, api, "{format}: the API's report");
+    }
+    // As recorded before the update: the report does not have it.
+    let now = text(format!(
+        "{}/report?effective=2023-12-31&format=csv",
+        served.base
+    ))
+    .await;
+    let earlier = text(format!(
+        "{}/report?effective=2023-12-31&as_of={before}&format=csv",
+        served.base
+    ))
+    .await;
+    assert_ne!(now, earlier, "the report replays as recorded at a time");
+    let refused = reqwest::get(format!("{}/report?format=pdf", served.base))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    served.stop().await;
+}

@@ -77,7 +77,7 @@ fn dashboard_page(pages: &Pages, params: &PageParams) -> Result<Markup, PageErro
     for item in &view.items {
         *counts.entry(item.status.as_str()).or_default() += 1;
     }
-    let report_date = moment.effective.unwrap_or(view.schedule_date);
+    let report_date = crate::report::report_date(&moment);
     let keep = filter_fields(params);
 
     // The tree, leaves first: which nodes have kept indicators, in the order asked for.
@@ -163,12 +163,11 @@ fn dashboard_page(pages: &Pages, params: &PageParams) -> Result<Markup, PageErro
                 h2 { "督查通报" }
                 p { "业务日期 " (report_date) "：" }
                 p class="downloads" {
-                    @for (format, label) in [("markdown", "Markdown"), ("csv", "CSV"), ("json", "JSON")] {
-                        a href={ "/v1/report?as_of=" (report_date) "&format=" (format) } download data-format=(format) { (label) }
-                        " "
-                    }
+                    a href=(moment.link("/report?format=markdown")) download data-format="markdown" { "Markdown" } " "
+                    a href=(moment.link("/report?format=csv")) download data-format="csv" { "CSV" } " "
+                    a href={ "/v1/report?as_of=" (report_date) "&format=json" } download data-format="json" { "JSON" }
                 }
-                @if moment.as_of.is_some() { p class="muted" { "通报按当前已录入的记录生成" } }
+                @if moment.as_of.is_some() { p class="muted" { "JSON 由 API 按当前已录入的记录生成" } }
             }
         }
         form class="filters" method="get" action="/" {
