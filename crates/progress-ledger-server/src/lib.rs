@@ -233,6 +233,13 @@ impl Server {
     pub fn router(&self) -> Router {
         self.router.clone()
     }
+
+    /// Serves `routes` beside the API's (the CLI mounts the web pages so). Paths the API has
+    /// stay the API's; a path neither has answers the API's 404.
+    pub fn with_routes(mut self, routes: Router) -> Self {
+        self.router = self.router.merge(routes);
+        self
+    }
 }
 
 /// Serves `server` on `listener` until `shutdown` resolves (or [`ServerConfig::stopping`] is
