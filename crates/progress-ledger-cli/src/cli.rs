@@ -107,6 +107,14 @@ pub enum ProveCommand {
 /// `serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// Serve only the API: no dashboard or recording form (`/` answers 404).
+    #[arg(long)]
+    pub no_pages: bool,
+    /// See the pages populated: simulated figures for the Hefei 2023 plan (模拟数据, labelled
+    /// on every page), in a fresh temporary directory removed at exit (never in --data), with
+    /// tokens to try the recording form printed at startup.
+    #[arg(long, conflicts_with_all = ["plan", "no_pages"])]
+    pub demo: bool,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,

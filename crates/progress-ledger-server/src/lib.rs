@@ -129,6 +129,9 @@ pub struct ServerConfig {
     /// Most costly answers computed at once (verifications, replays as of a time or effective
     /// on a date, reports, histories); 503 `busy` with `Retry-After` over it.
     pub max_costly: usize,
+    /// How long a costly request waits for its turn (in order of arrival) before it is
+    /// answered 503 `busy`.
+    pub costly_wait: Duration,
     /// Interval of keep-alive comments on live feeds.
     pub keep_alive: Duration,
     /// How often a live feed opened with a token checks that the token is still valid.
@@ -165,6 +168,7 @@ impl ServerConfig {
             max_live_feeds: 512,
             live_feed_page: 64,
             max_costly: (cores / 2).max(1),
+            costly_wait: Duration::from_secs(2),
             keep_alive: Duration::from_secs(15),
             recheck_interval: Duration::from_secs(5),
             shutdown_grace: Duration::from_secs(20),
@@ -228,6 +232,13 @@ impl Server {
     /// The router (for tests without a socket, or to mount).
     pub fn router(&self) -> Router {
         self.router.clone()
+    }
+
+    /// Serves `routes` beside the API's (the CLI mounts the web pages so). Paths the API has
+    /// stay the API's; a path neither has answers the API's 404.
+    pub fn with_routes(mut self, routes: Router) -> Self {
+        self.router = self.router.merge(routes);
+        self
     }
 }
 

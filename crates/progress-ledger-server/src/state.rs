@@ -109,15 +109,20 @@ impl AppState {
 
     /// A permit to compute a costly answer (a verification, a replay as of a time, a report, a
     /// history), held until the work ends and then for as long again (see [`CostlyPermit`]);
-    /// 503 `busy` with `Retry-After` when as many run as [`ServerConfig::max_costly`] allows.
-    pub(crate) fn costly(&self) -> ApiResult<CostlyPermit> {
-        Arc::clone(&self.inner.costly)
-            .try_acquire_owned()
+    /// waited for in turn for up to [`ServerConfig::costly_wait`], then 503 `busy` with
+    /// `Retry-After`.
+    pub(crate) async fn costly(&self) -> ApiResult<CostlyPermit> {
+        let wait = self.inner.config.costly_wait;
+        let acquired = tokio::time::timeout(wait, Arc::clone(&self.inner.costly).acquire_owned());
+        acquired
+            .await
+            .ok()
+            .and_then(Result::ok)
             .map(|permit| CostlyPermit {
                 permit: Some(permit),
                 started: Instant::now(),
             })
-            .map_err(|_| {
+            .ok_or_else(|| {
                 ApiError::unavailable(
                     "busy",
                     "the server computes as many costly answers (verifications, replays as of a \

@@ -6,6 +6,7 @@ use std::time::Duration;
 use progress_ledger_server::{Server, ServerConfig, run};
 
 use crate::cli::ServeArgs;
+use crate::commands::pages;
 use crate::data::{default_plan, open_tracker, read_plan_file};
 use crate::failure::{Failure, Outcome};
 
@@ -17,6 +18,8 @@ const LOADER: &str = "progress-ledger serve";
 const MAX_BLOCKING_THREADS: usize = 64;
 
 pub fn serve(data: &Path, args: ServeArgs) -> Outcome {
+    let demo = args.demo.then(pages::Demo::create).transpose()?;
+    let data = demo.as_ref().map_or(data, pages::Demo::path);
     let mut config = ServerConfig::new(data);
     config.require_token_for_reads = args.require_token_for_reads;
     config.open = args.open;
@@ -72,6 +75,9 @@ pub fn serve(data: &Path, args: ServeArgs) -> Outcome {
             tracing::info!(plan = %plan.id, indicators, events = written.len(), "loaded the plan: its definitions are recorded as events");
         }
     }
+    if let Some(demo) = &demo {
+        demo.seed(&tracker)?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(MAX_BLOCKING_THREADS)
@@ -87,7 +93,9 @@ pub fn serve(data: &Path, args: ServeArgs) -> Outcome {
         if let Ok(address) = listener.local_addr() {
             tracing::info!("serving http://{address} (GET /health, /openapi.json)");
         }
-        run(listener, Server::new(tracker, config), shutdown_signal())
+        let server = Server::new(tracker.clone(), config);
+        let server = pages::mount(server, tracker, data, &args);
+        run(listener, server, shutdown_signal())
             .await
             .map_err(|e| Failure::from(e).with_message("the server failed"))
     })

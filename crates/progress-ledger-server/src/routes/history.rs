@@ -58,7 +58,7 @@ pub(crate) async fn history(
     // The tree the trail is read from: the log as durable now. Events that become durable while
     // the trail is read are left out, so that the trail is the one of this tree.
     let size = tracker.ledger().len();
-    let permit = state.costly()?;
+    let permit = state.costly().await?;
     let trail = blocking(move || {
         let _permit = permit;
         match tracker.history(&id) {

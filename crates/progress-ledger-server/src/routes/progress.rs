@@ -98,7 +98,11 @@ pub(crate) async fn progress(
     }
     // A replay as of a time, or a view effective on a date, is a costly request; the view now
     // is kept by the tracker until the next append.
-    let permit = if plain { None } else { Some(state.costly()?) };
+    let permit = if plain {
+        None
+    } else {
+        Some(state.costly().await?)
+    };
     let state = state.clone();
     let fresh = blocking(move || {
         let _permit = permit;

@@ -93,7 +93,7 @@ pub(crate) async fn report(
         })?;
     let plan = parse_plan(params.plan)?;
     let tracker = state.tracker().clone();
-    let permit = state.costly()?;
+    let permit = state.costly().await?;
     let (report, checkpoint) = blocking(move || {
         let _permit = permit;
         let report = tracker.report(plan.as_deref(), date, None)?;

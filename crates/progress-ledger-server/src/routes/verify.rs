@@ -176,7 +176,7 @@ pub(crate) async fn verify(
     let report = match state.verified().get(&key) {
         Some(report) => report,
         None => {
-            let permit = state.costly()?;
+            let permit = state.costly().await?;
             let report = blocking(move || {
                 let _permit = permit;
                 Ok(ledger.verify_with(VerifyOptions {
@@ -231,22 +231,18 @@ mod tests {
         tracker.load_plan(&plan, "test").expect("plan loads");
         let mut config = crate::ServerConfig::new(dir.path());
         config.max_costly = 1;
+        config.costly_wait = std::time::Duration::from_millis(300);
         let state = AppState::new(tracker.clone(), config);
         let first = ask(&state).await.expect("verifies");
         assert!(first.ok);
 
         // Every costly permit is taken: a repeat for the same head is answered from the kept
         // report, without computing.
-        // The first verification's permit rests for as long as it worked; then take it.
-        let mut held = state.costly();
-        for _ in 0..100 {
-            if held.is_ok() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            held = state.costly();
-        }
-        let held = held.expect("the one permit");
+        // The first verification's permit rests for as long as it worked; then it is taken.
+        let held = state
+            .costly()
+            .await
+            .expect("the one permit, once it has rested");
         let again = ask(&state).await.expect("kept");
         assert_eq!(again.events, first.events);
 
@@ -274,13 +270,13 @@ mod tests {
             Some(&b"1"[..])
         );
         drop(held);
-        // The permit rests for as long as it was held, then the answer is computed.
+        // The permit rests for as long as it was held (a wait above included), then a request
+        // takes it.
         let mut fresh = ask(&state).await;
-        for _ in 0..100 {
-            if fresh.as_ref().is_ok() {
+        for _ in 0..5 {
+            if fresh.is_ok() {
                 break;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             fresh = ask(&state).await;
         }
         let fresh = fresh.expect("computed once the permit is free");
