@@ -21,8 +21,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::{Failed, Unauthorized, Unavailable};
 use crate::credentials::Refused;
 use crate::dto::AppendedDto;
-use crate::dto::request::{PlainFields, Update, UpdateType};
 use crate::dto::NewEventRequest;
+use crate::dto::request::{PlainFields, Update, UpdateType};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 use crate::params::ApiQuery;
 use crate::state::{AppState, blocking, refused};
@@ -85,8 +85,29 @@ pub(crate) struct BatchRefused {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct DryRun {
-    /// `true`: check every row and write nothing.
-    dry_run: Option<bool>,
+    /// `true`: check every row and write nothing (default `false`).
+    #[param(schema_with = dry_run_schema)]
+    dry_run: Option<String>,
+}
+
+fn dry_run_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::dto::schema::one_of_words("check only", &["true", "false"])
+}
+
+impl DryRun {
+    fn wanted(&self) -> ApiResult<bool> {
+        match self.dry_run.as_deref() {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(other) => {
+                let shown: String = other.chars().take(40).collect();
+                Err(ApiError::bad_request(
+                    "invalid_parameter",
+                    format!("dry_run {shown:?} is neither true nor false"),
+                ))
+            }
+        }
+    }
 }
 
 /// The rows of a batch, each checked as an update or refused.
@@ -134,7 +155,10 @@ fn refused_answer(mut refused: Vec<RefusedRow>) -> Response {
     let message = format!(
         "{} row(s) refused, nothing written; the first: {}",
         refused.len(),
-        refused.first().map(|r| r.message.as_str()).unwrap_or_default()
+        refused
+            .first()
+            .map(|r| r.message.as_str())
+            .unwrap_or_default()
     );
     let body = BatchRefused {
         error: ErrorDetail {
@@ -148,7 +172,12 @@ fn refused_answer(mut refused: Vec<RefusedRow>) -> Response {
 }
 
 /// Checks every row with the core (ownership and plan), then writes all or nothing.
-async fn record(state: &AppState, identity: Identity, mut rows: Rows, dry_run: bool) -> ApiResult<Response> {
+async fn record(
+    state: &AppState,
+    identity: Identity,
+    mut rows: Rows,
+    dry_run: bool,
+) -> ApiResult<Response> {
     let tracker = state.tracker().clone();
     let indexes: Vec<usize> = rows.events.iter().map(|(i, _)| *i).collect();
     let events: Vec<NewEvent> = rows.events.drain(..).map(|(_, e)| e).collect();
@@ -161,7 +190,9 @@ async fn record(state: &AppState, identity: Identity, mut rows: Rows, dry_run: b
             tracker.check_batch_as(&identity, events)
         };
         outcome.map_err(|error| match error {
-            error @ progress_ledger_core::Error::OutcomeUnknown { .. } => ApiError::from(error).with_ids(ids),
+            error @ progress_ledger_core::Error::OutcomeUnknown { .. } => {
+                ApiError::from(error).with_ids(ids)
+            }
             other => ApiError::from(other),
         })
     })
@@ -175,14 +206,29 @@ async fn record(state: &AppState, identity: Identity, mut rows: Rows, dry_run: b
             Ok(refused_answer(rows.refused))
         }
         _ if !rows.refused.is_empty() => Ok(refused_answer(rows.refused)),
-        BatchOutcome::Checked => Ok(Json(BatchChecked { checked: indexes.len() }).into_response()),
+        BatchOutcome::Checked => Ok(Json(BatchChecked {
+            checked: indexes.len(),
+        })
+        .into_response()),
         BatchOutcome::Recorded(appended) => {
             let already = appended.iter().filter(|a| a.already_recorded).count();
             let written = appended.len() - already;
             tracing::info!(written, already_recorded = already, "batch recorded");
-            let status = if written == 0 { StatusCode::OK } else { StatusCode::CREATED };
+            let status = if written == 0 {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
             let events = appended.iter().map(AppendedDto::from).collect();
-            Ok((status, Json(BatchRecorded { written, already_recorded: already, events })).into_response())
+            Ok((
+                status,
+                Json(BatchRecorded {
+                    written,
+                    already_recorded: already,
+                    events,
+                }),
+            )
+                .into_response())
         }
     }
 }
@@ -191,12 +237,31 @@ async fn body_of(state: &AppState, request: Request) -> ApiResult<Bytes> {
     let deadline = state.config().body_timeout;
     tokio::time::timeout(deadline, to_bytes(request.into_body(), MAX_BATCH_BYTES))
         .await
-        .map_err(|_| ApiError::new(StatusCode::REQUEST_TIMEOUT, "body_timeout", format!("the request body did not arrive within {} s", deadline.as_secs())))?
-        .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("a batch body holds at most {MAX_BATCH_BYTES} bytes")))
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                format!(
+                    "the request body did not arrive within {} s",
+                    deadline.as_secs()
+                ),
+            )
+        })?
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("a batch body holds at most {MAX_BATCH_BYTES} bytes"),
+            )
+        })
 }
 
 fn too_many(n: usize) -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "batch_too_large", format!("{n} rows; a batch holds at most {MAX_BATCH}"))
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "batch_too_large",
+        format!("{n} rows; a batch holds at most {MAX_BATCH}"),
+    )
 }
 
 /// Records many updates at once, all or nothing: a JSON array of the update objects
@@ -227,10 +292,17 @@ pub(crate) async fn batch(
     let identity = caller.identity().ok_or_else(|| refused(Refused::Missing))?;
     super::events::check_json_content_type(&headers)?;
     let body = body_of(&state, request).await?;
-    let raw: Vec<&RawValue> = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request("malformed_json", format!("the body must be a JSON array of updates: {e}")))?;
+    let raw: Vec<&RawValue> = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(
+            "malformed_json",
+            format!("the body must be a JSON array of updates: {e}"),
+        )
+    })?;
     if raw.is_empty() {
-        return Err(ApiError::bad_request("empty_batch", "the batch holds no update"));
+        return Err(ApiError::bad_request(
+            "empty_batch",
+            "the batch holds no update",
+        ));
     }
     if raw.len() > MAX_BATCH {
         return Err(too_many(raw.len()));
@@ -242,19 +314,49 @@ pub(crate) async fn batch(
             .map(|checked| checked.event);
         rows.take(index, checked);
     }
-    record(&state, identity, rows, params.dry_run.unwrap_or(false)).await
+    record(&state, identity, rows, params.wanted()?).await
 }
 
 /// The update a sheet's row states, for an indicator of `kind` (`None`: not defined; the
 /// ledger's check then refuses it as `unknown_indicator`).
 fn update_of(row: &SheetUpdate, kind: Option<IndicatorKind>) -> Update {
     let (update_type, fields) = match kind {
-        Some(IndicatorKind::Level) => (UpdateType::Measurement, PlainFields { value: row.amount.map(|a| a.to_string()), district: row.district.clone(), ..PlainFields::default() }),
-        Some(IndicatorKind::Milestones) => (UpdateType::Milestone, PlainFields { deliverable: row.deliverable.clone(), ..PlainFields::default() }),
-        Some(IndicatorKind::Status) => (UpdateType::Status, PlainFields { status: row.status.map(str::to_owned), ..PlainFields::default() }),
-        Some(IndicatorKind::Cumulative | IndicatorKind::Coverage) | None => (UpdateType::Progress, PlainFields { delta: row.amount.map(|a| a.to_string()), district: row.district.clone(), ..PlainFields::default() }),
+        Some(IndicatorKind::Level) => (
+            UpdateType::Measurement,
+            PlainFields {
+                value: row.amount.map(|a| a.to_string()),
+                district: row.district.clone(),
+                ..PlainFields::default()
+            },
+        ),
+        Some(IndicatorKind::Milestones) => (
+            UpdateType::Milestone,
+            PlainFields {
+                deliverable: row.deliverable.clone(),
+                ..PlainFields::default()
+            },
+        ),
+        Some(IndicatorKind::Status) => (
+            UpdateType::Status,
+            PlainFields {
+                status: row.status.map(str::to_owned),
+                ..PlainFields::default()
+            },
+        ),
+        Some(IndicatorKind::Cumulative | IndicatorKind::Coverage) | None => (
+            UpdateType::Progress,
+            PlainFields {
+                delta: row.amount.map(|a| a.to_string()),
+                district: row.district.clone(),
+                ..PlainFields::default()
+            },
+        ),
     };
-    let mut update = Update::new(update_type, row.indicator.clone(), row.effective.to_string());
+    let mut update = Update::new(
+        update_type,
+        row.indicator.clone(),
+        row.effective.to_string(),
+    );
     update.id = Some(row.id.to_string());
     update.note = row.note.clone();
     update.fields = fields;
@@ -273,7 +375,14 @@ fn sheet_error(error: SheetError) -> ApiResult<Response> {
             refused
                 .problems
                 .into_iter()
-                .map(|p| RefusedRow { index: 0, row: Some(p.row), column: p.column, status: 422, code: p.code.to_owned(), message: p.message })
+                .map(|p| RefusedRow {
+                    index: 0,
+                    row: Some(p.row),
+                    column: p.column,
+                    status: 422,
+                    code: p.code.to_owned(),
+                    message: p.message,
+                })
                 .collect(),
         )),
         other => Err(ApiError::new(status, other.code(), other.to_string())),
@@ -316,7 +425,10 @@ pub(crate) async fn upload(
     }
     let kinds: Vec<Option<IndicatorKind>> = state.tracker().with_live(|projection| {
         let catalog = projection.catalog();
-        sheet.iter().map(|row| catalog.indicator(&row.indicator).map(|d| d.spec.kind)).collect()
+        sheet
+            .iter()
+            .map(|row| catalog.indicator(&row.indicator).map(|d| d.spec.kind))
+            .collect()
     });
     let mut rows = Rows::new();
     rows.sheet_rows = sheet.iter().map(|r| r.row).collect();
@@ -324,7 +436,7 @@ pub(crate) async fn upload(
         let checked = update_of(row, kind).check(identity.unit()).map(|c| c.event);
         rows.take(index, checked);
     }
-    record(&state, identity, rows, params.dry_run.unwrap_or(false)).await
+    record(&state, identity, rows, params.wanted()?).await
 }
 
 /// A unit's progress sheet (进度表) to fill: the indicators of the items it leads or
@@ -349,17 +461,27 @@ pub(crate) async fn template(
         .ok_or_else(|| ApiError::not_found("unknown_unit", "ask for <unit>.xlsx"))?
         .to_owned();
     let tracker = state.tracker().clone();
-    let permit = state.costly()?;
+    let permit = state.costly().await?;
     let bytes = blocking(move || {
         let _permit = permit;
         let plan = tracker
-            .with_live(|projection| projection.catalog().plans().next().cloned())
+            .with_live(|projection| {
+                let catalog = projection.catalog();
+                let id = catalog.plans().next().map(|p| p.id.clone())?;
+                catalog.plan_in_force(&id)
+            })
             .ok_or_else(|| ApiError::not_found("no_plan", "no plan is loaded in this ledger"))?;
-        let known = plan.units.iter().any(|u| u.name == unit || u.aliases.contains(&unit))
+        let known = plan
+            .units
+            .iter()
+            .any(|u| u.name == unit || u.aliases.contains(&unit))
             || plan.districts.iter().any(|d| d.name == unit);
         if !known {
             let shown: String = unit.chars().take(40).collect();
-            return Err(ApiError::not_found("unknown_unit", format!("no unit or district of the plan is named {shown:?}")));
+            return Err(ApiError::not_found(
+                "unknown_unit",
+                format!("no unit or district of the plan is named {shown:?}"),
+            ));
         }
         let writable: Vec<&str> = plan
             .indicators()
@@ -367,20 +489,34 @@ pub(crate) async fn template(
             .map(|(_, _, spec)| spec.id.as_str())
             .collect();
         let view = tracker.progress(&ProgressQuery::default())?;
-        let bytes = unit_template(&plan, &view, &unit, &writable).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.code(), e.to_string()))?;
+        let bytes = unit_template(&plan, &view, &unit, &writable).map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.code(), e.to_string())
+        })?;
         Ok((unit, bytes))
     })
     .await?;
     let (unit, bytes) = bytes;
-    let disposition = format!("attachment; filename*=UTF-8''{}", percent(&format!("{unit}.xlsx")));
-    Ok(([(CONTENT_TYPE, XLSX.to_owned()), (CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    let disposition = format!(
+        "attachment; filename*=UTF-8''{}",
+        percent(&format!("{unit}.xlsx"))
+    );
+    Ok((
+        [
+            (CONTENT_TYPE, XLSX.to_owned()),
+            (CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// RFC 5987 percent-encoding of a file name.
 fn percent(name: &str) -> String {
     name.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => char::from(b).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => {
+                char::from(b).to_string()
+            }
             other => format!("%{other:02X}"),
         })
         .collect()
