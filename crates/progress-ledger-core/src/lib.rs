@@ -48,6 +48,7 @@ pub use exchange::check_jsonl;
 pub use hash::Hash;
 pub use store::{Appended, Ledger, LedgerConfig, Pending, SetAside, Stats, Subscription, io};
 pub use tracker::{
-    PLAN_OFFSET, ProgressQuery, Tracker, TrackerConfig, TrailStep, end_of_day, plan_date, today,
+    PLAN_OFFSET, ProgressQuery, RestatementQuery, Since, Tracker, TrackerConfig, TrailStep,
+    end_of_day, plan_date, today,
 };
 pub use verify::{Problem, ProblemKind, VerifyOptions, VerifyReport};
