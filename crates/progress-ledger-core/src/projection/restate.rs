@@ -106,7 +106,7 @@ impl Figures {
 }
 
 /// Why a figure changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CauseKind {
     /// An update about the date (or earlier) recorded after the earlier time.
