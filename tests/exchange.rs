@@ -167,3 +167,44 @@ fn import_needs_an_empty_ledger() {
         Err(Error::NotEmpty { .. })
     ));
 }
+
+#[test]
+fn each_line_carries_its_canonical_bytes_and_import_checks_them() {
+    let (_dir, source, file) = exported();
+    let text = std::fs::read_to_string(&file).expect("read");
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    // Each line's canonical bytes (base64) are the event's: SHA-256 of them is its hash.
+    for (line, event) in lines.iter().zip(common::whole_log(&source)) {
+        let value: serde_json::Value = serde_json::from_str(line).expect("json");
+        let canonical = value["canonical"].as_str().expect("a canonical field");
+        let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, canonical)
+            .expect("base64");
+        assert_eq!(progress_ledger::Hash::of(&bytes), event.hash);
+    }
+    // Another event's canonical bytes on line 3: refused there.
+    let mut third: serde_json::Value = serde_json::from_str(&lines[2]).expect("json");
+    let fourth: serde_json::Value = serde_json::from_str(&lines[3]).expect("json");
+    third["canonical"] = fourth["canonical"].clone();
+    lines[2] = third.to_string();
+    let (line, reason) = refusal(&lines);
+    assert_eq!(line, 3);
+    assert!(reason.contains("canonical"), "{reason}");
+    // Not base64: refused too.
+    third["canonical"] = serde_json::json!("not base64!");
+    lines[2] = third.to_string();
+    assert_eq!(refusal(&lines).0, 3);
+    // Without the field (an export of an earlier version): accepted.
+    third
+        .as_object_mut()
+        .expect("an object")
+        .remove("canonical");
+    lines[2] = third.to_string();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let older = dir.path().join("older.jsonl");
+    std::fs::write(&older, lines.join("\n")).expect("write");
+    let target = Ledger::open(dir.path().join("db")).expect("open");
+    assert_eq!(
+        target.import_jsonl(&older, &mut |_| {}).expect("imports"),
+        source.head().expect("head")
+    );
+}

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use progress_ledger::io::faults::{Failure, FaultyFiles, Op, Rng};
+use progress_ledger::io::faults::{Failure, FaultyFiles, Op};
 use progress_ledger::{Error, Hash, Ledger, LedgerConfig, NewEvent};
 use proptest::prelude::*;
 use uuid::Uuid;
@@ -222,9 +222,7 @@ fn run(steps: Vec<Step>) {
             }
             Step::Fault { op, after, failure } => files.fail(op, after, failure),
             Step::PowerLoss { seed } => {
-                files
-                    .power_loss(&mut Rng(seed))
-                    .expect("the files are rewritten");
+                files.power_loss(seed).expect("the files are rewritten");
                 drop(ledger.take());
                 ledger = Some(reopen_and_check(dir.path(), &files, &model));
             }

@@ -11,6 +11,8 @@ use jiff::civil::Date;
 use progress_ledger::plan::{IndicatorKind, Plan};
 use progress_ledger::{Event, Ledger, LedgerConfig, NewEvent, Payload, StreamId};
 use progress_ledger::{Tracker, TrackerConfig};
+use rand::rngs::StdRng;
+use rand::{Rng as _, RngCore, SeedableRng};
 use rusqlite::Connection;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -108,24 +110,20 @@ pub fn figure(name: &str, value: f64, unit: &str, baseline: Option<f64>) {
     }
 }
 
-/// A small fast generator (SplitMix64): fixed seeds give the same content on every run.
-pub struct Rng(u64);
+/// A seeded generator: fixed seeds give the same content on every run.
+pub struct Rng(StdRng);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Self(seed)
+        Self(StdRng::seed_from_u64(seed))
     }
 
     pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.0.random_range(0..n)
     }
 }
 

@@ -50,6 +50,55 @@ pub enum Command {
     /// Credentials for the server.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The log's signing key (for signed checkpoints).
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Sign a checkpoint of every event (C2SP tlog-checkpoint, signed note) and print it; while
+    /// the server holds the ledger, print the last one it published.
+    Checkpoint,
+    /// Print an inclusion or consistency proof as JSON (the files `progress-ledger-verify`
+    /// reads). Works beside a running server.
+    #[command(subcommand)]
+    Prove(ProveCommand),
+}
+
+/// `key …`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Make the log's Ed25519 key in the data directory (`log-key`, mode 0600) and print its
+    /// verifier key (`<name>+<key id>+<base64>`) to publish. Never replaces an existing key.
+    Init {
+        /// The log's origin, the name every checkpoint carries (default:
+        /// progress-ledger/<plan id>).
+        #[arg(long)]
+        origin: Option<String>,
+    },
+    /// Print the verifier key of the log's key.
+    Show,
+}
+
+/// `prove …`.
+#[derive(Debug, Subcommand)]
+pub enum ProveCommand {
+    /// That event SEQ is in the tree of SIZE events (leaf index SEQ - 1; its entry is the
+    /// event's hash).
+    Inclusion {
+        /// The event's sequence number.
+        #[arg(long)]
+        seq: u64,
+        /// The tree size, a checkpoint's (default: every event).
+        #[arg(long)]
+        size: Option<u64>,
+    },
+    /// That the tree of TO events extends the tree of FROM events.
+    Consistency {
+        /// The older tree size (at least 1).
+        #[arg(long)]
+        from: u64,
+        /// The newer tree size (default: every event).
+        #[arg(long)]
+        to: Option<u64>,
+    },
 }
 
 /// `serve`.
@@ -75,6 +124,10 @@ pub enum PlanCommand {
     Import {
         /// The document, as UTF-8 text.
         file: PathBuf,
+        /// Print what tells how far to trust the draft (tasks, items, brackets, targets and how
+        /// sure each is, lines not used) instead of the draft.
+        #[arg(long)]
+        report: bool,
     },
     /// Load a plan file into the ledger (default: the built-in Hefei 2023 plan). Loading the
     /// same plan again writes nothing; a changed file is recorded as definition events and

@@ -49,6 +49,9 @@ fn dispatch(cli: Cli, out: &mut dyn Write) -> Outcome {
         Command::Export(args) => commands::audit::export(&data, args, out),
         Command::Import(args) => commands::audit::import(&data, args, out),
         Command::Token(command) => commands::token::token(&data, command, out),
+        Command::Key(command) => commands::tlog::key(&data, command, out),
+        Command::Checkpoint => commands::tlog::checkpoint(&data, out),
+        Command::Prove(command) => commands::tlog::prove(&data, command, out),
     }
 }
 

@@ -248,6 +248,22 @@ fn plan_show_and_plan_import() {
     .expect("write");
     let draft = json(&data, &["plan", "import", &document.to_string_lossy()]);
     assert_eq!(draft["parts"].as_array().map(Vec::len), Some(1));
+    let report = ok(
+        &data,
+        &["plan", "import", "--report", &document.to_string_lossy()],
+    );
+    let count = |fact: &str| {
+        report
+            .lines()
+            .find(|line| line.starts_with(fact))
+            .and_then(|line| line.split_whitespace().last())
+            .map(str::to_string)
+    };
+    assert_eq!(count("tasks").as_deref(), Some("1"), "{report}");
+    assert_eq!(count("items with a bracket").as_deref(), Some("1"));
+    assert_eq!(count("targets in items").as_deref(), Some("1"));
+    assert_eq!(count("targets unsure").as_deref(), Some("0"));
+    assert_eq!(count("lines not used").as_deref(), Some("0"));
 }
 
 #[test]

@@ -120,6 +120,17 @@ pub enum Error {
         /// Directory of the ledger.
         path: std::path::PathBuf,
     },
+    /// The Merkle tree cannot be read now: the log is damaged, or `tree.bin` failed or was found
+    /// damaged since the ledger was opened (it is rebuilt at the next opening).
+    #[error("the Merkle tree of the log is unavailable: {0}")]
+    TreeUnavailable(String),
+    /// A root, proof, tile or entry bundle was asked of a tree the durable log does not have
+    /// (a size beyond it, an event outside the tree, sizes out of order).
+    #[error("{0}")]
+    NotInTree(String),
+    /// A Merkle tree computation failed.
+    #[error("merkle tree: {0}")]
+    Tree(#[from] progress_ledger_tlog::Error),
     /// The storage engine failed.
     #[error("storage error: {0}")]
     Storage(#[from] sled::Error),

@@ -21,38 +21,15 @@ impl Hash {
 
     /// Lowercase hex form.
     pub fn to_hex(&self) -> String {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let mut out = String::with_capacity(64);
-        for byte in self.0 {
-            out.push(DIGITS[usize::from(byte >> 4)] as char);
-            out.push(DIGITS[usize::from(byte & 0x0f)] as char);
-        }
-        out
+        hex::encode(self.0)
     }
 
     /// Parses 64 hex digits (either case).
     pub fn from_hex(text: &str) -> Result<Hash, crate::Error> {
-        let bad = || crate::Error::InvalidHash(text.chars().take(80).collect());
-        let bytes = text.as_bytes();
-        if bytes.len() != 64 {
-            return Err(bad());
-        }
         let mut out = [0u8; 32];
-        for (i, pair) in bytes.chunks_exact(2).enumerate() {
-            let hi = hex_value(pair[0]).ok_or_else(bad)?;
-            let lo = hex_value(pair[1]).ok_or_else(bad)?;
-            out[i] = (hi << 4) | lo;
-        }
+        hex::decode_to_slice(text, &mut out)
+            .map_err(|_| crate::Error::InvalidHash(text.chars().take(80).collect()))?;
         Ok(Hash(out))
-    }
-}
-
-fn hex_value(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        b'A'..=b'F' => Some(digit - b'A' + 10),
-        _ => None,
     }
 }
 

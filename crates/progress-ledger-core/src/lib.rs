@@ -46,6 +46,10 @@ pub use error::{Error, RejectCode, Result};
 pub use event::{Event, Head, NewEvent, Payload, StreamId};
 pub use exchange::check_jsonl;
 pub use hash::Hash;
+/// The transparency-log formats the ledger's Merkle tree is served in (RFC 6962 hashes and
+/// proofs, C2SP checkpoints, signed notes and tiles), re-exported so that callers use the same
+/// version as the core.
+pub use progress_ledger_tlog as tlog;
 pub use store::{Appended, Ledger, LedgerConfig, Pending, SetAside, Stats, Subscription, io};
 pub use tracker::{
     PLAN_OFFSET, ProgressQuery, RestatementQuery, Since, Tracker, TrackerConfig, TrailStep,

@@ -3,10 +3,44 @@
 use crate::district_set::{DEVELOPMENT_ZONES, is_district_head};
 use crate::text::{View, is_closing_bracket, is_opening_bracket, trim};
 
-/// Labels that introduce lead units.
-const LEAD_LABELS: &[&str] = &["牵头单位", "牵头部门", "责任单位", "责任部门", "主责单位"];
+/// Labels that introduce lead units (simplified and traditional spellings).
+const LEAD_LABELS: &[&str] = &[
+    "牵头单位",
+    "牵头部门",
+    "主责单位",
+    "牽頭單位",
+    "牽頭部門",
+    "主責單位",
+];
+/// Labels that introduce the units responsible: the lead units when no lead label is written
+/// (无牵头单位的,责任单位即为牵头单位), cooperating units after one.
+const RESPONSIBLE_LABELS: &[&str] = &["责任单位", "责任部门", "責任單位", "責任部門"];
 /// Labels that introduce cooperating units.
-const COOPERATING_LABELS: &[&str] = &["配合单位", "配合部门", "协办单位", "参与单位"];
+const COOPERATING_LABELS: &[&str] = &[
+    "配合单位",
+    "配合部门",
+    "协办单位",
+    "参与单位",
+    "协同单位",
+    "协作单位",
+    "配合單位",
+    "配合部門",
+    "協辦單位",
+    "參與單位",
+    "協同單位",
+    "協作單位",
+];
+
+/// Labels that name the leaders in charge (people, not units): their sections are left out.
+const LEADER_LABELS: &[&str] = &[
+    "牵头领导",
+    "责任领导",
+    "分管领导",
+    "牵头市领导",
+    "牽頭領導",
+    "責任領導",
+    "分管領導",
+];
 
 /// What an attribution bracket says.
 #[derive(Debug, Default, PartialEq)]
@@ -34,16 +68,24 @@ pub(crate) struct AttributionSpan {
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Role {
     Lead,
+    Responsible,
     Cooperating,
+    Leader,
 }
 
 /// The label written at `position`: its role and its length in characters.
 fn label_at(view: &View<'_>, position: usize) -> Option<(Role, usize)> {
-    if let Some((_, length)) = view.longest_at(position, LEAD_LABELS) {
-        return Some((Role::Lead, length));
-    }
-    view.longest_at(position, COOPERATING_LABELS)
-        .map(|(_, length)| (Role::Cooperating, length))
+    [
+        (Role::Lead, LEAD_LABELS),
+        (Role::Responsible, RESPONSIBLE_LABELS),
+        (Role::Cooperating, COOPERATING_LABELS),
+        (Role::Leader, LEADER_LABELS),
+    ]
+    .into_iter()
+    .find_map(|(role, labels)| {
+        view.longest_at(position, labels)
+            .map(|(_, length)| (role, length))
+    })
 }
 
 /// Whether the line mentions an attribution label at all.
@@ -140,7 +182,8 @@ fn matching_close(view: &View<'_>, open_at: usize, bracket: char) -> Option<usiz
 }
 
 /// Reads `start..end` (starting at a label) into lead and cooperating units: each label opens a
-/// section that runs to the next label.
+/// section that runs to the next label. The units of a 责任单位 section lead when no 牵头单位 is
+/// written, and cooperate otherwise.
 fn read_sections(view: &View<'_>, start: usize, end: usize) -> Attribution {
     let mut attribution = Attribution::default();
     let mut labels = Vec::new();
@@ -153,6 +196,7 @@ fn read_sections(view: &View<'_>, start: usize, end: usize) -> Attribution {
             position += 1;
         }
     }
+    let has_lead = labels.iter().any(|&(_, role, _)| role == Role::Lead);
     for (index, &(label_start, role, length)) in labels.iter().enumerate() {
         let units_start = view.end_of_run(label_start + length, view.len(), |c| {
             c == ':' || c.is_whitespace()
@@ -163,7 +207,9 @@ fn read_sections(view: &View<'_>, start: usize, end: usize) -> Attribution {
         let units = split_units(view, units_start, units_end, &mut attribution.notes);
         match role {
             Role::Lead => attribution.lead.extend(units),
-            Role::Cooperating => attribution.cooperating.extend(units),
+            Role::Responsible if !has_lead => attribution.lead.extend(units),
+            Role::Responsible | Role::Cooperating => attribution.cooperating.extend(units),
+            Role::Leader => {}
         }
     }
     attribution
@@ -285,6 +331,30 @@ mod tests {
             parse("〔牵头单位:市房产局,各县(市)区、开发区;配合单位:市公安局;各县(市)区、开发区〕");
         assert_eq!(attribution.lead, ["市房产局", "各县(市)区、开发区"]);
         assert_eq!(attribution.cooperating, ["市公安局", "各县(市)区、开发区"]);
+    }
+
+    #[test]
+    fn responsible_units_lead_only_without_a_lead_label() {
+        let (_, attribution) =
+            parse("(牵头单位:市农业农村局;责任单位:市公安局、市人社局,各区人民政府)");
+        assert_eq!(attribution.lead, ["市农业农村局"]);
+        assert_eq!(
+            attribution.cooperating,
+            ["市公安局", "市人社局", "各区人民政府"]
+        );
+        let (_, attribution) = parse("(责任单位:市发改委)");
+        assert_eq!(attribution.lead, ["市发改委"]);
+        let (_, attribution) = parse("(责任单位:市教育局;配合单位:各区)");
+        assert_eq!(
+            (attribution.lead, attribution.cooperating),
+            (vec!["市教育局".to_string()], vec!["各区".to_string()])
+        );
+        let (_, attribution) = parse("(牵头领导:张三;牵头单位:市教育局;配合单位:市财政局)");
+        assert_eq!(attribution.lead, ["市教育局"]);
+        assert_eq!(attribution.cooperating, ["市财政局"]);
+        let (_, attribution) = parse("（牽頭單位：市衛健委；配合單位：市財政局）");
+        assert_eq!(attribution.lead, ["市衛健委"]);
+        assert_eq!(attribution.cooperating, ["市財政局"]);
     }
 
     #[test]

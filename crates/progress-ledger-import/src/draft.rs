@@ -15,6 +15,9 @@ use progress_ledger_core::plan::{
 /// plan model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Draft {
+    /// The unsure indicators, in document order: a reviewer checks these first. (First in the
+    /// JSON too.)
+    pub review_first: Vec<ReviewNote>,
     /// Plan id: the document does not give one, so a placeholder (`draft`); see the warnings.
     pub id: String,
     /// Title line of the plan (empty when none was found).
@@ -40,6 +43,36 @@ pub struct Draft {
     pub unclassified: Vec<Noted>,
     /// Things that were read but need checking (placeholders, missing brackets, numbering gaps).
     pub warnings: Vec<Warning>,
+    /// File lines read as one line: a bracket or heading the page broke over several lines.
+    pub joined_lines: Vec<JoinedLines>,
+    /// Targets written outside any task (a goals paragraph, the text under a part heading). They
+    /// have no units and no place in the plan yet: [`Draft::to_plan`] leaves them out, and the
+    /// person curating the plan places them.
+    pub goals: Vec<DraftGoal>,
+}
+
+/// A paragraph outside any task, with the targets it states.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DraftGoal {
+    /// First line of the paragraph.
+    pub line: usize,
+    /// Last line of the paragraph.
+    pub last_line: usize,
+    /// The part it is written under (`None` before the first part heading).
+    pub part: Option<u32>,
+    /// The paragraph, verbatim.
+    pub text: String,
+    /// The proposed targets, with ids `g{paragraph:02}-{n}`.
+    pub indicators: Vec<Candidate>,
+}
+
+/// File lines `first..=last` read as one line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinedLines {
+    /// First file line.
+    pub first: usize,
+    /// Last file line.
+    pub last: usize,
 }
 
 /// A part of the plan.
@@ -125,8 +158,82 @@ pub struct Candidate {
     pub source: String,
     /// Named deliverables of a milestones indicator.
     pub deliverables: Vec<String>,
+    /// The value is a growth rate (增长10%).
+    pub growth: bool,
     /// Line of the figure.
     pub line: usize,
+    /// The rule that drafted it.
+    pub rule: Rule,
+    /// How sure the importer is of it.
+    pub certainty: Certainty,
+}
+
+/// The rule that drafted an indicator (`docs/importer.md`, "Rules and certainty").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Rule {
+    /// A figure with a direction word: 不少于5300人次, 达92%以上, 控制在4.5%以内.
+    DirectionWord,
+    /// A figure counted per something: 每千人口…10个托位, 1500元/人, 每半年…1次.
+    PerUnit,
+    /// An approximate figure (近, 约, 左右, 余): the figure, at least.
+    Approximate,
+    /// A share without a direction word: 城镇化率70%.
+    Share,
+    /// A count after a verb of doing, with no direction word: 新增家政服务人员10万人.
+    CountAfterVerb,
+    /// A figure with no direction word and no verb of doing before it.
+    BareFigure,
+    /// A number with a direction word and no unit: 控制在103.5以内.
+    NoUnit,
+    /// A rate named without a figure that shares the next one: 化解率、满意率90%以上.
+    SharedRate,
+    /// A frequency named without a figure that shares the next one: 每天、每周…排查1次.
+    SharedFrequency,
+    /// A commitment without a figure (全覆盖, 所有, 应X尽X, 清零): 100 %.
+    Commitment,
+    /// A service around the clock (24小时开放, “7×24小时”): 24 小时/天.
+    AroundTheClock,
+    /// Named deliverables: 完成A、B和C等项目建设.
+    Milestones,
+    /// An item with no numeric target: its status.
+    NoTarget,
+}
+
+/// How sure the importer is of a drafted indicator. [`Draft::review_first`] lists the unsure ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Certainty {
+    /// The text says what the indicator takes from it (a direction word, a unit per something).
+    Sure,
+    /// Read by a default rule that usually holds (a count after a verb is cumulative, at least).
+    Likely,
+    /// A guess: check it first.
+    Unsure,
+}
+
+impl Certainty {
+    /// One step less sure.
+    pub fn lowered(self) -> Certainty {
+        match self {
+            Certainty::Sure => Certainty::Likely,
+            Certainty::Likely | Certainty::Unsure => Certainty::Unsure,
+        }
+    }
+}
+
+/// An unsure indicator, for the reviewer to check first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReviewNote {
+    /// The indicator's id.
+    pub id: String,
+    /// Its line.
+    pub line: usize,
+    /// The rule that drafted it.
+    pub rule: Rule,
+    /// Its source phrase.
+    pub source: String,
 }
 
 /// A line of the front matter and what it was read as.
@@ -288,7 +395,7 @@ impl Candidate {
             source: self.source.clone(),
             deliverables: self.deliverables.clone(),
             weight: Decimal::ONE,
-            growth: false,
+            growth: self.growth,
         }
     }
 }

@@ -28,10 +28,15 @@
 //! `progress-ledger-core`. `docs/importer.md` states the rules (what is a part, what is a target
 //! and what only describes scope).
 //!
+//! Every drafted indicator says which [`Rule`] drafted it and how sure it is ([`Certainty`]);
+//! [`Draft::review_first`] lists the unsure ones, targets written outside any task are in
+//! [`Draft::goals`], and [`Draft::report`] gives the counts that tell how far to trust a draft.
+//!
 //! Modules: `text` (normalised character views), `lines` (line shapes, dates), `structure`
-//! (lines → front matter, parts, categories, tasks, items), `attribution` (the brackets),
-//! `district_set` (各县(市)区、开发区), `figures` (numbers, units, direction words), `targets`
-//! (which figures are targets, their kinds, baselines) and `draft` (what the reader returns).
+//! (file lines → logical lines → front matter, parts, categories, tasks, items, goals),
+//! `attribution` (the brackets), `district_set` (各县(市)区、开发区), `figures` (numbers, units,
+//! direction words), `targets` (which figures are targets, their kinds, baselines, commitments,
+//! rules and certainty), `draft` (what the reader returns) and `report` (its counts).
 
 #![deny(missing_docs)]
 
@@ -40,15 +45,18 @@ mod district_set;
 mod draft;
 mod figures;
 mod lines;
+mod report;
 mod structure;
 mod targets;
 #[cfg(test)]
 mod test_support;
 mod text;
 
+pub use report::DraftReport;
+
 pub use draft::{
-    Candidate, Draft, DraftCategory, DraftItem, DraftPart, DraftTask, FrontMatterLine,
-    FrontMatterRole, Noted, Warning,
+    Candidate, Certainty, Draft, DraftCategory, DraftGoal, DraftItem, DraftPart, DraftTask,
+    FrontMatterLine, FrontMatterRole, JoinedLines, Noted, ReviewNote, Rule, Warning,
 };
 
 /// Reads a plan document into a draft. Never fails: see [`Draft::unclassified`] and

@@ -16,11 +16,13 @@ pub(crate) enum Shape {
     Numbered { number: u32, rest: usize },
     /// (一)…
     Category { number: u32, rest: usize },
-    /// 1.… / 1、…; `decimal` when it could be a decimal number (1.6万…).
+    /// 1.… / 1、… / 1)…; `ambiguous` when it could be text rather than a heading (a decimal
+    /// number such as 1.6万…, or the half bracket of 1)…): such a line is a task heading only when
+    /// it carries the number expected next.
     Task {
         number: u32,
         rest: usize,
-        decimal: bool,
+        ambiguous: bool,
     },
     /// (1)… / ①…
     SubItem { number: u32, rest: usize },
@@ -47,16 +49,17 @@ pub(crate) fn shape(text: &str) -> Shape {
     }
     let digits_end = view.end_of_run(0, 4, is_digit);
     if digits_end > 0
-        && view.char_is(digits_end, |c| c == '.' || c == '、')
+        && view.char_is(digits_end, |c| matches!(c, '.' | '、' | ')'))
         && has_rest(digits_end + 1)
     {
         if let Ok(number) = view.normalized(0, digits_end).parse::<u32>() {
             let decimal =
                 view.char_is(digits_end, |c| c == '.') && view.char_is(digits_end + 1, is_digit);
+            let half_bracket = view.char_is(digits_end, |c| c == ')');
             return Shape::Task {
                 number,
                 rest: view.byte_offset(digits_end + 1),
-                decimal,
+                ambiguous: decimal || half_bracket,
             };
         }
     }
@@ -222,7 +225,7 @@ mod tests {
             shape("30.12345热线"),
             Shape::Task {
                 number: 30,
-                decimal: true,
+                ambiguous: true,
                 ..
             }
         ));
@@ -230,7 +233,7 @@ mod tests {
             shape("7、老年教育"),
             Shape::Task {
                 number: 7,
-                decimal: false,
+                ambiguous: false,
                 ..
             }
         ));
@@ -238,9 +241,21 @@ mod tests {
             shape("８．老年教育"),
             Shape::Task {
                 number: 8,
-                decimal: false,
+                ambiguous: false,
                 ..
             }
+        ));
+        assert!(matches!(
+            shape("1)促进重点群体稳定就业"),
+            Shape::Task {
+                number: 1,
+                ambiguous: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            shape("１）促进重点群体稳定就业"),
+            Shape::Task { number: 1, .. }
         ));
         assert!(matches!(
             shape("十二、保障"),

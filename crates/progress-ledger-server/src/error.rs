@@ -164,6 +164,10 @@ impl From<CoreError> for ApiError {
             CoreError::ReadOnly => Self::unavailable("ledger_read_only", error.to_string()),
             CoreError::Damaged(_) => Self::unavailable("ledger_damaged", error.to_string()),
             CoreError::Corrupt { .. } => Self::unavailable("ledger_damaged", error.to_string()),
+            CoreError::TreeUnavailable(_) => {
+                Self::unavailable("tree_unavailable", error.to_string())
+            }
+            CoreError::NotInTree(_) => Self::bad_request("not_in_tree", error.to_string()),
             other => Self::internal(other),
         }
     }

@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 
 mod cache;
+pub mod checkpoints;
 pub mod credentials;
 pub mod dto;
 mod error;
@@ -97,13 +98,17 @@ pub struct ServerConfig {
     pub shutdown_grace: Duration,
     /// Ends live feeds; [`run`] triggers it on shutdown, a host that mounts the router does.
     pub stopping: Stopping,
+    /// The log's signing key and the file of the checkpoints signed with it (see
+    /// [`checkpoints`]); signing is on if the key file exists when the router is made.
+    pub checkpoints: checkpoints::CheckpointConfig,
 }
 
 impl ServerConfig {
     /// Default body limit: 64 KiB.
     pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 
-    /// Defaults for the data directory `data` (tokens in `<data>/tokens.json`).
+    /// Defaults for the data directory `data` (tokens in `<data>/tokens.json`, the log's key in
+    /// `<data>/log-key`, its checkpoints in `<data>/checkpoints`).
     pub fn new(data: impl AsRef<Path>) -> Self {
         Self {
             tokens: data.as_ref().join(credentials::TOKENS_FILE),
@@ -113,6 +118,7 @@ impl ServerConfig {
             keep_alive: Duration::from_secs(15),
             shutdown_grace: Duration::from_secs(20),
             stopping: Stopping::new(),
+            checkpoints: checkpoints::CheckpointConfig::new(data.as_ref()),
         }
     }
 }

@@ -10,6 +10,7 @@ use tokio::sync::Semaphore;
 
 use crate::ServerConfig;
 use crate::cache::ProgressCache;
+use crate::checkpoints::{Publisher, sign_after_appends};
 use crate::credentials::{Caller, Credentials, Refused, TokenStore};
 use crate::error::{ApiError, ApiResult};
 
@@ -25,6 +26,8 @@ struct Inner {
     config: ServerConfig,
     live_feeds: Arc<Semaphore>,
     progress_cache: ProgressCache,
+    /// The checkpoint signer: none without a key; why not, if the key cannot be used.
+    publisher: Result<Option<Arc<Publisher>>, String>,
 }
 
 impl AppState {
@@ -32,8 +35,10 @@ impl AppState {
         let credentials = Credentials::new(TokenStore::at(config.tokens.clone()));
         // Reads the token file once now, so that open development mode is announced at startup.
         let _ = credentials.mode();
+        let publisher = start_publisher(&tracker, &config);
         Self {
             inner: Arc::new(Inner {
+                publisher,
                 tracker,
                 credentials,
                 live_feeds: Arc::new(Semaphore::new(config.max_live_feeds)),
@@ -61,6 +66,11 @@ impl AppState {
 
     pub(crate) fn progress_cache(&self) -> &ProgressCache {
         &self.inner.progress_cache
+    }
+
+    /// The checkpoint signer: `None` if the log has no key; why not if its key cannot be used.
+    pub(crate) fn publisher(&self) -> Result<Option<Arc<Publisher>>, String> {
+        self.inner.publisher.clone()
     }
 
     /// Checks the credential of a read.
@@ -104,6 +114,34 @@ impl AppState {
                     "the token file cannot be read; requests that need a credential are refused",
                 ),
             })
+    }
+}
+
+/// The checkpoint signer of the ledger, if its key exists, signing after appends until the
+/// server stops.
+fn start_publisher(
+    tracker: &Tracker,
+    config: &ServerConfig,
+) -> Result<Option<Arc<Publisher>>, String> {
+    if !config.checkpoints.key.exists() {
+        tracing::info!(
+            key = %config.checkpoints.key.display(),
+            "no log key: no checkpoints are signed (`progress-ledger key init` makes one)"
+        );
+        return Ok(None);
+    }
+    match Publisher::open(tracker.ledger().clone(), config.checkpoints.clone()) {
+        Ok(publisher) => {
+            let publisher = Arc::new(publisher);
+            tracing::info!(origin = publisher.origin(), vkey = %publisher.verifier(), "signing checkpoints");
+            let stopping = config.stopping.clone();
+            sign_after_appends(&publisher, move || stopping.is_stopping());
+            Ok(Some(publisher))
+        }
+        Err(error) => {
+            tracing::error!(%error, "the log's key cannot be used: no checkpoints are signed");
+            Err(error.to_string())
+        }
     }
 }
 

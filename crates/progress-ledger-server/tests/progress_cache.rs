@@ -83,7 +83,8 @@ fn fresh(server: &TestServer, query: &str, answer: &[u8]) -> Vec<u8> {
         assert_eq!(cutoff, asked, "{query}: as_of is the cutoff asked for");
     }
     let view = server.tracker.progress(&asked).expect("progress");
-    serde_json::to_vec(&ProgressDto::new(&view, cutoff)).expect("serialises")
+    serde_json::to_vec(&ProgressDto::new(&view, cutoff).with_tree(server.tracker.ledger()))
+        .expect("serialises")
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -27,7 +27,7 @@ pub const EMPTY_ROOT: Hash = Hash([
 
 /// The leaf hash of an entry: `SHA-256(0x00 ‖ entry)`.
 ///
-/// For progress-ledger the entry is an event's canonical bytes (see the crate documentation).
+/// For progress-ledger the entry is an event's 32-byte hash (see the crate documentation).
 pub fn leaf_hash(entry: &[u8]) -> Hash {
     let mut h = Sha256::new();
     h.update([0x00]);
@@ -59,19 +59,12 @@ impl Hash {
 
     /// Lowercase hex, 64 characters.
     pub fn to_hex(&self) -> String {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let mut s = String::with_capacity(2 * HASH_SIZE);
-        for b in self.0 {
-            s.push(char::from(DIGITS[usize::from(b >> 4)]));
-            s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-        }
-        s
+        hex::encode(self.0)
     }
 
     /// Parses 64 hex digits (lowercase or uppercase, nothing else).
     pub fn from_hex(s: &str) -> Result<Hash, Error> {
-        let bytes = s.as_bytes();
-        if bytes.len() != 2 * HASH_SIZE {
+        if s.len() != 2 * HASH_SIZE {
             return Err(Error::MalformedHash(format!(
                 "{:?} has {} characters, expected {} hex digits",
                 s,
@@ -80,12 +73,8 @@ impl Hash {
             )));
         }
         let mut out = [0u8; HASH_SIZE];
-        for (i, pair) in bytes.chunks_exact(2).enumerate() {
-            match (hex_digit(pair[0]), hex_digit(pair[1])) {
-                (Some(hi), Some(lo)) => out[i] = hi << 4 | lo,
-                _ => return Err(Error::MalformedHash(format!("{s:?} is not hex"))),
-            }
-        }
+        hex::decode_to_slice(s, &mut out)
+            .map_err(|_| Error::MalformedHash(format!("{s:?} is not hex")))?;
         Ok(Hash(out))
     }
 
@@ -100,15 +89,6 @@ impl Hash {
             .decode(s)
             .map_err(|e| Error::MalformedHash(format!("{s:?} is not base64: {e}")))?;
         Hash::from_slice(&bytes)
-    }
-}
-
-fn hex_digit(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
     }
 }
 

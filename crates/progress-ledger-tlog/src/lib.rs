@@ -37,12 +37,12 @@
 //!
 //! # What a leaf is
 //!
-//! A leaf's entry is **the event's canonical bytes**: the exact bytes whose SHA-256 is the
-//! event's hash in `progress-ledger-core` (the format-version byte followed by the encoded body,
-//! without the 32-byte hash; see `codec.rs` there). So the leaf hash is
-//! `SHA-256(0x00 ‖ canonical bytes)`, a node hash `SHA-256(0x01 ‖ left ‖ right)` (RFC 6962
-//! §2.1), and an entry bundle carries those canonical bytes. This crate itself treats entries as
-//! opaque bytes and knows nothing of events.
+//! A leaf's entry is **the event's 32-byte hash** in `progress-ledger-core`: the SHA-256 of its
+//! canonical bytes (the format-version byte followed by the encoded body, the previous hash
+//! included; see `codec.rs` there). So the leaf hash is `SHA-256(0x00 ‖ event hash)`, a node
+//! hash `SHA-256(0x01 ‖ left ‖ right)` (RFC 6962 §2.1), and an entry bundle carries the event
+//! hashes. (tlog-tiles bundles hold at most 65,535 bytes per entry; events up to 4 MiB.) This
+//! crate itself treats entries as opaque bytes and knows nothing of events.
 //!
 //! # Map
 //!

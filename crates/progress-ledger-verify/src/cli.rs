@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use progress_ledger_tlog::Verifier;
+use progress_ledger_tlog::{Hash, Verifier};
 
 use crate::VerifyError;
 use crate::checks::{read, read_checkpoint, verify_consistency, verify_inclusion};
+use crate::export::verify_export;
 use crate::tiles::verify_tiles_dir;
 use crate::watch::{WatchConfig, watch_once};
 use crate::wire::{ConsistencyProof, InclusionProof};
@@ -62,9 +63,16 @@ pub enum Command {
         /// The leaf index, from 0.
         #[arg(long)]
         index: u64,
-        /// The entry: the event's canonical bytes, raw.
-        #[arg(long)]
-        entry_file: PathBuf,
+        /// The entry: the event's 32-byte hash, raw (or give it in hex with --event-hash).
+        #[arg(
+            long,
+            required_unless_present = "event_hash",
+            conflicts_with = "event_hash"
+        )]
+        entry_file: Option<PathBuf>,
+        /// The entry as 64 hex digits: the event's `hash` (as exports and the API show it).
+        #[arg(long, value_name = "HEX")]
+        event_hash: Option<String>,
         /// The proof, JSON: {"index": I, "size": N, "hashes": ["HEX", …]}, each HEX 64 hex digits.
         #[arg(long)]
         proof_file: PathBuf,
@@ -90,6 +98,19 @@ pub enum Command {
         /// The directory holding `tile/` (C2SP tlog-tiles layout).
         dir: PathBuf,
         /// The signed checkpoint to check the tiles against.
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// The log's verifier keys.
+        #[command(flatten)]
+        keys: Keys,
+    },
+    /// Recompute the root of a JSON Lines export (`progress-ledger export`) and check it against
+    /// a signed checkpoint: each line's canonical bytes must hash to its hash, link to the line
+    /// before, and the first SIZE leaves must give the checkpoint's root.
+    Export {
+        /// The JSON Lines export.
+        file: PathBuf,
+        /// The signed checkpoint to check the export against.
         #[arg(long)]
         checkpoint: PathBuf,
         /// The log's verifier keys.
@@ -138,17 +159,31 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), VerifyError> {
             keys,
             index,
             entry_file,
+            event_hash,
             proof_file,
         } => {
             let signed = read_checkpoint(&checkpoint, &keys.keys)?;
-            let entry = read(&entry_file)?;
+            let (entry, shown) = match (&entry_file, &event_hash) {
+                (Some(file), _) => (read(file)?, file.display().to_string()),
+                (None, Some(hex)) => (
+                    Hash::from_hex(hex.trim())
+                        .map_err(VerifyError::check("--event-hash"))?
+                        .0
+                        .to_vec(),
+                    format!("event hash {}", hex.trim()),
+                ),
+                (None, None) => {
+                    return Err(VerifyError::Mismatch(
+                        "give --entry-file or --event-hash".into(),
+                    ));
+                }
+            };
             let proof =
                 InclusionProof::from_json(&read(&proof_file)?, &proof_file.display().to_string())?;
             verify_inclusion(&signed.checkpoint, index, &entry, &proof)?;
             writeln!(
                 out,
-                "ok: {} is leaf {index} of {}'s tree of size {}",
-                entry_file.display(),
+                "ok: {shown} is leaf {index} of {}'s tree of size {}",
                 signed.checkpoint.origin(),
                 signed.checkpoint.size()
             )?;
@@ -187,6 +222,23 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), VerifyError> {
                 report.entries,
                 report.bundles,
                 report.hash_tiles,
+                signed.checkpoint.root().to_base64(),
+                signed.checkpoint.origin(),
+                signed.checkpoint.size()
+            )?;
+        }
+        Command::Export {
+            file,
+            checkpoint,
+            keys,
+        } => {
+            let signed = read_checkpoint(&checkpoint, &keys.keys)?;
+            let report = verify_export(&file, &signed.checkpoint)?;
+            writeln!(
+                out,
+                "ok: {} events, chained; the first {} give root {}, as {}'s checkpoint of size {} says",
+                report.events,
+                signed.checkpoint.size(),
                 signed.checkpoint.root().to_base64(),
                 signed.checkpoint.origin(),
                 signed.checkpoint.size()

@@ -39,6 +39,7 @@
 pub mod checks;
 pub mod cli;
 mod error;
+pub mod export;
 pub mod tiles;
 pub mod watch;
 pub mod wire;

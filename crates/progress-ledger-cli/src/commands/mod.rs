@@ -5,4 +5,5 @@ pub mod plan;
 pub mod queries;
 pub mod record;
 pub mod serve;
+pub mod tlog;
 pub mod token;

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use progress_ledger_import::import_document;
+use progress_ledger_import::{DraftReport, import_document};
 use progress_ledger_server::dto::{IndicatorDto, PlanDto};
 use serde_json::json;
 
@@ -18,13 +18,17 @@ const LOADER: &str = "progress-ledger plan load";
 
 pub fn plan(data: &Path, command: PlanCommand, out: &mut dyn Write) -> Outcome {
     match command {
-        PlanCommand::Import { file } => {
+        PlanCommand::Import { file, report } => {
             let text = std::fs::read_to_string(&file).map_err(|e| {
                 Failure::from(e).with_message(format!("cannot read {}", file.display()))
             })?;
             let bar = progress::working(format!("reading {}", file.display()));
             let draft = import_document(&text);
             bar.finish_and_clear();
+            if report {
+                write!(out, "{}", render_report(&draft.report()))?;
+                return Ok(());
+            }
             serde_json::to_writer_pretty(&mut *out, &draft)?;
             writeln!(out)?;
             let indicators: usize = draft.items().map(|(_, i)| i.indicators.len()).sum();
@@ -144,4 +148,35 @@ pub fn plan(data: &Path, command: PlanCommand, out: &mut dyn Write) -> Outcome {
         }
     }
     Ok(())
+}
+
+/// The facts of `plan import --report`, one per row.
+fn render_report(report: &DraftReport) -> String {
+    let rows = [
+        ("parts", report.parts),
+        ("categories", report.categories),
+        ("tasks", report.tasks),
+        ("items", report.items),
+        ("items with a bracket", report.brackets),
+        ("items without a lead unit", report.items_without_lead),
+        ("targets in items", report.targets),
+        ("targets outside any task (goals)", report.goal_targets),
+        ("targets sure", report.sure),
+        ("targets likely", report.likely),
+        ("targets unsure (review first)", report.unsure),
+        ("milestones", report.milestones),
+        ("items with no numeric target", report.statuses),
+        (
+            "figures skipped (scope, dates, time frames)",
+            report.skipped,
+        ),
+        ("lines not used", report.lines_not_used),
+        ("lines joined (broken brackets)", report.joined_lines),
+        ("warnings", report.warnings),
+    ];
+    let mut table = Table::new(&[("draft", Align::Left), ("count", Align::Right)]);
+    for (fact, count) in rows {
+        table.row(vec![fact.to_string(), count.to_string()]);
+    }
+    table.render()
 }

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use progress_ledger_core::ProgressQuery;
 use progress_ledger_core::projection::ProgressView;
-use progress_ledger_server::dto::{HistoryDto, IndicatorDto, ProgressDto, ReportDto, TrailStepDto};
+use progress_ledger_server::dto::{
+    HistoryDto, IndicatorDto, ProgressDto, ReportDto, TrailStepDto, TreeHeadDto,
+};
 use progress_ledger_server::params::{parse_as_of, parse_effective};
 use rust_decimal::Decimal;
 
@@ -57,7 +59,10 @@ pub fn progress(data: &Path, args: ProgressArgs, out: &mut dyn Write) -> Outcome
     })?;
     if args.json {
         let cutoff = as_of.unwrap_or_else(jiff::Timestamp::now);
-        serde_json::to_writer_pretty(&mut *out, &ProgressDto::new(&view, cutoff))?;
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &ProgressDto::new(&view, cutoff).with_tree(tracker.ledger()),
+        )?;
         writeln!(out)?;
         return Ok(());
     }
@@ -184,6 +189,8 @@ pub fn history(data: &Path, args: HistoryArgs, out: &mut dyn Write) -> Outcome {
         let dto = HistoryDto {
             indicator,
             trail: trail.iter().map(TrailStepDto::from).collect(),
+            // Nothing is appended while the CLI holds the ledger: the whole log is the trail's.
+            checkpoint: TreeHeadDto::of(tracker.ledger(), tracker.ledger().len()),
         };
         serde_json::to_writer_pretty(&mut *out, &dto)?;
         writeln!(out)?;
@@ -258,7 +265,10 @@ pub fn report(data: &Path, args: ReportArgs, out: &mut dyn Write) -> Outcome {
         ReportFormat::Markdown => out.write_all(report.to_markdown().as_bytes())?,
         ReportFormat::Csv => out.write_all(report.to_csv().as_bytes())?,
         ReportFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &ReportDto::from(&report))?;
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &ReportDto::from(&report).with_tree(tracker.ledger()),
+            )?;
             writeln!(out)?;
         }
     }

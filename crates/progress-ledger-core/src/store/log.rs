@@ -211,7 +211,7 @@ pub(crate) fn layout_of(files: &dyn Files, path: &Path) -> Result<Layout> {
 }
 
 /// Fills `buf` from `offset` as far as the file allows; returns the bytes read.
-fn read_full(io: &dyn FileIo, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+pub(crate) fn read_full(io: &dyn FileIo, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match io.read_at(&mut buf[filled..], offset + filled as u64) {

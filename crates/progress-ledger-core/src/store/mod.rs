@@ -17,6 +17,7 @@ pub(crate) mod open;
 mod recover;
 mod snapshots;
 mod subscribe;
+mod tree;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -134,6 +135,10 @@ struct Inner {
     damage: Option<Problem>,
     /// A torn tail found at open, if there was one.
     set_aside: Option<SetAside>,
+    /// The Merkle tree's file (`tree.bin`), for readers.
+    tree: tree::TreeFile,
+    /// What opening did with `tree.bin`.
+    tree_opened: tree::TreeOpened,
 }
 
 impl Drop for Inner {
@@ -169,6 +174,8 @@ struct Writer {
     allocated: u64,
     /// Why writes are refused, if they are.
     refused: Option<Refusal>,
+    /// The Merkle tree's leaves so far and its hashes not yet in `tree.bin`.
+    tree: tree::TreeWriter,
 }
 
 /// Why a ledger refuses appends.
@@ -238,6 +245,9 @@ impl Ledger {
         }
         writer.pending_at += writer.pending.len() as u64;
         writer.pending.clear();
+        // The tree's hashes of the events just written, so that they are in `tree.bin` before
+        // the events are durable (derived data: never synced).
+        self.inner.tree.write(&mut writer.tree);
         Ok(())
     }
 

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use super::commit::GroupCommit;
 use super::log::{self, Layout, LogFile};
-use super::{Inner, Ledger, LedgerConfig, Refusal, SAVE_INDEX_EVERY, Writer, migrate, recover};
+use super::{
+    Inner, Ledger, LedgerConfig, Refusal, SAVE_INDEX_EVERY, Writer, migrate, recover, tree,
+};
 use crate::clock::MonotonicClock;
 use crate::error::{Error, Result};
 
@@ -130,6 +132,18 @@ impl Ledger {
         let log = Arc::new(log);
         let opened = recover::open(&*files, &config.path, &log, config.read_only)?;
         let head = opened.head;
+        // Derived data: a tree that cannot be opened or rebuilt is unavailable (proofs are
+        // refused, saying why), and the ledger opens all the same.
+        let (tree, tree_writer, tree_opened) = tree::open(
+            &*files,
+            &config.path,
+            &log,
+            &opened.index,
+            head,
+            opened.damage.is_some(),
+            config.read_only,
+        )
+        .unwrap_or_else(|e| tree::unavailable(format!("{}: {e}", tree::FILE_NAME)));
         let save_now = !config.read_only
             && opened.damage.is_none()
             && opened.caught_up >= SAVE_INDEX_EVERY
@@ -155,6 +169,7 @@ impl Ledger {
             pending_at: opened.end,
             allocated: allocated.max(opened.end),
             refused,
+            tree: tree_writer,
         };
         Ok(Ledger {
             inner: Arc::new(Inner {
@@ -169,6 +184,8 @@ impl Ledger {
                 saved: AtomicU64::new(saved),
                 damage: opened.damage,
                 set_aside: migrated.or(opened.set_aside),
+                tree,
+                tree_opened,
             }),
         })
     }

@@ -261,6 +261,9 @@ impl Ledger {
             log::add_flags(&mut staged.frames[at..], log::BATCH_END);
         }
         writer.pending.extend_from_slice(&staged.frames);
+        for &(position, _) in &staged.offsets {
+            writer.tree.push(&staged.results[position].event.hash);
+        }
         if writer.pending.len() >= WRITE_THROUGH {
             self.write_pending(writer)?;
         }

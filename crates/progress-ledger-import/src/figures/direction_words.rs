@@ -30,6 +30,8 @@ pub(super) const WORDS_BEFORE: &[(&str, Option<Direction>)] = &[
     ("增长至", Some(Direction::AtLeast)),
     ("增至", Some(Direction::AtLeast)),
     ("扩大到", Some(Direction::AtLeast)),
+    ("延长到", Some(Direction::AtLeast)),
+    ("延长至", Some(Direction::AtLeast)),
     ("扩大至", Some(Direction::AtLeast)),
     ("增长", Some(Direction::AtLeast)),
     ("不高于", Some(Direction::AtMost)),
@@ -90,10 +92,27 @@ impl Figure {
         }
     }
 
+    /// The direction of the last direction word of two or more characters written in
+    /// `view[floor..]` before the figure but not next to it (不低于当地最低生活保障标准的1.3倍,
+    /// 至少建成1个).
+    pub(crate) fn distant_direction(&self, view: &View<'_>, floor: usize) -> Option<Direction> {
+        WORDS_BEFORE
+            .iter()
+            .filter(|(word, direction)| direction.is_some() && word.chars().count() >= 2)
+            .filter_map(|&(word, direction)| {
+                let length = word.chars().count();
+                view.rfind(self.floor(floor), self.start, word)
+                    .map(|position| ((position + length, length), direction))
+            })
+            // The word that ends last, and the longest of those (不低于, not 低于).
+            .max_by_key(|&(end_and_length, _)| end_and_length)
+            .and_then(|(_, direction)| direction)
+    }
+
     /// At most when a decrease verb (缩短, 降低 …) is written in `view[floor..]` before the figure,
     /// at least otherwise.
     pub(crate) fn direction_from_verbs(&self, view: &View<'_>, floor: usize) -> Direction {
-        if view.contains_any(floor, self.start, DECREASE_VERBS) {
+        if view.contains_any(self.floor(floor), self.start, DECREASE_VERBS) {
             Direction::AtMost
         } else {
             Direction::AtLeast

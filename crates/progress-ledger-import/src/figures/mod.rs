@@ -22,6 +22,11 @@ pub(crate) use quantities::{quantity, scan_chinese};
 pub(crate) use units::convert;
 use units::unit_at;
 
+/// How far back from a figure, in characters, the rules look for the words that qualify it: further
+/// than any clause of real text reaches, and a bound on the work that a clause of thousands of
+/// numbers costs (each figure looks back this far at most, so reading is linear in the text).
+pub(crate) const LOOKBACK: usize = 80;
+
 /// A number read with its scale, unit and direction words. Positions are characters of the view.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Figure {
@@ -41,6 +46,19 @@ pub(crate) struct Figure {
     pub word_after: Option<(&'static str, Option<Direction>)>,
     /// Written as an approximation (余, 多, 近, 约, 左右).
     pub approx: bool,
+}
+
+impl Figure {
+    /// Where a look back from this figure stops: `floor`, or [`LOOKBACK`] characters before the
+    /// figure when that is later.
+    pub(crate) fn floor(&self, floor: usize) -> usize {
+        floor.max(self.start.saturating_sub(LOOKBACK))
+    }
+
+    /// Where a look ahead from this figure stops: `limit`, or [`LOOKBACK`] characters after it.
+    pub(crate) fn limit(&self, limit: usize) -> usize {
+        limit.min(self.end.saturating_add(LOOKBACK))
+    }
 }
 
 /// What the scanner made of a run of digits.
@@ -122,6 +140,11 @@ fn read_scale(view: &View<'_>, start: usize, limit: usize) -> (usize, Option<Dec
         position += 1;
     }
     (position, multiplier)
+}
+
+/// The first position from `from` (not past `limit`) that is not a space.
+fn skip_spaces(view: &View<'_>, from: usize, limit: usize) -> usize {
+    view.end_of_run(from, limit, |c| c == ' ')
 }
 
 /// The end of a code-like run (letters, digits, dots) from `start`.
@@ -206,6 +229,13 @@ fn read_at(
                 scale_end + unit_length,
                 "an age range (describes who, not how many)",
             ),
+            Some((unit_length, "年"))
+                if [(digits_start, number_end), (number_end + 1, second_end)]
+                    .iter()
+                    .all(|&(from, to)| is_year(&view.normalized(from, to))) =>
+            {
+                ignored(scale_end + unit_length, "a period of years (2023-2025年)")
+            }
             Some((unit_length, _)) => odd(
                 scale_end + unit_length,
                 "a range of numbers (no single target)",
@@ -224,7 +254,9 @@ fn read_at(
     let Ok(base) = Decimal::from_str(&number_text) else {
         return odd(number_end, "a number too large to read exactly");
     };
-    let (mut unit_start, multiplier) = read_scale(view, number_end, end);
+    // Text extracted from PDF pages writes spaces around numbers (68 万人, 不少于 60 个).
+    let (mut unit_start, multiplier) = read_scale(view, skip_spaces(view, number_end, end), end);
+    unit_start = skip_spaces(view, unit_start, end);
     let Some(value) = multiplier.and_then(|multiplier| base.checked_mul(multiplier)) else {
         return odd(unit_start, "a number too large to read exactly");
     };
@@ -233,13 +265,36 @@ fn read_at(
         approx = true;
         unit_start += 1;
     }
-    let Some((unit_length, unit)) = unit_at(view, unit_start, end) else {
-        return odd(unit_start, "a number without a recognised unit");
-    };
-    let unit_end = unit_start + unit_length;
-    if is_date(view, start, digits_start, value, unit, approx) {
-        return ignored(unit_end, "a date");
+    let mut before = digits_start;
+    while before > start && view.char_is(before - 1, |c| c == ' ') {
+        before -= 1;
     }
+    let word_before = view.longest_before(before, WORDS_BEFORE, start);
+    let (unit_end, unit) = match unit_at(view, unit_start, end) {
+        Some((unit_length, unit)) => {
+            let unit_end = unit_start + unit_length;
+            if is_date(view, start, digits_start, value, unit, approx) {
+                return ignored(unit_end, "a date");
+            }
+            // A unit per something, written with a slash: 1500元/人.
+            match view.char_is(unit_end, |c| c == '/') {
+                true => match unit_at(view, unit_end + 1, end) {
+                    Some((length, per)) => (unit_end + 1 + length, format!("{unit}/{per}")),
+                    None => (unit_end, unit.to_string()),
+                },
+                false => (unit_end, unit.to_string()),
+            }
+        }
+        // A number with a direction word and no unit (控制在103.5以内) is an index or a ratio.
+        None if view
+            .longest_at(unit_start, WORDS_AFTER)
+            .is_some_and(|(&(_, direction), _)| direction.is_some())
+            || word_before.is_some_and(|(&(_, direction), _)| direction.is_some()) =>
+        {
+            (unit_start, String::new())
+        }
+        None => return odd(unit_start, "a number without a recognised unit"),
+    };
     let mut figure_end = unit_end;
     let word_after = view
         .longest_at(figure_end, WORDS_AFTER)
@@ -251,27 +306,36 @@ fn read_at(
         approx = true;
     }
     let mut figure_start = digits_start;
-    let word_before =
-        view.longest_before(digits_start, WORDS_BEFORE, start)
-            .map(|(&word, length)| {
-                figure_start = digits_start - length;
-                word
-            });
-    if view.ends_with_at(digits_start, "近", start) || view.ends_with_at(digits_start, "约", start)
-    {
+    let word_before = word_before.map(|(&word, length)| {
+        figure_start = before - length;
+        word
+    });
+    if view.ends_with_at(before, "近", start) || view.ends_with_at(before, "约", start) {
         approx = true;
+        // 约500户: the word belongs to the figure's phrase.
+        if word_before.is_none() {
+            figure_start = before - 1;
+        }
     }
     let figure = Figure {
         start: figure_start,
         number_start: digits_start,
         end: figure_end,
         value: value.normalize(),
-        unit: unit.to_string(),
+        unit,
         word_before,
         word_after,
         approx,
     };
     (NumberReading::Figure(figure), figure_end)
+}
+
+/// Whether `digits` is a year, 1900 to 2100.
+fn is_year(digits: &str) -> bool {
+    digits.len() == 4
+        && digits
+            .parse::<u32>()
+            .is_ok_and(|year| (1900..=2100).contains(&year))
 }
 
 /// Whether a number with its unit is a date: a year (2023年), a month (8月: durations in months
@@ -335,6 +399,10 @@ mod tests {
             ("投入3千万元", "30000000", "元"),
             ("图书10,000册", "10000", "册"),
             ("１．５万户", "15000", "户"),
+            ("新增城镇就业 68 万人左右", "680000", "人"),
+            ("培训 1.2 万人(次)", "12000", "人次"),
+            ("按1500元/人标准发放", "1500", "元/人"),
+            ("居民消费价格指数控制在103.5以内", "103.5", ""),
         ];
         for (text, value, unit) in cases {
             let (read, read_unit, _, _) = figure(text);
@@ -385,6 +453,7 @@ mod tests {
             ("时间压缩到3天", Some(AtMost), "压缩到3天"),
             ("新增托位1.6万个", None, "1.6万个"),
             ("12万人左右", None, "12万人左右"),
+            ("推进不少于 60 个", Some(AtLeast), "不少于 60 个"),
         ];
         for (text, direction, phrase) in cases {
             let (_, _, read_direction, read_phrase) = figure(text);
@@ -407,6 +476,8 @@ mod tests {
             "2023年",
             "8月14日",
             "2-3岁托班",
+            "2023-2025年",
+            "2023—2025年",
         ];
         for text in ignored {
             let view = View::new(text);

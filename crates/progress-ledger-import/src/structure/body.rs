@@ -11,14 +11,19 @@ impl Reader {
     pub(super) fn add_piece(&mut self, text: &str, line: usize) {
         let found = attribution::find(text);
         let mut tail_warning = None;
+        let mut page_number = None;
         let Some(open) = self.open.as_mut() else {
             return;
         };
-        open.last_line = line;
+        open.last_line = open.last_line.max(line).max(self.line_end);
         let piece = match found {
             Some(span) => {
                 let before = text.get(..span.start).unwrap_or("");
-                let after = text.get(span.end..).unwrap_or("");
+                let mut after = text.get(span.end..).unwrap_or("");
+                if is_page_number(after) {
+                    page_number = Some(trim(after).to_string());
+                    after = "";
+                }
                 if !trim_punct(after).is_empty() {
                     tail_warning = Some(format!(
                         "text after the attribution bracket kept in the item: {}",
@@ -36,6 +41,13 @@ impl Reader {
         if let Some(warning) = tail_warning {
             self.warn(Some(line), warning);
         }
+        if let Some(number) = page_number {
+            self.unclassified(
+                line,
+                &number,
+                "page furniture (a page number after the attribution bracket)".into(),
+            );
+        }
     }
 
     /// A line that is not a heading: an introduction before the first heading, text of the open
@@ -47,6 +59,7 @@ impl Reader {
                 role: FrontMatterRole::Introduction,
                 text: text.to_string(),
             });
+            self.introduction_goal(text, line);
             return;
         }
         match &self.open {
@@ -78,8 +91,19 @@ impl Reader {
                         format!("text after the last item of task {task}"),
                     );
                 }
-                None => self.unclassified(line, text, "text outside any task".into()),
+                None => {
+                    if !self.goal(text, line) {
+                        self.unclassified(line, text, "text outside any task".into());
+                    }
+                }
             },
         }
     }
+}
+
+/// Whether the text after an attribution bracket is a page number the extraction ran into the
+/// line (…(牵头单位:省残联)3).
+fn is_page_number(after: &str) -> bool {
+    let after = trim(after);
+    !after.is_empty() && after.len() <= 3 && after.chars().all(|c| c.is_ascii_digit())
 }

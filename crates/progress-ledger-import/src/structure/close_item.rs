@@ -4,7 +4,7 @@
 use progress_ledger_core::plan::{Direction, IndicatorKind};
 
 use super::Reader;
-use crate::draft::{Candidate, DraftItem, Noted};
+use crate::draft::{Candidate, Certainty, DraftItem, Noted, Rule};
 use crate::targets;
 
 impl Reader {
@@ -31,10 +31,10 @@ impl Reader {
             text.push_str(piece);
         }
         let line_of = |at: usize| {
-            line_starts
-                .iter()
-                .rev()
-                .find(|&&(start, _)| start <= at)
+            let after = line_starts.partition_point(|&(start, _)| start <= at);
+            after
+                .checked_sub(1)
+                .and_then(|index| line_starts.get(index))
                 .map_or(open.first_line, |&(_, line)| line)
         };
         let (lead, cooperating, attribution_line) = match open.attribution {
@@ -87,7 +87,10 @@ impl Reader {
                 baseline: None,
                 source: String::new(),
                 deliverables: Vec::new(),
+                growth: false,
                 line: open.first_line,
+                rule: Rule::NoTarget,
+                certainty: Certainty::Sure,
             });
         }
         let noted = |phrase: targets::NotedPhrase| Noted {

@@ -5,21 +5,26 @@ use super::{OpenItem, Reader};
 use crate::attribution;
 use crate::draft::{DraftCategory, DraftPart, DraftTask};
 use crate::lines::first_sentence;
-use crate::text::trim;
+use crate::text::{char_len, trim};
 
 impl Reader {
-    /// The title of a heading: its first sentence. Text after it is listed as unclassified.
-    fn heading_title(&mut self, rest: &str, line: usize) -> String {
+    /// The title of a heading (its first sentence) and the text after it.
+    fn heading_title(rest: &str) -> (String, String) {
         let (title, after) = first_sentence(rest);
         let tail = trim(rest.get(after..).unwrap_or(""));
-        if !tail.is_empty() {
+        (title.to_string(), tail.to_string())
+    }
+
+    /// Text after the first sentence of a heading: a goals paragraph when it states targets
+    /// (（一）总体目标。到2025年,…达到90%), otherwise unclassified.
+    fn heading_tail(&mut self, tail: &str, line: usize) {
+        if !tail.is_empty() && !self.goal(tail, line) {
             self.unclassified(
                 line,
                 tail,
                 "text after the first sentence of a heading".into(),
             );
         }
-        title.to_string()
     }
 
     /// A part heading, numbered as written (`None` for an unnumbered one).
@@ -33,13 +38,14 @@ impl Reader {
                 format!("part numbered {written} is part {number} of the document"),
             );
         }
-        let title = self.heading_title(rest, line);
+        let (title, tail) = Self::heading_title(rest);
         self.draft.parts.push(DraftPart {
             number,
             title,
             line: Some(line),
             categories: Vec::new(),
         });
+        self.heading_tail(&tail, line);
     }
 
     /// A category heading.
@@ -59,7 +65,7 @@ impl Reader {
                 format!("category numbered {number}, expected {expected}"),
             );
         }
-        let title = self.heading_title(rest, line);
+        let (title, tail) = Self::heading_title(rest);
         if let Some(part) = self.draft.parts.last_mut() {
             part.categories.push(DraftCategory {
                 number,
@@ -68,6 +74,7 @@ impl Reader {
                 tasks: Vec::new(),
             });
         }
+        self.heading_tail(&tail, line);
     }
 
     /// A task heading; the line may carry the task's body (5.普高教育。实施…〔…〕).
@@ -98,16 +105,7 @@ impl Reader {
             );
         }
         self.expected_task = number.saturating_add(1);
-        let bracket_start = attribution::find(rest).map(|span| span.start);
-        let (sentence, after) = first_sentence(rest);
-        let (title, body) = match bracket_start {
-            // A bracket inside the first sentence: the title stops before it.
-            Some(bracket_start) if bracket_start < after => (
-                trim(rest.get(..bracket_start).unwrap_or("")),
-                rest.get(bracket_start..).unwrap_or(""),
-            ),
-            _ => (sentence, rest.get(after..).unwrap_or("")),
-        };
+        let (title, body) = split_task_line(rest);
         let title = title.to_string();
         if let Some(category) = self.current_category() {
             category.tasks.push(DraftTask {
@@ -175,5 +173,77 @@ impl Reader {
         let title = first_sentence(without_attribution).0.to_string();
         self.open = Some(OpenItem::new(Some(number), title, line));
         self.add_piece(rest, line);
+    }
+}
+
+/// Longest first sentence that reads as a task's title when more text follows it on the line.
+const MAX_TITLE_SENTENCE: usize = 20;
+
+/// Longest title of a task written on one line, in characters.
+const MAX_TITLE: usize = 40;
+
+/// Words that end the first clause of a one-line task: its title.
+const CLAUSE_ENDS: &[char] = &['。', ',', '，', ';', '；', ':', '：'];
+
+/// The title of a task heading and the body that follows it on the line.
+///
+/// - `1.优孕优生`: a title alone; the body follows on the next lines.
+/// - `5.普高教育。实施…〔…〕`: a short first sentence without clause punctuation or digits is the
+///   title; the rest of the line is the body.
+/// - `1.促进重点群体稳定就业,新增城镇就业4.3万人…(牵头单位:…)` or `116.强化船舶污染防治。(牵头单位:
+///   …)`: a task written on one line. The title is its first clause, and the body is the whole
+///   line (the title clause included, so that its figures are read).
+fn split_task_line(rest: &str) -> (String, &str) {
+    let bracket = attribution::find(rest).map(|span| span.start);
+    let head = rest.get(..bracket.unwrap_or(rest.len())).unwrap_or(rest);
+    let (sentence, after) = first_sentence(head);
+    let more_follows = !trim(head.get(after..).unwrap_or("")).is_empty();
+    let short_heading = !sentence.contains(CLAUSE_ENDS)
+        && char_len(sentence) <= MAX_TITLE_SENTENCE
+        && !sentence
+            .chars()
+            .any(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
+    if more_follows && short_heading {
+        return (sentence.to_string(), rest.get(after..).unwrap_or(""));
+    }
+    let clause_end = head.find(CLAUSE_ENDS).unwrap_or(head.len());
+    let clause: String = trim(head.get(..clause_end).unwrap_or(head))
+        .chars()
+        .take(MAX_TITLE)
+        .collect();
+    if !more_follows && bracket.is_none() && !sentence.contains(CLAUSE_ENDS) {
+        return (clause, "");
+    }
+    (clause, rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_task_line;
+
+    #[test]
+    fn task_titles() {
+        assert_eq!(
+            split_task_line("普高教育。实施高中建设〔牵头单位:市教育局〕"),
+            ("普高教育".to_string(), "实施高中建设〔牵头单位:市教育局〕")
+        );
+        assert_eq!(split_task_line("优孕优生"), ("优孕优生".to_string(), ""));
+        let line = "促进重点群体稳定就业,新增城镇就业4.3万人(牵头单位:市人社局)";
+        assert_eq!(
+            split_task_line(line),
+            ("促进重点群体稳定就业".to_string(), line)
+        );
+        let line = "开展困难职工帮扶不少于5300人次。基本实现应保尽保。(牵头单位:省总工会)";
+        assert_eq!(
+            split_task_line(line),
+            ("开展困难职工帮扶不少于5300人次".to_string(), line)
+        );
+        assert_eq!(
+            split_task_line("加快汉江南岸综合整治。(牵头单位:市水务局)"),
+            (
+                "加快汉江南岸综合整治".to_string(),
+                "加快汉江南岸综合整治。(牵头单位:市水务局)"
+            )
+        );
     }
 }

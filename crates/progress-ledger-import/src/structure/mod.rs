@@ -2,28 +2,32 @@
 //!
 //! Line shapes (after trimming and normalising full-width forms):
 //! - `一、…`: a numbered paragraph — a notice point before the title line, a part after it;
-//! - `(一)…`: a category; `1.…` / `1、…`: a task; `(1)…` / `①…`: a sub-item;
+//! - `(一)…`: a category; `1.…` / `1、…` / `1)…`: a task; `(1)…` / `①…`: a sub-item;
 //! - any other line: a part heading when it is short, has no 。, the next line is a category and
 //!   the body has no `一、` part headings; otherwise text of the open item, or unclassified.
 //!
 //! The title line is the last line before the first category that reads like a title (contains
-//! 方案, 计划 …, no 。, not a heading); everything before it is front matter.
+//! 方案, 计划 …, no 。, not a heading; or, when none does, a notice title 关于…的通知); everything
+//! before it is front matter.
 //!
-//! Modules: `layout` (where the body starts, the title line, part headings, front-matter roles),
-//! `headings` (parts, categories, tasks, sub-items), `body` (the text of items), `close_item`
-//! (an item's units and indicator candidates) and `review` (ids, placeholders and checks of the
-//! finished draft).
+//! Modules: `logical` (file lines → the lines the reader reads: page furniture, joined brackets,
+//! split run-together tasks), `layout` (where the body starts, the title line, part headings,
+//! front-matter roles), `headings` (parts, categories, tasks, sub-items), `body` (the text of
+//! items), `close_item` (an item's units and indicator candidates), `goals` (targets outside any
+//! task) and `review` (ids, placeholders and checks of the finished draft).
 
 mod body;
 mod close_item;
+mod goals;
 mod headings;
 mod layout;
+mod logical;
 mod review;
 
 use jiff::civil::Date;
 
 use crate::attribution::Attribution;
-use crate::draft::{Draft, DraftCategory, DraftPart, DraftTask, Noted, Warning};
+use crate::draft::{Draft, DraftCategory, DraftPart, DraftTask, JoinedLines, Noted, Warning};
 use crate::lines::Shape;
 use layout::{Document, Layout};
 
@@ -63,6 +67,8 @@ struct Reader {
     open: Option<OpenItem>,
     seen_heading: bool,
     expected_task: u32,
+    /// The last file line of the line being read (after its number when it was joined).
+    line_end: usize,
 }
 
 /// Reads the document. See the module docs for the rules.
@@ -71,6 +77,7 @@ pub(crate) fn read_document(text: &str) -> Draft {
     let Layout { title, body_start } = document.layout();
     let mut reader = Reader {
         draft: Draft {
+            review_first: Vec::new(),
             id: "draft".to_string(),
             title: String::new(),
             issuer: String::new(),
@@ -83,21 +90,39 @@ pub(crate) fn read_document(text: &str) -> Draft {
             skipped: Vec::new(),
             unclassified: Vec::new(),
             warnings: Vec::new(),
+            joined_lines: Vec::new(),
+            goals: Vec::new(),
         },
         open: None,
         seen_heading: false,
         expected_task: 1,
+        line_end: 0,
     };
+    reader.draft.joined_lines = document
+        .lines
+        .iter()
+        .filter(|line| line.last > line.number)
+        .map(|line| JoinedLines {
+            first: line.number,
+            last: line.last,
+        })
+        .collect();
     reader.front_matter(&document, body_start, title);
     let unnumbered_parts = !document.has_numbered_parts_from(body_start);
     for (index, line) in document.lines.iter().enumerate().skip(body_start) {
         let rest_from = |rest: usize| line.text.get(rest..).unwrap_or("");
+        reader.line_end = line.last;
         match line.shape {
+            _ if line.furniture => reader.unclassified(
+                line.number,
+                &line.text,
+                "page furniture (a page number or a document number between the lines)".into(),
+            ),
             Shape::Numbered { number, rest } => {
                 reader.part(Some(number), rest_from(rest), line.number);
             }
             Shape::Plain if unnumbered_parts && document.is_part_heading(index) => {
-                reader.part(None, line.text, line.number);
+                reader.part(None, &line.text, line.number);
             }
             Shape::Category { number, rest } => {
                 reader.category(number, rest_from(rest), line.number);
@@ -105,14 +130,14 @@ pub(crate) fn read_document(text: &str) -> Draft {
             Shape::Task {
                 number,
                 rest,
-                decimal,
-            } if !decimal || number == reader.expected_task => {
+                ambiguous,
+            } if !ambiguous || number == reader.expected_task => {
                 reader.task(number, rest_from(rest), line.number);
             }
             Shape::SubItem { number, rest } => {
                 reader.sub_item(number, rest_from(rest), line.number);
             }
-            _ => reader.content(line.text, line.number),
+            _ => reader.content(&line.text, line.number),
         }
     }
     reader.close_item();

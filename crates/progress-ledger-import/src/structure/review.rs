@@ -7,12 +7,14 @@ use std::collections::BTreeSet;
 use jiff::civil::Date;
 
 use super::{Reader, placeholder_date};
+use crate::draft::{Certainty, ReviewNote};
 use crate::lines::years;
 
 impl Reader {
     /// Plan-level placeholders and checks of the finished tree.
     pub(super) fn review(&mut self) {
         self.make_ids_unique();
+        self.list_unsure();
         self.warn(
             None,
             "the document gives no plan id: \"draft\" is a placeholder".into(),
@@ -43,6 +45,52 @@ impl Reader {
             );
         }
         self.warn_of_empty_headings();
+        if self.draft.tasks().next().is_none() {
+            self.warn(
+                None,
+                "no task found (no 1. or 1、 or 1) heading): the text is not a plan of this form, \
+                 or its tasks are written in a way the importer does not read"
+                    .into(),
+            );
+        }
+        let goals: usize = self
+            .draft
+            .goals
+            .iter()
+            .map(|goal| goal.indicators.len())
+            .sum();
+        if goals > 0 {
+            self.warn(
+                None,
+                format!(
+                    "{goals} targets are written outside any task (goals): place them in the plan"
+                ),
+            );
+        }
+    }
+
+    /// Lists the unsure indicators of the items and goals, in document order, for the reviewer
+    /// to check first.
+    fn list_unsure(&mut self) {
+        let items = self
+            .draft
+            .items()
+            .flat_map(|(_, item)| &item.indicators)
+            .collect::<Vec<_>>();
+        let goals = self.draft.goals.iter().flat_map(|goal| &goal.indicators);
+        let mut unsure: Vec<ReviewNote> = items
+            .into_iter()
+            .chain(goals)
+            .filter(|candidate| candidate.certainty == Certainty::Unsure)
+            .map(|candidate| ReviewNote {
+                id: candidate.id.clone(),
+                line: candidate.line,
+                rule: candidate.rule,
+                source: candidate.source.clone(),
+            })
+            .collect();
+        unsure.sort_by_key(|note| note.line);
+        self.draft.review_first = unsure;
     }
 
     /// Repeated task or sub-item numbers would repeat ids: the later ones get a suffix.

@@ -19,7 +19,7 @@ pub(super) fn change_start(view: &View<'_>, floor: usize, figure: &Figure) -> Op
     }
     CHANGE_FROM
         .iter()
-        .filter_map(|from| view.rfind(floor, figure.start, from))
+        .filter_map(|from| view.rfind(figure.floor(floor), figure.start, from))
         .max()
 }
 

@@ -5,11 +5,27 @@ use progress_ledger_core::plan::{Direction, IndicatorKind};
 use rust_decimal::Decimal;
 
 use super::{Proposal, Span, split};
-use crate::Candidate;
 use crate::text::{View, char_len};
+use crate::{Candidate, Certainty, Rule};
 
 /// The verb that opens a milestones clause.
 const COMPLETE: &str = "完成";
+
+/// Words after 等 that make the names deliverables: projects, systems, things to put into use.
+/// Without one (完成高龄、独居…等特殊困难老年人信息采集) the names are categories, not deliverables.
+const DELIVERY_WORDS: &[&str] = &[
+    "项目",
+    "工程",
+    "建设",
+    "改造",
+    "上线",
+    "投入使用",
+    "投用",
+    "系统",
+    "平台",
+    "竣工",
+    "验收",
+];
 
 /// The milestones proposal of a clause without figures, if it is one.
 pub(super) fn milestones(view: &View<'_>, clause: Span, segments: &[Span]) -> Option<Proposal> {
@@ -18,6 +34,9 @@ pub(super) fn milestones(view: &View<'_>, clause: Span, segments: &[Span]) -> Op
         return None;
     }
     let etc_at = view.rfind(start, end, "等")?;
+    if !view.contains_any(etc_at, end, DELIVERY_WORDS) {
+        return None;
+    }
     let names_start = start + char_len(COMPLETE);
     let deliverables: Vec<String> = segments
         .iter()
@@ -54,7 +73,10 @@ pub(super) fn milestones(view: &View<'_>, clause: Span, segments: &[Span]) -> Op
             baseline: None,
             source: view.phrase(start, end),
             deliverables,
+            growth: false,
             line: 0,
+            rule: Rule::Milestones,
+            certainty: Certainty::Likely,
         },
         at: view.byte_offset(start),
     })

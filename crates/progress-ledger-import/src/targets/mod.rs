@@ -6,18 +6,25 @@
 //! finds is then a target, a scope figure (skipped, with the reason) or odd (unclassified).
 //! `docs/importer.md` states the rules in prose.
 //!
+//! In an item with a numeric target, commitments without a figure (全覆盖, 应X尽X …) are added.
+//!
 //! Modules: `clause` (one clause's figures, sorted out and proposed), `scope` (what only
-//! describes scope), `per_unit` (denominators: 个/千人, 次/半年), `kind` (level, cumulative,
-//! coverage), `change` (由 X 到 Y: baselines), `title` (titles cut from the text) and
-//! `milestones` (完成A、B和C等…).
+//! describes scope, and time frames), `per_unit` (denominators: 个/千人, 次/半年), `kind` (level,
+//! cumulative, coverage), `change` (由 X 到 Y: baselines), `title` (titles cut from the text, and
+//! the part of a list each number owns), `commitments` (全覆盖, 所有 …: 100 %), `certainty` (the
+//! rule that drafted a figure, how sure it is, growth rates) and `milestones` (完成A、B和C等…).
 
+mod certainty;
 mod change;
 mod clause;
+mod commitments;
 mod kind;
 mod milestones;
 mod per_unit;
 mod scope;
 mod title;
+
+use progress_ledger_core::plan::IndicatorKind;
 
 use crate::Candidate;
 use crate::district_set::joins_district_set;
@@ -163,6 +170,7 @@ pub(crate) fn extract(text: &str) -> Extracted {
             }
     });
     let mut extracted = Extracted::default();
+    let mut cut = Vec::new();
     for clause in clauses {
         let segments = split(clause, |position| {
             nesting.is_free(position)
@@ -170,6 +178,22 @@ pub(crate) fn extract(text: &str) -> Extracted {
                 && !joins_district_set(&view, position, clause.start)
         });
         clause::read_clause(&view, clause, &segments, &nesting, &mut extracted);
+        cut.push((clause, segments));
+    }
+    // Commitments without a figure count only in an item that has a numeric target: otherwise
+    // the item's status indicator tracks them.
+    let numeric = extracted.proposals.iter().any(|proposal| {
+        matches!(
+            proposal.candidate.kind,
+            IndicatorKind::Cumulative | IndicatorKind::Level | IndicatorKind::Coverage
+        )
+    });
+    if numeric {
+        for (clause, segments) in &cut {
+            let found = commitments::commitments(&view, *clause, segments);
+            extracted.proposals.extend(found);
+        }
+        extracted.proposals.sort_by_key(|proposal| proposal.at);
     }
     extracted
 }

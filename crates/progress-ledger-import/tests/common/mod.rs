@@ -2,6 +2,8 @@
 //! and the invariants every draft keeps.
 #![allow(dead_code)]
 
+pub mod corpus;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -78,6 +80,12 @@ pub fn assert_every_line_accounted_for(text: &str, draft: &Draft) {
     let mut covered = BTreeSet::new();
     covered.extend(draft.front_matter.iter().map(|line| line.line));
     covered.extend(draft.unclassified.iter().map(|noted| noted.line));
+    for joined in &draft.joined_lines {
+        covered.extend(joined.first..=joined.last);
+    }
+    for goal in &draft.goals {
+        covered.extend(goal.line..=goal.last_line);
+    }
     for part in &draft.parts {
         covered.extend(part.line);
         for category in &part.categories {
@@ -126,6 +134,13 @@ pub fn assert_draft_invariants(draft: &Draft) {
                 candidate.id
             );
         }
+    }
+    for candidate in draft.goals.iter().flat_map(|goal| &goal.indicators) {
+        assert!(
+            ids.insert(candidate.id.clone()),
+            "duplicate id {}",
+            candidate.id
+        );
     }
     let json = serde_json::to_string(draft).expect("a draft serialises to JSON");
     let back: Draft = serde_json::from_str(&json).expect("and reads back");

@@ -339,4 +339,7 @@ pub struct HistoryDto {
     /// Its events (definitions included), oldest first, each with what the indicator stood at
     /// after it.
     pub trail: Vec<TrailStepDto>,
+    /// The Merkle tree of the log the trail was read from: every event of the trail is in it;
+    /// null if it cannot be read now.
+    pub checkpoint: Option<super::TreeHeadDto>,
 }

@@ -156,6 +156,34 @@ impl From<progress_ledger_core::plan::ItemStatus> for ItemStatusDto {
     }
 }
 
+/// The Merkle tree an answer was computed from: the tree of the first `size` events of the log
+/// (for a projection at seq N, the tree of size N). A signed checkpoint of that size has this
+/// root; `GET /v1/proofs/consistency` links it to any later checkpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TreeHeadDto {
+    /// Number of events in the tree.
+    pub size: u64,
+    /// Its RFC 6962 root hash, standard base64 (as in a checkpoint).
+    pub root: String,
+}
+
+impl TreeHeadDto {
+    /// The tree of the first `size` events of `ledger`; `None` if the tree cannot be read now
+    /// (see [`progress_ledger_core::Ledger::tree_problem`]).
+    pub fn of(ledger: &progress_ledger_core::Ledger, size: u64) -> Option<Self> {
+        match ledger.tree_root(size) {
+            Ok(root) => Some(Self {
+                size,
+                root: root.to_base64(),
+            }),
+            Err(error) => {
+                tracing::warn!(%error, size, "no tree root for an answer");
+                None
+            }
+        }
+    }
+}
+
 /// A chain position: sequence number and hash.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct HeadDto {

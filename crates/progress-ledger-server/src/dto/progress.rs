@@ -284,6 +284,8 @@ pub struct ProgressDto {
     pub units: Vec<UnitProgressDto>,
     /// Per district.
     pub districts: Vec<DistrictViewDto>,
+    /// The Merkle tree of the events folded (size `seq`); null if it cannot be read now.
+    pub checkpoint: Option<super::TreeHeadDto>,
 }
 
 impl ProgressDto {
@@ -307,7 +309,14 @@ impl ProgressDto {
             parts: view.parts.iter().map(Into::into).collect(),
             units: view.units.iter().map(Into::into).collect(),
             districts: view.districts.iter().map(Into::into).collect(),
+            checkpoint: None,
         }
+    }
+
+    /// The same answer, naming the Merkle tree of `ledger` it was computed from (size `seq`).
+    pub fn with_tree(mut self, ledger: &progress_ledger_core::Ledger) -> Self {
+        self.checkpoint = super::TreeHeadDto::of(ledger, self.seq);
+        self
     }
 }
 
@@ -385,6 +394,16 @@ pub struct ReportDto {
     pub counts: CountsDto,
     /// One section per lead unit, most items behind first.
     pub units: Vec<UnitReportDto>,
+    /// The Merkle tree of the events folded (size `seq`); null if it cannot be read now.
+    pub checkpoint: Option<super::TreeHeadDto>,
+}
+
+impl ReportDto {
+    /// The same report, naming the Merkle tree of `ledger` it was computed from (size `seq`).
+    pub fn with_tree(mut self, ledger: &progress_ledger_core::Ledger) -> Self {
+        self.checkpoint = super::TreeHeadDto::of(ledger, self.seq);
+        self
+    }
 }
 
 impl From<&Report> for ReportDto {
@@ -398,6 +417,7 @@ impl From<&Report> for ReportDto {
             completion: Num(report.completion),
             counts: report.counts.into(),
             units: report.units.iter().map(Into::into).collect(),
+            checkpoint: None,
         }
     }
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{BadParameter, Failed, Unauthorized, Unavailable};
-use crate::dto::{HistoryDto, IndicatorDto, TrailStepDto};
+use crate::dto::{HistoryDto, IndicatorDto, TrailStepDto, TreeHeadDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::params::{ApiQuery, indicator_schema};
 use crate::state::{AppState, blocking, unknown_indicator};
@@ -54,8 +54,14 @@ pub(crate) async fn history(
         })
         .ok_or_else(|| unknown_indicator(&id))?;
     let tracker = state.tracker().clone();
+    // The tree the trail is read from: the log as durable now. Events that become durable while
+    // the trail is read are left out, so that the trail is the one of this tree.
+    let size = tracker.ledger().len();
     let trail = blocking(move || match tracker.history(&id) {
-        Ok(trail) => Ok(trail),
+        Ok(mut trail) => {
+            trail.retain(|step| step.event.seq <= size);
+            Ok(trail)
+        }
         Err(CoreError::Rejected {
             code: RejectCode::UnknownIndicator,
             message,
@@ -63,8 +69,11 @@ pub(crate) async fn history(
         Err(other) => Err(other.into()),
     })
     .await?;
+    let ledger = state.tracker().ledger().clone();
+    let checkpoint = blocking(move || Ok(TreeHeadDto::of(&ledger, size))).await?;
     Ok(Json(HistoryDto {
         indicator,
         trail: trail.iter().map(TrailStepDto::from).collect(),
+        checkpoint,
     }))
 }

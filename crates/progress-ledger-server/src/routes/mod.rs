@@ -8,6 +8,7 @@ mod live;
 mod plan;
 mod progress;
 mod report;
+mod tlog;
 mod verify;
 
 use std::any::Any;
@@ -46,10 +47,16 @@ use crate::state::AppState;
         (name = "plan", description = "the plan and its indicators"),
         (name = "events", description = "the log: append, read by page, follow live"),
         (name = "queries", description = "progress, history, the supervision report"),
-        (name = "audit", description = "verification of the hash chain"),
+        (name = "audit", description = "verification of the hash chain; the transparency log: \
+            signed checkpoints, inclusion and consistency proofs, C2SP tlog-tiles"),
     )
 )]
 struct ApiDoc;
+
+/// The tile route, described apart because axum routes it with a wildcard.
+#[derive(OpenApi)]
+#[openapi(paths(tlog::tile))]
+struct TileDoc;
 
 /// Answers 400: a query parameter the operation does not take, one given twice, or a value
 /// outside its schema.
@@ -126,8 +133,14 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(progress::progress))
         .routes(routes!(history::history))
         .routes(routes!(report::report))
-        .routes(routes!(verify::verify));
+        .routes(routes!(verify::verify))
+        .routes(routes!(tlog::checkpoint, tlog::sign))
+        .routes(routes!(tlog::tlog_checkpoint))
+        .routes(routes!(tlog::inclusion))
+        .routes(routes!(tlog::consistency));
     live::describe(api.get_openapi_mut());
+    // The tile path spans several segments: routed by hand (see `router`), described here.
+    api.get_openapi_mut().merge(TileDoc::openapi());
     api
 }
 
@@ -149,6 +162,7 @@ pub(crate) fn router(state: AppState) -> axum::Router {
                 async move { Json(document.as_ref().clone()) }
             }),
         )
+        .route("/v1/tlog/tile/{*path}", get(tlog::tile))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

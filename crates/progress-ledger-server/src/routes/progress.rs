@@ -125,7 +125,8 @@ fn compute(state: &AppState, key: Key, cutoff: Timestamp) -> ApiResult<Fresh> {
     let view = state.tracker().progress(&query)?;
     // Sized for the Hefei plan's ~100 KB at once, instead of growing from 128 bytes by doubling.
     let mut body = Vec::with_capacity(BODY_CAPACITY);
-    serde_json::to_writer(&mut body, &ProgressDto::new(&view, cutoff))
+    let dto = ProgressDto::new(&view, cutoff).with_tree(state.tracker().ledger());
+    serde_json::to_writer(&mut body, &dto)
         .map_err(|e| ApiError::internal(format!("the progress answer cannot be encoded: {e}")))?;
     let Some(entry) = Entry::new(&body, key.as_of.is_some()) else {
         tracing::error!("the progress answer does not open with as_of; it is not cached");

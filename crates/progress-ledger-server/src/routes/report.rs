@@ -10,8 +10,8 @@ use utoipa::IntoParams;
 use utoipa::openapi::schema::ObjectBuilder;
 
 use super::{BadParameter, Failed, Unauthorized, Unavailable};
-use crate::dto::ReportDto;
 use crate::dto::schema::one_of_words;
+use crate::dto::{ReportDto, TreeHeadDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::params::{ApiQuery, date_schema, parse_plan, plan_schema};
 use crate::state::{AppState, blocking};
@@ -61,6 +61,9 @@ enum Format {
             (ReportDto = "application/json"),
             (String = "text/markdown"),
             (String = "text/csv"),
+        ), headers(
+            ("Tree-Size" = u64, description = "size of the Merkle tree the report was computed from (its `seq`)"),
+            ("Tree-Root" = String, description = "that tree's root, standard base64"),
         )),
         (status = 404, description = "no such plan is loaded (`no_plan`)", body = ErrorBody),
         BadParameter, Unauthorized, Unavailable, Failed,
@@ -89,16 +92,46 @@ pub(crate) async fn report(
         })?;
     let plan = parse_plan(params.plan)?;
     let tracker = state.tracker().clone();
-    let report = blocking(move || Ok(tracker.report(plan.as_deref(), date, None)?)).await?;
+    let (report, checkpoint) = blocking(move || {
+        let report = tracker.report(plan.as_deref(), date, None)?;
+        let checkpoint = TreeHeadDto::of(tracker.ledger(), report.seq);
+        Ok((report, checkpoint))
+    })
+    .await?;
+    let tree_headers = tree_headers(checkpoint.as_ref());
     Ok(match format {
-        Format::Json => Json(ReportDto::from(&report)).into_response(),
+        Format::Json => (
+            tree_headers,
+            Json(ReportDto {
+                checkpoint,
+                ..ReportDto::from(&report)
+            }),
+        )
+            .into_response(),
         Format::Markdown => (
+            tree_headers,
             [(CONTENT_TYPE, "text/markdown; charset=utf-8")],
             report.to_markdown(),
         )
             .into_response(),
-        Format::Csv => {
-            ([(CONTENT_TYPE, "text/csv; charset=utf-8")], report.to_csv()).into_response()
-        }
+        Format::Csv => (
+            tree_headers,
+            [(CONTENT_TYPE, "text/csv; charset=utf-8")],
+            report.to_csv(),
+        )
+            .into_response(),
     })
+}
+
+/// `Tree-Size` and `Tree-Root` headers naming the Merkle tree a report was computed from (the
+/// Markdown and CSV forms have no field for it).
+fn tree_headers(tree: Option<&TreeHeadDto>) -> axum::http::HeaderMap {
+    let mut headers = axum::http::HeaderMap::new();
+    if let Some(tree) = tree {
+        headers.insert("tree-size", axum::http::HeaderValue::from(tree.size));
+        if let Ok(root) = axum::http::HeaderValue::from_str(&tree.root) {
+            headers.insert("tree-root", root);
+        }
+    }
+    headers
 }

@@ -88,6 +88,11 @@ async fn start_on(
     config.keep_alive = Duration::from_millis(500);
     config.shutdown_grace = Duration::from_secs(5);
     configure(&mut config, dir.path());
+    serve(dir, tracker, config).await
+}
+
+/// Starts a server of `tracker`, whose data directory is `dir`.
+pub async fn serve(dir: tempfile::TempDir, tracker: Tracker, config: ServerConfig) -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("binds a loopback port");
@@ -158,17 +163,34 @@ impl TestServer {
     }
 
     /// Stops the server gracefully and waits for `run` to return.
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
+    pub async fn stop(self) {
+        drop(self.stop_keeping_data().await);
+    }
+
+    /// Stops the server like [`TestServer::stop`], closes its ledger, and gives back its data
+    /// directory, still on disk.
+    pub async fn stop_keeping_data(self) -> tempfile::TempDir {
+        let TestServer {
+            dir,
+            tracker,
+            mut stop,
+            mut handle,
+            ..
+        } = self;
+        if let Some(stop) = stop.take() {
             let _ = stop.send(());
         }
-        if let Some(handle) = self.handle.take() {
+        if let Some(handle) = handle.take() {
             let result = tokio::time::timeout(Duration::from_secs(15), handle)
                 .await
                 .expect("the server stops within the grace period")
                 .expect("the server task did not panic");
             assert!(result.is_ok(), "run returned {result:?}");
         }
+        // The ledger is closed by the last handle; closing it here saves its index now.
+        let _ = tracker.ledger().close();
+        drop(tracker);
+        dir
     }
 }
 

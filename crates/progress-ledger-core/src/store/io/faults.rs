@@ -14,6 +14,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng};
+
 use super::{FileIo, Files, OsFiles};
 
 /// The operations a fault can hit.
@@ -91,25 +94,6 @@ pub struct FaultyFiles {
     state: Arc<(Mutex<State>, Condvar)>,
 }
 
-/// A small deterministic generator (SplitMix64) for power losses.
-pub struct Rng(pub u64);
-
-impl Rng {
-    /// The next number.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number below `n` (n > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-}
-
 impl FaultyFiles {
     /// A layer with no fault planned.
     pub fn new() -> Self {
@@ -182,22 +166,23 @@ impl FaultyFiles {
 
     /// Stops the "process" and the "machine": every file of the log is rewritten to what was
     /// durable, with each write made since the last sync applied whole, cut short, in part
-    /// (whole 512-byte sectors of it) or not at all, at random.
-    pub fn power_loss(&self, rng: &mut Rng) -> io::Result<()> {
+    /// (whole 512-byte sectors of it) or not at all, at random (the same for the same `seed`).
+    pub fn power_loss(&self, seed: u64) -> io::Result<()> {
+        let mut rng = StdRng::seed_from_u64(seed);
         let mut state = self.lock();
         state.frozen = true;
         for (path, shadow) in state.shadows.iter_mut() {
             let mut image = shadow.durable.clone();
             for (offset, bytes) in shadow.unsynced.drain(..) {
-                match rng.below(4) {
+                match rng.random_range(0..4u8) {
                     0 => apply(&mut image, offset, &bytes),
                     1 => {
-                        let cut = rng.below(bytes.len() as u64 + 1) as usize;
+                        let cut = rng.random_range(0..=bytes.len());
                         apply(&mut image, offset, &bytes[..cut]);
                     }
                     2 => {
                         for (n, sector) in bytes.chunks(512).enumerate() {
-                            if rng.below(2) == 0 {
+                            if rng.random_bool(0.5) {
                                 apply(&mut image, offset + (n * 512) as u64, sector);
                             }
                         }
@@ -316,5 +301,18 @@ impl FileIo for FaultyFile {
 
     fn size(&self) -> io::Result<u64> {
         self.inner.size()
+    }
+
+    /// Counted as a write; the shadow takes the new length as durable at once (a file cut short
+    /// or grown with zeros is what a power loss may leave anyway).
+    fn set_len(&self, len: u64) -> io::Result<()> {
+        self.files.check(Op::Write)?;
+        if let Some(shadow) = self.files.lock().shadows.get_mut(&self.path) {
+            shadow.durable.resize(len as usize, 0);
+            for (offset, bytes) in &mut shadow.unsynced {
+                bytes.truncate(len.saturating_sub(*offset) as usize);
+            }
+        }
+        self.inner.set_len(len)
     }
 }

@@ -1,9 +1,10 @@
 //! The file operations of the log and its saved index, behind a small trait: the seam through
 //! which tests make a write, a sync or the file's growth fail, or lose power.
 //!
-//! [`OsFiles`] is the real thing; with the feature `fault-injection`, [`faults::FaultyFiles`]
-//! injects failures and power losses for tests. A ledger only ever touches its log file and its saved index
-//! through [`Files`]; the snapshots' sled database does its own I/O (it is derived data).
+//! [`OsFiles`] is the real thing; with the feature `fault-injection`, `faults::FaultyFiles`
+//! injects failures and power losses for tests. A ledger only ever touches its log file and its
+//! saved index through [`Files`]; the snapshots' sled database does its own I/O (it is derived
+//! data).
 
 #[cfg(feature = "fault-injection")]
 pub mod faults;
@@ -48,6 +49,9 @@ pub trait FileIo: Send + Sync + fmt::Debug {
 
     /// The file's length.
     fn size(&self) -> io::Result<u64>;
+
+    /// Cuts the file to `len` bytes, or extends it with zeros (not synced).
+    fn set_len(&self, len: u64) -> io::Result<()>;
 }
 
 /// The operating system's files.
@@ -128,5 +132,9 @@ impl FileIo for OsFile {
 
     fn size(&self) -> io::Result<u64> {
         Ok(self.0.metadata()?.len())
+    }
+
+    fn set_len(&self, len: u64) -> io::Result<()> {
+        self.0.set_len(len)
     }
 }
