@@ -1,6 +1,7 @@
 //! One module per group of commands.
 
 pub mod audit;
+pub mod explain;
 pub mod plan;
 pub mod queries;
 pub mod record;
