@@ -6,8 +6,10 @@
 
 mod catalog;
 mod explain;
+mod figures;
 mod index;
 mod math;
+mod refs;
 mod report;
 mod report_restated;
 mod restate;
@@ -25,17 +27,18 @@ use uuid::Uuid;
 
 pub use catalog::{Catalog, IndicatorDef, TargetRevision, indicator_id};
 pub use explain::{
-    Contributed, CountedUpdate, Elapsed, EventRef, Explanation, IndicatorExplanation, Prepared,
-    RollupExplanation, Scope, TargetInForce, VoidedUpdate, prepare,
+    CountedUpdate, Elapsed, Explanation, IndicatorExplanation, Prepared, RollupExplanation, Scope,
+    TargetInForce, VoidedUpdate, prepare,
 };
+pub use figures::{Figure, Figures};
 pub use math::{
     Completion, Evaluation, Schedule, elapsed_share, evaluate, evaluate_traced, judge,
     level_completion, schedule,
 };
+pub use refs::{Contributed, EventRef};
 pub use report::{Report, ReportItem, Restated, UnitReport, report};
 pub use restate::{
-    Cause, CauseKind, Figure, Figures, Restatement, Restatements, TargetChange, Voided,
-    restatements,
+    Cause, CauseKind, Restatement, Restatements, TargetChange, Voided, restatements,
 };
 pub use snapshot::{SnapshotMark, snapshot_base};
 pub use state::{Contribution, IndicatorState, Update};

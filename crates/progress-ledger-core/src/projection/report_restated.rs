@@ -5,9 +5,10 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use super::explain::Contributed;
+use super::figures::Figure;
+use super::refs::Contributed;
 use super::report::{Restated, csv_field, percent};
-use super::restate::{Cause, CauseKind, Figure, Restatement};
+use super::restate::{Cause, CauseKind, Restatement};
 use super::trace::Subject;
 
 /// Chinese label of a cause, with its snake_case name.
