@@ -169,6 +169,66 @@ fn import_needs_an_empty_ledger() {
 }
 
 #[test]
+fn an_import_checked_against_the_plan_refuses_an_update_record_would_refuse_and_names_the_actors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("export.jsonl");
+    {
+        let tracker = progress_ledger::Tracker::open(dir.path().join("db")).expect("open");
+        tracker
+            .load_plan(
+                &progress_ledger::plan::hefei_2023().expect("plan"),
+                "loader",
+            )
+            .expect("load");
+        let seats = StreamId::indicator("t02-1-childcare-seats").expect("stream");
+        let day = jiff::civil::date(2023, 9, 1);
+        let progress = |district: &str| Payload::ProgressReported {
+            delta: Decimal::from(10),
+            district: Some(district.into()),
+        };
+        tracker
+            .record(NewEvent::new(
+                seats.clone(),
+                day,
+                "蜀山区",
+                progress("蜀山区"),
+            ))
+            .expect("a checked update");
+        // Written past the tracker's checks: a district the plan does not have.
+        tracker
+            .ledger()
+            .append(NewEvent::new(seats, day, "市卫健委", progress("火星区")))
+            .expect("an unchecked append");
+        export(tracker.ledger(), &file);
+    }
+    let checked = progress_ledger::ImportOptions {
+        check_updates: true,
+    };
+    let target = Ledger::open(dir.path().join("checked")).expect("open");
+    match target.import_jsonl_with(&file, checked, &mut |_| {}) {
+        Err(Error::ImportRefused { line, reason }) => {
+            let lines = std::fs::read_to_string(&file)
+                .expect("read")
+                .lines()
+                .count();
+            assert_eq!(line, lines as u64, "the last line: {reason}");
+            assert!(reason.contains("火星区"), "{reason}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(target.len(), 0, "nothing written");
+
+    // Unchecked (the ledger's own import), it goes in, and the actors are listed.
+    let plain = Ledger::open(dir.path().join("plain")).expect("open");
+    let imported = plain
+        .import_jsonl_with(&file, Default::default(), &mut |_| {})
+        .expect("import");
+    let actors: Vec<&str> = imported.actors.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(actors, ["loader", "市卫健委", "蜀山区"]);
+    assert_eq!(imported.actors[1].1, 1);
+}
+
+#[test]
 fn each_line_carries_its_canonical_bytes_and_import_checks_them() {
     let (_dir, source, file) = exported();
     let text = std::fs::read_to_string(&file).expect("read");

@@ -28,12 +28,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API. With no arguments: opens ./data, loads the Hefei 2023 plan if the
-    /// ledger has no plan, and listens on 127.0.0.1:8080. Ctrl-C or SIGTERM stops it gracefully.
+    /// ledger has no plan, and listens on 127.0.0.1:8080. Reads are open; writes need a token
+    /// (`token add`), or `--open` for local development. Ctrl-C or SIGTERM stops it gracefully.
     Serve(ServeArgs),
     /// Plans: import a plan document into a draft, or show the plan loaded in the ledger.
     #[command(subcommand)]
     Plan(PlanCommand),
-    /// Record an update from the command line (local and trusted: the actor is given here).
+    /// Record an update from the command line (local and trusted: the actor is given here, and
+    /// the ownership rules, which apply to the server's tokens, do not).
     Record(Box<RecordArgs>),
     /// Show progress now, as recorded at a time, as effective on a date, or both.
     Progress(ProgressArgs),
@@ -50,7 +52,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Export every event to a JSON Lines file.
     Export(ExportArgs),
-    /// Import a JSON Lines export into an empty ledger, checking the whole chain first.
+    /// Import a JSON Lines export into an empty ledger, checking the whole chain and every
+    /// update against the plan first; lists the actors the events name.
     Import(ImportArgs),
     /// Credentials for the server.
     #[command(subcommand)]
@@ -116,9 +119,29 @@ pub struct ServeArgs {
     /// 2023 plan, loaded only if the ledger has no plan yet.
     #[arg(long, value_name = "FILE")]
     pub plan: Option<PathBuf>,
-    /// Require a token for reads too (writes always need one once a token exists).
+    /// Require a token for reads too (writes always need one).
     #[arg(long)]
     pub require_token_for_reads: bool,
+    /// Open development mode: every request is allowed, writes are recorded as "development".
+    /// Only on a loopback address, and only in a data directory where no token was ever
+    /// created (the first `token add` ends it for good).
+    #[arg(long)]
+    pub open: bool,
+    /// Seconds a client may take to send a request's head (also the longest idle time between
+    /// requests on a kept-alive connection).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a client may take to send a request's body.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub body_timeout: u64,
+    /// Seconds a write may wait for the client to read before the connection is closed (a
+    /// live-feed client that stops reading is dropped after it).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub send_timeout: u64,
+    /// Most costly requests (verifications, replays as of a time, reports, histories) computed
+    /// at once; more answer 503 busy with Retry-After (default: half the cores, at least 1).
+    #[arg(long, value_name = "N")]
+    pub max_costly: Option<usize>,
 }
 
 /// `plan …`.
@@ -163,7 +186,8 @@ pub struct RecordArgs {
     pub indicator: String,
     /// Kind of update: progress (--delta, --district), measurement (--value, --district),
     /// milestone (--deliverable), status (--status not_started|in_progress|done), correction
-    /// (--corrects, --reason), target_revised (--target, --reason).
+    /// (--corrects, --reason), target_revised (--target, --reason), indicator_retired
+    /// (--reason).
     #[arg(long = "type", value_parser = update_type())]
     pub kind: UpdateType,
     /// Business date of the update, YYYY-MM-DD.
@@ -343,11 +367,12 @@ pub struct ImportArgs {
 /// Roles of a token.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum RoleArg {
-    /// Records updates of the items its unit leads or cooperates on.
+    /// Records updates of the items its unit leads or cooperates on (a district: figures of its
+    /// own district) and corrects its own events.
     Recorder,
     /// Reads only.
     Auditor,
-    /// Records anything and revises targets.
+    /// Records anything, corrects anyone's events, revises targets, retires indicators.
     Admin,
 }
 
@@ -364,8 +389,12 @@ pub enum TokenCommand {
         /// What the token allows.
         #[arg(long, value_enum)]
         role: RoleArg,
+        /// When the token stops being accepted: a time (RFC 3339, e.g. 2024-01-01T00:00:00+08:00)
+        /// or a span from now (90d, 12h, 30m). Default: never.
+        #[arg(long, value_name = "WHEN")]
+        expires: Option<String>,
     },
-    /// List the tokens (id, unit, role, created; never the tokens themselves).
+    /// List the tokens (id, unit, role, created, expires; never the tokens themselves).
     List {
         /// Print JSON.
         #[arg(long)]

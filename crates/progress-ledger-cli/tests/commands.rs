@@ -292,13 +292,17 @@ fn a_closed_pipe_is_not_an_error() {
 
 #[test]
 fn long_work_draws_no_progress_when_stderr_is_not_a_terminal() {
-    use progress_ledger_core::{Ledger, NewEvent, Payload, StreamId};
+    use progress_ledger_core::{NewEvent, Payload, StreamId, Tracker};
 
     let dir = tempfile::tempdir().expect("temp dir");
-    // More than 10,000 events, so that every progress callback is called.
+    // More than 10,000 events, so that every progress callback is called. The plan comes
+    // first: import checks every update against the plan as recorded before it.
     let file = dir.path().join("export.jsonl");
     {
-        let source = Ledger::open(dir.path().join("source")).expect("open");
+        let tracker = Tracker::open(dir.path().join("source")).expect("open");
+        let plan = progress_ledger_core::plan::hefei_2023().expect("plan");
+        tracker.load_plan(&plan, "test").expect("plan loads");
+        let source = tracker.ledger();
         let stream = StreamId::indicator("t02-1-childcare-seats").expect("stream");
         for _ in 0..11 {
             let batch = (0..1000)

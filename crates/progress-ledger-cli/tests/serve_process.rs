@@ -58,7 +58,7 @@ impl Drop for Served {
 /// Starts `progress-ledger serve` on a free loopback port and waits until it listens.
 fn serve(data: &Path) -> Served {
     let child = Command::new(env!("CARGO_BIN_EXE_progress-ledger"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .args(["serve", "--open", "--addr", "127.0.0.1:0", "--data"])
         .arg(data)
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())

@@ -54,6 +54,14 @@ pub enum Error {
         /// What is wrong, for people.
         message: String,
     },
+    /// The caller's identity may not make this write (see [`crate::policy`]).
+    #[error("{message}")]
+    Forbidden {
+        /// The rule the write breaks.
+        rule: crate::policy::Rule,
+        /// What is refused and whose it is, opening with the rule's code.
+        message: String,
+    },
     /// A text did not hold a 64-digit hex hash.
     #[error("invalid hash {0:?}: expected 64 hex digits")]
     InvalidHash(String),

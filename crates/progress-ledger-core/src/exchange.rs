@@ -18,10 +18,38 @@ use serde::{Deserialize, Serialize};
 use crate::PROGRESS_EVERY;
 use crate::chain::Chain;
 use crate::codec;
+use std::collections::BTreeMap;
+
 use crate::error::{Error, Result};
-use crate::event::{Event, Head};
+use crate::event::{Event, Head, NewEvent, Payload};
+use crate::plan::{PLAN_FILE_CHANGED, REMOVED_FROM_PLAN};
+use crate::projection::Projection;
 use crate::store::Ledger;
+use crate::tracker::plan_date;
 use crate::verify::Problem;
+
+/// How an import checks its file beyond the chain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Also check every update against the plan as recorded before it, as
+    /// [`crate::Tracker::record`] does, on the day it was recorded: its indicator is defined and
+    /// not retired, its kind, numbers, district, deliverable and dates fit, a correction names a
+    /// live update. Definitions, and the target revisions and retirements a plan load writes,
+    /// are a plan load's, which `record` does not check either. The ownership rules cannot be
+    /// checked: an export says which unit each event names as its actor, not which credential
+    /// wrote it (see [`Imported::actors`]).
+    pub check_updates: bool,
+}
+
+/// What an import file held, as checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imported {
+    /// The head of the file.
+    pub head: Head,
+    /// Every actor the file's events name, with how many events name it, by name. Nothing
+    /// authenticates them: they are what the ledger exported says.
+    pub actors: Vec<(String, u64)>,
+}
 
 /// Events written per batch during import.
 const IMPORT_BATCH: usize = 1000;
@@ -69,10 +97,22 @@ impl Ledger {
     /// is written; a broken file is refused with the line of its first problem. Returns the
     /// head imported.
     pub fn import_jsonl(&self, path: &Path, progress: &mut dyn FnMut(u64)) -> Result<Head> {
+        self.import_jsonl_with(path, ImportOptions::default(), progress)
+            .map(|imported| imported.head)
+    }
+
+    /// [`Ledger::import_jsonl`], with the checks of `options` in the pass over the file that
+    /// comes before anything is written; returns the head and the actors of the file.
+    pub fn import_jsonl_with(
+        &self,
+        path: &Path,
+        options: ImportOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Imported> {
         if !self.is_empty() {
             return Err(Error::NotEmpty { events: self.len() });
         }
-        let checked = check_jsonl(path, &mut |_| {})?;
+        let checked = check_jsonl_with(path, options, &mut |_| {})?;
         let mut chain = Chain::new();
         let mut batch = Vec::with_capacity(IMPORT_BATCH);
         let mut stored_head = Head::EMPTY;
@@ -90,14 +130,14 @@ impl Ledger {
         self.store_verbatim(stored_head, batch)?;
         self.sync()?;
         let head = chain.head();
-        if head != checked {
+        if head != checked.head {
             return Err(Error::ImportRefused {
                 line: head.seq,
                 reason: "the file changed while it was being imported".into(),
             });
         }
         progress(head.seq);
-        Ok(head)
+        Ok(checked)
     }
 }
 
@@ -107,16 +147,76 @@ impl Ledger {
 /// line before, and its recorded-at is not before that line's. A line's `canonical` field, if it
 /// has one, must be those canonical bytes (base64). Returns the file's head.
 pub fn check_jsonl(path: &Path, progress: &mut dyn FnMut(u64)) -> Result<Head> {
+    check_jsonl_with(path, ImportOptions::default(), progress).map(|checked| checked.head)
+}
+
+/// [`check_jsonl`], with the checks of `options`; returns the head and the actors of the file.
+pub fn check_jsonl_with(
+    path: &Path,
+    options: ImportOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Imported> {
     let mut chain = Chain::new();
+    let mut actors: BTreeMap<String, u64> = BTreeMap::new();
+    let mut projection = Projection::default();
     for (line, event) in read_events(path)? {
-        let event = event.map_err(|reason| Error::ImportRefused { line, reason })?;
-        follow(&mut chain, line, &event)?;
+        let read = event.map_err(|reason| Error::ImportRefused { line, reason })?;
+        follow(&mut chain, line, &read)?;
+        let event = read.event;
+        if options.check_updates {
+            check_update(&projection, line, &event)?;
+            projection.apply(&event);
+        }
+        match actors.get_mut(&event.actor) {
+            Some(count) => *count += 1,
+            None => {
+                actors.insert(event.actor, 1);
+            }
+        }
         let head = chain.head();
         if head.seq % PROGRESS_EVERY == 0 {
             progress(head.seq);
         }
     }
-    Ok(chain.head())
+    Ok(Imported {
+        head: chain.head(),
+        actors: actors.into_iter().collect(),
+    })
+}
+
+/// Checks `event`, read from `line`, against `projection` (the events before it) as
+/// [`crate::Tracker::record`] checked it on the day it was recorded, unless a plan load wrote
+/// it (see [`ImportOptions::check_updates`]).
+fn check_update(projection: &Projection, line: u64, event: &Event) -> Result<()> {
+    let by_plan_load = match &event.payload {
+        Payload::PlanDefined(_) | Payload::IndicatorDefined { .. } => true,
+        Payload::TargetRevised { reason, .. } => reason == PLAN_FILE_CHANGED,
+        Payload::IndicatorRetired { reason } => reason == REMOVED_FROM_PLAN,
+        _ => false,
+    };
+    if by_plan_load {
+        return Ok(());
+    }
+    let new = NewEvent {
+        id: Some(event.id),
+        stream: event.stream.clone(),
+        expected_version: None,
+        effective: event.effective,
+        actor: event.actor.clone(),
+        note: event.note.clone(),
+        payload: event.payload.clone(),
+    };
+    projection
+        .check(&new, plan_date(event.recorded_at))
+        .map_err(|error| Error::ImportRefused {
+            line,
+            reason: format!(
+                "event {} ({} by {}) does not fit the plan as recorded before it: {error}",
+                event.seq,
+                event.payload.kind_name(),
+                event.actor
+            ),
+        })
 }
 
 /// Checks `event`, read from `line` of a file, as the next event of `chain`; returns its stored

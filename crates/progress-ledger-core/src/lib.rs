@@ -33,6 +33,7 @@ mod exchange;
 mod hash;
 pub mod limits;
 pub mod plan;
+pub mod policy;
 pub mod projection;
 mod store;
 mod tracker;
@@ -44,8 +45,9 @@ const PROGRESS_EVERY: u64 = 10_000;
 
 pub use error::{Error, RejectCode, Result};
 pub use event::{Event, Head, NewEvent, Payload, StreamId};
-pub use exchange::check_jsonl;
+pub use exchange::{ImportOptions, Imported, check_jsonl, check_jsonl_with};
 pub use hash::Hash;
+pub use policy::{Identity, Role};
 /// The transparency-log formats the ledger's Merkle tree is served in (RFC 6962 hashes and
 /// proofs, C2SP checkpoints, signed notes and tiles), re-exported so that callers use the same
 /// version as the core.

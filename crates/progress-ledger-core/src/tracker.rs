@@ -14,10 +14,11 @@ use uuid::Uuid;
 
 use crate::PROGRESS_EVERY;
 use crate::error::{Error, Result};
-use crate::event::{Event, NewEvent, StreamId};
+use crate::event::{Event, NewEvent, Payload, StreamId};
 use crate::plan::Plan;
+use crate::policy::{self, Identity, Place};
 use crate::projection::{
-    self, Completion, ProgressView, Projection, Report, SnapshotMark, Unfolded,
+    self, Completion, ProgressView, Projection, Report, SnapshotMark, Unfolded, indicator_id,
 };
 use crate::store::{Appended, Ledger, LedgerConfig};
 
@@ -120,8 +121,10 @@ pub struct TrailStep {
 }
 
 struct Live {
-    /// Every durable event folded, and nothing else: what readers see.
-    projection: Projection,
+    /// Every durable event folded, and nothing else: what readers see. Readers take a clone of
+    /// the `Arc` and compute outside the lock; folding changes the projection in place when no
+    /// reader holds it, and copies it first when one does (`Arc::make_mut`).
+    projection: Arc<Projection>,
     /// Events written to the log but not yet known durable, in log order: folded once they are.
     written: VecDeque<Event>,
     /// What the stored snapshot parts cover: the next part holds what came after.
@@ -160,7 +163,7 @@ impl Tracker {
         let tracker = Tracker {
             ledger,
             live: Arc::new(Mutex::new(Live {
-                projection: Projection::default(),
+                projection: Arc::new(Projection::default()),
                 written: VecDeque::new(),
                 snapshot: SnapshotMark::default(),
                 current_view: None,
@@ -176,7 +179,7 @@ impl Tracker {
         let mut live = tracker.lock();
         match tracker.snapshot_at(head)? {
             Some((start, mark)) => {
-                live.projection = tracker.fold_onto(start, head)?.0;
+                live.projection = Arc::new(tracker.fold_onto(start, head)?.0);
                 live.snapshot = mark;
             }
             None => {
@@ -188,7 +191,7 @@ impl Tracker {
                     if event.seq > head {
                         break;
                     }
-                    live.projection.apply(&event);
+                    Arc::make_mut(&mut live.projection).apply(&event);
                     if stale.binary_search(&event.seq).is_ok() {
                         tracker.take_snapshot(&mut live)?;
                     }
@@ -220,20 +223,56 @@ impl Tracker {
         &self.ledger
     }
 
-    /// Records one update after checking it (see [`Projection::check`]); returns once durable.
-    /// A retry of an already-recorded id returns the original without checking again.
+    /// Records one update after checking it against the plan (see [`Projection::check`]), as
+    /// a trusted writer: the actor is the event's own, and no ownership rule applies (what an
+    /// admin may do). Returns once durable. A retry of an already-recorded id returns the
+    /// original without checking again. Callers acting for someone use [`Tracker::record_as`].
     pub fn record(&self, new: NewEvent) -> Result<Appended> {
         let mut all = self.record_batch(vec![new])?;
         all.pop()
             .ok_or_else(|| Error::InvalidEvent("nothing was recorded".into()))
     }
 
-    /// Records several updates atomically; returns once they are durable. Each is checked
-    /// against the recorded state (durable or not yet) and the batch's earlier updates.
+    /// Records several updates atomically as a trusted writer (see [`Tracker::record`]);
+    /// returns once they are durable. Each is checked against the recorded state (durable or
+    /// not yet) and the batch's earlier updates.
     ///
     /// Readers see an event only once it is durable: it is folded into the projection that
     /// queries read after the flush that made it durable, by the first recorder to return.
     pub fn record_batch(&self, batch: Vec<NewEvent>) -> Result<Vec<Appended>> {
+        self.record_checked(None, batch)
+    }
+
+    /// Records one update for `identity`: its actor is the identity's unit (whatever `new`
+    /// says), and the ownership rules of [`crate::policy`] are decided under the tracker's
+    /// lock, in the same step as the plan's checks and the append, against the recorded state
+    /// (durable or not yet). A refusal is [`Error::Forbidden`]. Returns once durable; a retry
+    /// of an already-recorded id returns the original without checking again.
+    pub fn record_as(&self, identity: &Identity, new: NewEvent) -> Result<Appended> {
+        let mut all = self.record_batch_as(identity, vec![new])?;
+        all.pop()
+            .ok_or_else(|| Error::InvalidEvent("nothing was recorded".into()))
+    }
+
+    /// Records several updates atomically for `identity` (see [`Tracker::record_as`]).
+    pub fn record_batch_as(
+        &self,
+        identity: &Identity,
+        mut batch: Vec<NewEvent>,
+    ) -> Result<Vec<Appended>> {
+        for new in &mut batch {
+            identity.unit().clone_into(&mut new.actor);
+        }
+        self.record_checked(Some(identity), batch)
+    }
+
+    /// Checks every event of `batch` (the ownership rules for `identity`, if given, then the
+    /// plan's) and appends them, all under the lock; waits for durability outside it.
+    fn record_checked(
+        &self,
+        identity: Option<&Identity>,
+        batch: Vec<NewEvent>,
+    ) -> Result<Vec<Appended>> {
         let today = today();
         let mut live = self.lock();
         let mut unfolded = Unfolded::of(&live.written);
@@ -243,8 +282,11 @@ impl Tracker {
                 None => false,
             };
             if !retry {
+                if let Some(identity) = identity {
+                    self.authorize(identity, &live.projection, &unfolded, new)?;
+                }
                 live.projection.check_with(new, today, &unfolded)?;
-                unfolded.add(&new.stream, new.id, &new.payload);
+                unfolded.add(&new.stream, new.id, &new.actor, &new.payload);
             }
         }
         let pending = self.ledger.write_batch(batch)?;
@@ -253,6 +295,61 @@ impl Tracker {
         let outcome = pending.wait();
         self.fold_durable(&mut self.lock())?;
         outcome
+    }
+
+    /// Applies the ownership rules to `new` by `identity`, against `projection` and the events
+    /// written but not folded (`unfolded`). For a correction, who recorded the corrected event
+    /// comes from `unfolded` if it is not folded yet, else from the ledger.
+    fn authorize(
+        &self,
+        identity: &Identity,
+        projection: &Projection,
+        unfolded: &Unfolded,
+        new: &NewEvent,
+    ) -> Result<()> {
+        let catalog = projection.catalog();
+        let place = indicator_id(new.stream.as_str())
+            .and_then(|id| catalog.indicator(id))
+            .map(|def| {
+                let plan = catalog.plan(&def.plan);
+                let item = catalog.item_of(def);
+                (def, plan.zip(item))
+            });
+        let place = match place {
+            None => None,
+            Some((def, Some((plan, item)))) => Some(Place {
+                plan,
+                item,
+                indicator: &def.spec.id,
+            }),
+            Some((def, None)) => {
+                // A definition without its plan or item: no recorder owns it.
+                return match identity.role() {
+                    crate::policy::Role::Admin => Ok(()),
+                    _ => Err(Error::Forbidden {
+                        rule: policy::Rule::NotAUnitOfTheItem,
+                        message: format!(
+                            "{}: indicator {} has no item in a loaded plan; only an admin writes to it",
+                            policy::Rule::NotAUnitOfTheItem.code(),
+                            def.spec.id
+                        ),
+                    }),
+                };
+            }
+        };
+        let owner = match &new.payload {
+            Payload::Corrected { corrects, .. }
+                if identity.role() != crate::policy::Role::Admin =>
+            {
+                match unfolded.recorded_by(corrects) {
+                    Some(actor) => Some(actor.to_owned()),
+                    None => self.ledger.get_by_id(*corrects)?.map(|event| event.actor),
+                }
+            }
+            _ => None,
+        };
+        policy::authorize(identity, place, &new.payload, owner.as_deref())?;
+        Ok(())
     }
 
     /// Folds the written events that are durable now into the projection, in log order, and
@@ -265,7 +362,7 @@ impl Tracker {
             .is_some_and(|event| event.seq <= durable)
         {
             if let Some(event) = live.written.pop_front() {
-                live.projection.apply(&event);
+                Arc::make_mut(&mut live.projection).apply(&event);
             }
         }
         if self.ledger.refuses_writes() {
@@ -279,6 +376,17 @@ impl Tracker {
     /// [`crate::plan::definition_events`]); nothing if they already do. Recorders wait while
     /// it runs, so that the definitions are computed from every recorded event.
     pub fn load_plan(&self, plan: &Plan, actor: &str) -> Result<Vec<Appended>> {
+        self.load_plan_checked(plan, actor)
+    }
+
+    /// [`Tracker::load_plan`] for `identity`, whose unit is the actor: only an admin loads
+    /// plans (see [`crate::policy`]).
+    pub fn load_plan_as(&self, identity: &Identity, plan: &Plan) -> Result<Vec<Appended>> {
+        policy::authorize(identity, None, &Payload::PlanDefined(plan.clone()), None)?;
+        self.load_plan_checked(plan, identity.unit())
+    }
+
+    fn load_plan_checked(&self, plan: &Plan, actor: &str) -> Result<Vec<Appended>> {
         crate::plan::validate_plan(plan)?;
         let mut live = self.lock();
         self.ledger.sync()?;
@@ -389,23 +497,31 @@ impl Tracker {
 
     /// A copy of the live projection.
     pub fn live_projection(&self) -> Projection {
-        self.lock().projection.clone()
+        self.lock().projection.as_ref().clone()
     }
 
-    /// Runs `f` on the live projection without copying it.
+    /// The live projection as it is now, shared: taken under the tracker's lock, read outside
+    /// it, so that a long read never holds up an append. (An append that folds while a reader
+    /// holds it copies the projection first.)
+    pub fn shared_live(&self) -> Arc<Projection> {
+        Arc::clone(&self.lock().projection)
+    }
+
+    /// Runs `f` on the live projection without copying it, outside the tracker's lock (see
+    /// [`Tracker::shared_live`]).
     pub fn with_live<T>(&self, f: impl FnOnce(&Projection) -> T) -> T {
-        f(&self.lock().projection)
+        f(&self.shared_live())
     }
 
     /// Runs `f` on the projection a query looks at: the live one (not copied), or the log as
-    /// recorded at `as_of`.
+    /// recorded at `as_of`. Either way outside the tracker's lock.
     fn at<T>(
         &self,
         as_of: Option<Timestamp>,
         f: impl FnOnce(&Projection) -> Result<T>,
     ) -> Result<T> {
         match as_of {
-            None => f(&self.lock().projection),
+            None => f(&self.shared_live()),
             Some(time) => {
                 let seq = self.ledger.seq_recorded_by(time)?;
                 f(&self.projection_at(seq)?.0)
@@ -433,20 +549,30 @@ impl Tracker {
         })
     }
 
-    /// Progress now, computed on the live projection without copying it, and kept until the
-    /// next append or the next day.
+    /// Progress now, computed on the live projection without copying it and outside the
+    /// tracker's lock, and kept until the next append or the next day.
     fn current_progress(&self, plan: Option<&str>) -> Result<ProgressView> {
         let today = today();
-        let mut live = self.lock();
-        let seq = live.projection.seq();
-        if let Some((asked, date, view)) = &live.current_view {
-            if asked.as_deref() == plan && *date == today && view.seq == seq {
-                return Ok(view.clone());
+        let projection = {
+            let live = self.lock();
+            let seq = live.projection.seq();
+            if let Some((asked, date, view)) = &live.current_view {
+                if asked.as_deref() == plan && *date == today && view.seq == seq {
+                    return Ok(view.clone());
+                }
             }
+            Arc::clone(&live.projection)
+        };
+        let chosen = pick_plan(&projection, plan)?;
+        let view = projection::progress_view(&projection, &chosen, None, today);
+        let mut live = self.lock();
+        let newer_kept = live
+            .current_view
+            .as_ref()
+            .is_some_and(|(_, date, kept)| *date == today && kept.seq > view.seq);
+        if !newer_kept {
+            live.current_view = Some((plan.map(str::to_owned), today, view.clone()));
         }
-        let chosen = pick_plan(&live.projection, plan)?;
-        let view = projection::progress_view(&live.projection, &chosen, None, today);
-        live.current_view = Some((plan.map(str::to_owned), today, view.clone()));
         Ok(view)
     }
 

@@ -22,6 +22,9 @@ pub struct ApiError {
     /// The ids of the events concerned, when the caller needs them: after `outcome_unknown`,
     /// the ids to retry with once the ledger is reopened.
     pub ids: Vec<String>,
+    /// Seconds after which a retry may succeed, sent as `Retry-After` (503 answers of a full
+    /// server).
+    pub retry_after: Option<u32>,
 }
 
 /// The JSON body of every error answer.
@@ -52,7 +55,20 @@ impl ApiError {
             code,
             message: message.into(),
             ids: Vec::new(),
+            retry_after: None,
         }
+    }
+
+    /// The same error with another code.
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
+    }
+
+    /// The same error, telling the client to retry after `seconds` (`Retry-After`).
+    pub fn with_retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// The same error, naming the events concerned (see [`ApiError::ids`]).
@@ -135,7 +151,13 @@ impl IntoResponse for ApiError {
                 ids: (!self.ids.is_empty()).then_some(self.ids),
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -148,6 +170,7 @@ impl From<CoreError> for ApiError {
             CoreError::IdConflict { .. } => {
                 Self::new(StatusCode::CONFLICT, "id_conflict", error.to_string())
             }
+            CoreError::Forbidden { message, .. } => Self::forbidden(message),
             CoreError::Rejected { code, message } => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, code.as_str(), message)
             }

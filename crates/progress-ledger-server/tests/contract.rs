@@ -86,6 +86,10 @@ async fn every_operation_documents_every_status_the_router_answers() {
         // An Authorization header that is not `Bearer <token>`.
         let malformed = status_of(&server, method, &path, Some(("authorization", "Basic x"))).await;
         note(&mut answered, method, template, malformed);
+        // In open development mode, a Host that is not a loopback name.
+        let elsewhere = status_of(&server, method, &path, Some(("host", "attacker.example"))).await;
+        assert_eq!(elsewhere, 403, "{method} {template}");
+        note(&mut answered, method, template, elsewhere);
     }
     // 404s: a plan, an indicator that does not exist.
     for (method, path, template) in [
@@ -329,7 +333,7 @@ async fn the_append_body_is_described_type_by_type_and_nulls_are_refused() {
     let (_, doc) = server.get("/openapi.json").await;
     let request = &doc["components"]["schemas"]["NewEventRequest"];
     let variants = request["oneOf"].as_array().cloned().unwrap_or_default();
-    assert_eq!(variants.len(), 6);
+    assert_eq!(variants.len(), 7);
     for variant in &variants {
         let indicator = &variant["properties"]["indicator"];
         assert_eq!(indicator["minLength"], 1);

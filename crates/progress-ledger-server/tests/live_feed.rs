@@ -158,3 +158,74 @@ async fn a_live_feed_ends_when_its_client_disconnects() {
     drop(reopened);
     server.stop().await;
 }
+
+/// Reads the feed until it ends; returns the `data` of its last `event: error` item, if any.
+async fn error_at_the_end(response: &mut reqwest::Response) -> Option<Value> {
+    let mut text = String::new();
+    loop {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), response.chunk())
+            .await
+            .expect("the feed ends within 10 s of the revocation")
+            .expect("the feed reads");
+        match chunk {
+            Some(bytes) => text.push_str(&String::from_utf8_lossy(&bytes)),
+            None => break,
+        }
+    }
+    let last = text.rsplit("\n\n").find(|m| !m.trim().is_empty())?;
+    if !last.lines().any(|l| l == "event: error") {
+        return None;
+    }
+    let data: String = last
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .collect();
+    serde_json::from_str(&data).ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_feed_ends_when_its_token_is_revoked_or_expires() {
+    use progress_ledger_server::credentials::{Role, TokenStore};
+
+    let server = common::start_with(|config, data| {
+        config.require_token_for_reads = true;
+        config.recheck_interval = Duration::from_millis(100);
+        TokenStore::in_data_dir(data)
+            .add("市审计局", Role::Auditor)
+            .expect("token");
+    })
+    .await;
+    let store = TokenStore::in_data_dir(server.dir.path());
+    let (revoked, record) = store.add("市统计局", Role::Auditor).expect("token");
+    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_millis(800);
+    let (expiring, _) = store
+        .add_expiring("市统计局", Role::Auditor, Some(soon))
+        .expect("token");
+    let mut feeds = Vec::new();
+    for token in [&revoked, &expiring] {
+        let mut response = server.get_as("/v1/events/live", token).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let mut buffer = String::new();
+        let caught_up = next_events(&mut response, &mut buffer, 1).await;
+        assert_eq!(
+            caught_up.len(),
+            1,
+            "the feed serves while the token is valid"
+        );
+        feeds.push(response);
+    }
+    store.revoke(&record.id).expect("revoke");
+    let ended = error_at_the_end(&mut feeds[0]).await;
+    assert_eq!(
+        ended.as_ref().and_then(|e| e["code"].as_str()),
+        Some("invalid_token"),
+        "{ended:?}"
+    );
+    let ended = error_at_the_end(&mut feeds[1]).await;
+    assert_eq!(
+        ended.as_ref().and_then(|e| e["code"].as_str()),
+        Some("expired_token"),
+        "{ended:?}"
+    );
+    server.stop().await;
+}

@@ -389,6 +389,8 @@ async fn a_server_whose_files_were_rewritten_is_caught() {
 /// Starts a server on the data directory `dir` again (a new port, the same files).
 async fn restart(dir: tempfile::TempDir) -> TestServer {
     let tracker = Tracker::open(dir.path().join("ledger")).expect("reopens");
-    let config = ServerConfig::new(dir.path());
+    let mut config = ServerConfig::new(dir.path());
+    // As `start` served it: open development mode (no token was created).
+    config.open = true;
     serve(dir, tracker, config).await
 }

@@ -5,13 +5,14 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use progress_ledger_core::{Hash, Head, VerifyOptions};
+use progress_ledger_core::{Hash, Head, ImportOptions, VerifyOptions};
 use serde_json::json;
 
 use crate::cli::{ExportArgs, ImportArgs, VerifyArgs};
 use crate::data::{open_ledger, open_read_only};
 use crate::failure::{Failure, Outcome};
 use crate::progress;
+use crate::table::{Align, Table};
 
 /// Exit status of `verify` when it finds a problem.
 pub const VERIFY_PROBLEM: u8 = 3;
@@ -124,16 +125,23 @@ pub fn export(data: &Path, args: ExportArgs, out: &mut dyn Write) -> Outcome {
     Ok(())
 }
 
+/// Imports an export: the chain and every update are checked against the plan as recorded
+/// before it (as `record` checks them) before anything is written; the actors the events name
+/// are listed, since nothing in an export authenticates them.
 pub fn import(data: &Path, args: ImportArgs, out: &mut dyn Write) -> Outcome {
     let ledger = open_ledger(data)?;
     let bar = progress::spinner(format!("checking and importing {}", args.file.display()));
-    let head = ledger
-        .import_jsonl(&args.file, &mut |count| bar.set_position(count))
+    let options = ImportOptions {
+        check_updates: true,
+    };
+    let imported = ledger
+        .import_jsonl_with(&args.file, options, &mut |count| bar.set_position(count))
         .map_err(|e| {
             Failure::from(e).with_message(format!("cannot import {}", args.file.display()))
         })?;
     bar.finish_and_clear();
     ledger.close()?;
+    let head = imported.head;
     writeln!(
         out,
         "imported {} events; head seq {} hash {}",
@@ -141,5 +149,14 @@ pub fn import(data: &Path, args: ImportArgs, out: &mut dyn Write) -> Outcome {
         head.seq,
         head.hash.to_hex()
     )?;
+    writeln!(
+        out,
+        "the events name these actors (as the export says; an export authenticates no one):"
+    )?;
+    let mut table = Table::new(&[("actor", Align::Left), ("events", Align::Right)]);
+    for (actor, count) in &imported.actors {
+        table.row(vec![actor.clone(), count.to_string()]);
+    }
+    write!(out, "{}", table.render())?;
     Ok(())
 }

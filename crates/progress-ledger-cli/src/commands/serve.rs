@@ -1,6 +1,7 @@
 //! `serve`: open the data directory, load a plan if needed, serve until Ctrl-C or SIGTERM.
 
 use std::path::Path;
+use std::time::Duration;
 
 use progress_ledger_server::{Server, ServerConfig, run};
 
@@ -11,7 +12,24 @@ use crate::failure::{Failure, Outcome};
 /// Actor of the events that load a plan.
 const LOADER: &str = "progress-ledger serve";
 
+/// Most threads of the blocking pool (appends waiting for their flush, replays, reads of live
+/// feeds): a bound on the server's threads whatever the load.
+const MAX_BLOCKING_THREADS: usize = 64;
+
 pub fn serve(data: &Path, args: ServeArgs) -> Outcome {
+    let mut config = ServerConfig::new(data);
+    config.require_token_for_reads = args.require_token_for_reads;
+    config.open = args.open;
+    config.header_read_timeout = Duration::from_secs(args.header_timeout);
+    config.body_timeout = Duration::from_secs(args.body_timeout);
+    config.send_timeout = Duration::from_secs(args.send_timeout);
+    if let Some(max) = args.max_costly {
+        config.max_costly = max.max(1);
+    }
+    // Before the ledger is opened: an unsafe --open is refused before anything changes.
+    config
+        .check_open(args.addr)
+        .map_err(|reason| Failure::msg(format!("cannot serve with --open: {reason}")))?;
     let tracker = open_tracker(data)?;
     let events = tracker.ledger().len();
     let loaded = tracker.with_live(|p| {
@@ -54,10 +72,9 @@ pub fn serve(data: &Path, args: ServeArgs) -> Outcome {
             tracing::info!(plan = %plan.id, indicators, events = written.len(), "loaded the plan: its definitions are recorded as events");
         }
     }
-    let mut config = ServerConfig::new(data);
-    config.require_token_for_reads = args.require_token_for_reads;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
         .thread_name("progress-ledger")
         .build()
         .map_err(|e| Failure::from(e).with_message("cannot start the async runtime"))?;

@@ -72,13 +72,15 @@ pub struct Projection {
 
 /// What a check must see beyond the projection: events written to the log but not folded yet
 /// (not yet durable), and the earlier events of the batch being checked. Only what checks
-/// look at is kept: retirements, and which indicator each update belongs to and whether it is
-/// voided.
+/// look at is kept: retirements, which indicator each update belongs to and whether it is
+/// voided, and who recorded each event (for the ownership rules of [`crate::policy`]).
 #[derive(Clone, Debug, Default)]
 pub struct Unfolded {
     retired: HashSet<String>,
     /// Update event id → (indicator, voided).
     updates: HashMap<Uuid, (String, bool)>,
+    /// Event id → actor.
+    actors: HashMap<Uuid, String>,
 }
 
 impl Unfolded {
@@ -86,13 +88,22 @@ impl Unfolded {
     pub fn of<'a>(events: impl IntoIterator<Item = &'a Event>) -> Self {
         let mut unfolded = Unfolded::default();
         for event in events {
-            unfolded.add(&event.stream, Some(event.id), &event.payload);
+            unfolded.add(&event.stream, Some(event.id), &event.actor, &event.payload);
         }
         unfolded
     }
 
-    /// Adds an event of `stream` with `id` (if it has one yet) and `payload`.
-    pub fn add(&mut self, stream: &StreamId, id: Option<Uuid>, payload: &Payload) {
+    /// Who recorded the event `id`, if it is one of these events.
+    pub fn recorded_by(&self, id: &Uuid) -> Option<&str> {
+        self.actors.get(id).map(String::as_str)
+    }
+
+    /// Adds an event of `stream` with `id` (if it has one yet), recorded by `actor`, with
+    /// `payload`.
+    pub fn add(&mut self, stream: &StreamId, id: Option<Uuid>, actor: &str, payload: &Payload) {
+        if let Some(id) = id {
+            self.actors.insert(id, actor.to_owned());
+        }
         let Some(indicator) = indicator_id(stream.as_str()) else {
             return;
         };

@@ -107,6 +107,21 @@ impl Index {
         seqs.iter().skip(from).take(limit).copied().collect()
     }
 
+    /// Seqs of a stream's events with sequence numbers greater than `after_seq`, at most
+    /// `limit`: a binary search in the stream's list, which is in log order.
+    pub(crate) fn stream_seqs_after_seq(
+        &self,
+        stream: &StreamId,
+        after_seq: u64,
+        limit: usize,
+    ) -> Vec<u64> {
+        let Some(seqs) = self.streams.get(stream) else {
+            return Vec::new();
+        };
+        let from = seqs.partition_point(|&seq| seq <= after_seq);
+        seqs.iter().skip(from).take(limit).copied().collect()
+    }
+
     /// Saves the index, covering events up to `head` whose last frame ends at `end`, to
     /// `index.bin` in `dir`, durably (written beside it, synced, renamed over it, the directory
     /// synced).

@@ -501,6 +501,32 @@ impl Ledger {
         Ok(out)
     }
 
+    /// Up to `limit` durable events of one stream with sequence numbers greater than
+    /// `after_seq`, in order. Found through the stream's index, so a page costs what it
+    /// returns, wherever in the stream it starts.
+    pub fn read_stream_after(
+        &self,
+        stream: &StreamId,
+        after_seq: u64,
+        limit: usize,
+    ) -> Result<Vec<Event>> {
+        let seqs = self.index().stream_seqs_after_seq(stream, after_seq, limit);
+        let mut out = Vec::with_capacity(seqs.len());
+        for seq in seqs {
+            match self.get(seq)? {
+                Some(event) => out.push(event),
+                None => break, // not durable yet
+            }
+        }
+        Ok(out)
+    }
+
+    /// Waits until the ledger holds durable events beyond `seq`, for at most `timeout`, and
+    /// returns the number of durable events then (`seq` or less on time-out).
+    pub fn wait_beyond(&self, seq: u64, timeout: std::time::Duration) -> u64 {
+        self.inner.commit.wait_beyond(seq, timeout)
+    }
+
     /// A live subscription: it yields every durable event after `after`, then follows new
     /// appends as they become durable, without gaps or duplicates.
     pub fn subscribe(&self, after: u64) -> Subscription {

@@ -21,7 +21,6 @@ use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use super::schema;
-use crate::credentials::WriteKind;
 use crate::error::{ApiError, ApiResult};
 
 /// Largest count accepted in a request (a sequence number, a stream version): the largest
@@ -43,17 +42,20 @@ pub enum UpdateType {
     Correction,
     /// Revises the target (admins only): `target`, `reason`.
     TargetRevised,
+    /// Retires the indicator: no more updates are accepted (admins only): `reason`.
+    IndicatorRetired,
 }
 
 impl UpdateType {
     /// Every kind, in the order the API lists them.
-    pub const ALL: [UpdateType; 6] = [
+    pub const ALL: [UpdateType; 7] = [
         UpdateType::Progress,
         UpdateType::Measurement,
         UpdateType::Milestone,
         UpdateType::Status,
         UpdateType::Correction,
         UpdateType::TargetRevised,
+        UpdateType::IndicatorRetired,
     ];
 
     /// The kind named `text` (its API name); 400 `unknown_type` if there is none.
@@ -66,7 +68,7 @@ impl UpdateType {
                 ApiError::bad_request(
                     "unknown_type",
                     format!(
-                        "type {shown:?} is not one of progress, measurement, milestone, status, correction, target_revised"
+                        "type {shown:?} is not one of progress, measurement, milestone, status, correction, target_revised, indicator_retired"
                     ),
                 )
             })
@@ -81,12 +83,16 @@ impl UpdateType {
             Self::Status => "status",
             Self::Correction => "correction",
             Self::TargetRevised => "target_revised",
+            Self::IndicatorRetired => "indicator_retired",
         }
     }
 
     /// Whether an update of this kind can stand in a correction's replacement.
     pub fn is_plain(self) -> bool {
-        !matches!(self, Self::Correction | Self::TargetRevised)
+        !matches!(
+            self,
+            Self::Correction | Self::TargetRevised | Self::IndicatorRetired
+        )
     }
 
     /// The fields that belong to this kind besides those every update has, each with whether
@@ -99,13 +105,7 @@ impl UpdateType {
             Self::Status => &[("status", true)],
             Self::Correction => &[("corrects", true), ("reason", true), ("replacement", false)],
             Self::TargetRevised => &[("target", true), ("reason", true)],
-        }
-    }
-
-    fn write(self) -> WriteKind {
-        match self {
-            Self::TargetRevised => WriteKind::TargetRevision,
-            _ => WriteKind::Update,
+            Self::IndicatorRetired => &[("reason", true)],
         }
     }
 }
@@ -159,7 +159,7 @@ impl PlainFields {
             UpdateType::Status => Payload::StatusChanged {
                 status: parse_status(required(&self.status, "status", name)?)?,
             },
-            UpdateType::Correction | UpdateType::TargetRevised => {
+            UpdateType::Correction | UpdateType::TargetRevised | UpdateType::IndicatorRetired => {
                 return Err(ApiError::bad_request(
                     "unknown_type",
                     format!("a replacement cannot be a {name} update"),
@@ -198,7 +198,7 @@ pub struct Update {
     pub fields: PlainFields,
     /// correction: id of the update voided (a UUID, as text).
     pub corrects: Option<String>,
-    /// correction, target_revised: why.
+    /// correction, target_revised, indicator_retired: why.
     pub reason: Option<String>,
     /// target_revised: the new target, as text.
     pub target: Option<String>,
@@ -206,17 +206,14 @@ pub struct Update {
     pub replacement: Option<Replacement>,
 }
 
-/// A checked update: the core event to record, and what the permission check needs.
+/// A checked update: the core event to record. Who may record it is decided when it is
+/// recorded ([`progress_ledger_core::Tracker::record_as`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckedRequest {
     /// The event, recorded as the actor given to [`Update::check`].
     pub event: NewEvent,
     /// Indicator id.
     pub indicator: String,
-    /// Update or target revision.
-    pub write: WriteKind,
-    /// District named by the update (or its replacement), if any.
-    pub district: Option<String>,
 }
 
 impl Update {
@@ -270,7 +267,7 @@ impl Update {
         }
         checked_text(TextField::Actor, actor)?;
         allow_fields(self.kind, self.present())?;
-        let (payload, district) = match self.kind {
+        let payload = match self.kind {
             UpdateType::Correction => {
                 let corrects = parse_uuid(
                     "corrects",
@@ -284,26 +281,23 @@ impl Update {
                         Some(Box::new(instead.fields.payload(instead.kind)?))
                     }
                 };
-                let district = self
-                    .replacement
-                    .as_ref()
-                    .and_then(|r| r.fields.district.clone());
-                let payload = Payload::Corrected {
+                Payload::Corrected {
                     corrects,
                     reason,
                     replacement,
-                };
-                (payload, district)
+                }
             }
             UpdateType::TargetRevised => {
                 let target = required(&self.target, "target", "target_revised")?;
-                let payload = Payload::TargetRevised {
+                Payload::TargetRevised {
                     target: parse_decimal_text("target", target)?,
                     reason: reason_of(&self.reason)?,
-                };
-                (payload, None)
+                }
             }
-            plain => (self.fields.payload(plain)?, self.fields.district.clone()),
+            UpdateType::IndicatorRetired => Payload::IndicatorRetired {
+                reason: reason_of(&self.reason)?,
+            },
+            plain => self.fields.payload(plain)?,
         };
         Ok(CheckedRequest {
             event: NewEvent {
@@ -316,8 +310,6 @@ impl Update {
                 payload,
             },
             indicator: self.indicator.clone(),
-            write: self.kind.write(),
-            district,
         })
     }
 }
@@ -383,7 +375,7 @@ pub struct NewEventRequest {
     /// correction: id of the update voided.
     #[serde(default, deserialize_with = "present")]
     pub corrects: Option<String>,
-    /// correction, target_revised: why.
+    /// correction, target_revised, indicator_retired: why.
     #[serde(default, deserialize_with = "present")]
     pub reason: Option<String>,
     /// correction: what should have been recorded instead.

@@ -174,6 +174,9 @@ fn summary(kind: UpdateType) -> &'static str {
             "voids an earlier update, optionally putting a replacement in its place"
         }
         UpdateType::TargetRevised => "revises the target (admins only)",
+        UpdateType::IndicatorRetired => {
+            "retires the indicator: no update is accepted after it (admins only)"
+        }
     }
 }
 

@@ -2,22 +2,21 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
+use progress_ledger_core::StreamId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::credentials::may_write;
-use progress_ledger_core::StreamId;
-
 use super::{BadParameter, Failed, Unauthorized, Unavailable};
+use crate::credentials::Refused;
 use crate::dto::request::check_id;
 use crate::dto::{AppendedDto, EventDto, LogPage, NewEventRequest};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::params::{ApiQuery, indicator_schema, parse_count_or, seq_schema};
-use crate::state::{AppState, blocking};
+use crate::state::{AppState, blocking, refused};
 
 /// Default page size of the log.
 const DEFAULT_LIMIT: u64 = 100;
@@ -54,7 +53,9 @@ fn check_json_content_type(headers: &HeaderMap) -> ApiResult<()> {
 }
 
 /// Records an update. The actor is the unit of the caller's token (in open development mode:
-/// `development`), never anything in the body.
+/// `development`), never anything in the body. Who may write what (the server's README has the
+/// table) is decided with the append, under the ledger's lock; a refusal is 403 `forbidden`
+/// whose message opens with the rule and names the owner.
 #[utoipa::path(post, path = "/v1/events", tag = "events",
     request_body = NewEventRequest,
     security((), ("bearer" = [])),
@@ -66,7 +67,12 @@ fn check_json_content_type(headers: &HeaderMap) -> ApiResult<()> {
             `missing_field`, `unknown_type`, `invalid_id`, `invalid_date`, `invalid_number`, \
             `invalid_status`, `string_too_long`, `invalid_text`, `invalid_parameter`", body = ErrorBody),
         Unauthorized,
-        (status = 403, description = "the token may not write to this indicator (`forbidden`)", body = ErrorBody),
+        (status = 403, description = "the token may not make this write (`forbidden`; the \
+            message opens with the rule: `read_only_role`, `admin_only`, \
+            `not_a_unit_of_the_item`, `own_district_only`, `district_figures_only`, \
+            `district_no_status`, `own_events_only`), or, in open development mode, the `Host` \
+            is not a loopback name (`non_loopback_host`)", body = ErrorBody),
+        (status = 408, description = "the body did not arrive within the server's body timeout (`body_timeout`)", body = ErrorBody),
         (status = 409, description = "`version_conflict`, or the id was used with another body (`id_conflict`)", body = ErrorBody),
         (status = 413, description = "body over the limit (`body_too_large`)", body = ErrorBody),
         (status = 415, description = "body not sent as JSON (`unsupported_media_type`)", body = ErrorBody),
@@ -79,41 +85,41 @@ fn check_json_content_type(headers: &HeaderMap) -> ApiResult<()> {
     ))]
 pub(crate) async fn append(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> ApiResult<(StatusCode, Json<AppendedDto>)> {
+    let headers = request.headers().clone();
     let caller = state.write_access(&headers)?;
+    let identity = caller.identity().ok_or_else(|| refused(Refused::Missing))?;
     check_json_content_type(&headers)?;
-    let body = body.map_err(body_error)?;
-    let checked = NewEventRequest::from_json(&body)?.check(caller.actor())?;
-    state
-        .tracker()
-        .with_live(|projection| {
-            let catalog = projection.catalog();
-            let place = catalog
-                .indicator(&checked.indicator)
-                .and_then(|def| Some((catalog.plan(&def.plan)?, catalog.item_of(def)?)));
-            may_write(
-                &caller,
-                checked.write,
-                &checked.indicator,
-                place,
-                checked.district.as_deref(),
+    let deadline = state.config().body_timeout;
+    let body = tokio::time::timeout(deadline, Bytes::from_request(request, &state))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                format!(
+                    "the request body did not arrive within {} s",
+                    deadline.as_secs()
+                ),
             )
-        })
-        .map_err(ApiError::forbidden)?;
+        })?
+        .map_err(body_error)?;
+    let checked = NewEventRequest::from_json(&body)?.check(identity.unit())?;
     let tracker = state.tracker().clone();
     // The id is chosen here when the body has none, so that an answer of `outcome_unknown`
     // can name it for the retry.
     let id = checked.event.id.unwrap_or_else(uuid::Uuid::now_v7);
     let event = checked.event.with_id(id);
     let appended = blocking(move || {
-        tracker.record(event).map_err(|error| match error {
-            error @ progress_ledger_core::Error::OutcomeUnknown { .. } => {
-                ApiError::from(error).with_ids([id])
-            }
-            other => ApiError::from(other),
-        })
+        tracker
+            .record_as(&identity, event)
+            .map_err(|error| match error {
+                error @ progress_ledger_core::Error::OutcomeUnknown { .. } => {
+                    ApiError::from(error).with_ids([id])
+                }
+                other => ApiError::from(other),
+            })
     })
     .await?;
     let status = if appended.already_recorded {
@@ -187,12 +193,7 @@ pub(crate) async fn page(
         let head = ledger.len();
         let mut events = match &stream {
             None => ledger.read_forward(after, limit + 1)?,
-            Some(stream) => ledger
-                .read_stream(stream, 0, usize::MAX)?
-                .into_iter()
-                .filter(|e| e.seq > after)
-                .take(limit + 1)
-                .collect(),
+            Some(stream) => ledger.read_stream_after(stream, after, limit + 1)?,
         };
         let more = events.len() > limit;
         events.truncate(limit);

@@ -78,7 +78,12 @@ async fn explain(
     };
     let cutoff = as_of.unwrap_or_else(Timestamp::now);
     let tracker = state.tracker().clone();
-    let explanation = blocking(move || Ok(tracker.explain(&query, &scope)?)).await?;
+    let permit = state.costly().await?;
+    let explanation = blocking(move || {
+        let _permit = permit;
+        Ok(tracker.explain(&query, &scope)?)
+    })
+    .await?;
     let explanation = explanation.ok_or(missing)?;
     Ok(Json(ExplanationDto::new(&explanation, cutoff)))
 }

@@ -46,10 +46,12 @@ pub struct Health {
     pub refusing_writes: Option<String>,
     /// Bytes set aside when the ledger was opened, if any.
     pub torn_tail: Option<TornTailDto>,
-    /// `open_development` (no token exists: anyone may write), `tokens`, or
-    /// `credentials_unavailable` (the token file cannot be read: writes are refused).
+    /// `open_development` (started with `--open` and no credentials were ever created: anyone
+    /// may write), `no_tokens` (no credentials were ever created: writes are refused), `tokens`,
+    /// or `credentials_unavailable` (credentials were created but the token file is missing or
+    /// cannot be read: everything that needs a credential is refused).
     pub mode: String,
-    /// A warning for people, present in open development mode.
+    /// A warning or a hint for people, in every mode but `tokens`.
     pub warning: Option<String>,
     /// Whether reads need a token.
     pub reads_require_token: bool,
@@ -74,14 +76,21 @@ pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<H
         Mode::OpenDevelopment => (
             "open_development",
             Some(
-                "OPEN DEVELOPMENT MODE: no token exists, so anyone may write, recorded as \"development\"; create one with `progress-ledger token add`"
+                "OPEN DEVELOPMENT MODE: no token exists, so anyone on this machine may write, recorded as \"development\"; the first `progress-ledger token add` ends it"
+                    .to_owned(),
+            ),
+        ),
+        Mode::NoTokens => (
+            "no_tokens",
+            Some(
+                "no token exists yet, so writes are refused: create one with `progress-ledger token add --unit <unit> --role <role>`, or restart with `serve --open` for local development"
                     .to_owned(),
             ),
         ),
         Mode::Tokens { .. } => ("tokens", None),
         Mode::Unavailable => (
             "credentials_unavailable",
-            Some("the token file cannot be read: requests that need a credential are refused".to_owned()),
+            Some("the token file is missing or cannot be read, though credentials were created: requests that need a credential are refused".to_owned()),
         ),
     };
     let plans = state

@@ -28,7 +28,8 @@ pub(crate) struct HistoryPath {
 pub(crate) struct NoParams {}
 
 /// Every event of one indicator (its definitions included), each with the value, target and
-/// completion after it.
+/// completion after it. A costly request: 503 `busy` with `Retry-After` while the server
+/// computes as many as it allows.
 #[utoipa::path(get, path = "/v1/indicators/{id}/history", tag = "queries",
     params(HistoryPath),
     security((), ("bearer" = [])),
@@ -57,16 +58,20 @@ pub(crate) async fn history(
     // The tree the trail is read from: the log as durable now. Events that become durable while
     // the trail is read are left out, so that the trail is the one of this tree.
     let size = tracker.ledger().len();
-    let trail = blocking(move || match tracker.history(&id) {
-        Ok(mut trail) => {
-            trail.retain(|step| step.event.seq <= size);
-            Ok(trail)
+    let permit = state.costly().await?;
+    let trail = blocking(move || {
+        let _permit = permit;
+        match tracker.history(&id) {
+            Ok(mut trail) => {
+                trail.retain(|step| step.event.seq <= size);
+                Ok(trail)
+            }
+            Err(CoreError::Rejected {
+                code: RejectCode::UnknownIndicator,
+                message,
+            }) => Err(ApiError::not_found("unknown_indicator", message)),
+            Err(other) => Err(other.into()),
         }
-        Err(CoreError::Rejected {
-            code: RejectCode::UnknownIndicator,
-            message,
-        }) => Err(ApiError::not_found("unknown_indicator", message)),
-        Err(other) => Err(other.into()),
     })
     .await?;
     let ledger = state.tracker().ledger().clone();

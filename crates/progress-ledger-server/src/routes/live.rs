@@ -1,12 +1,18 @@
 //! `GET /v1/events/live`: server-sent events. Catches up from `after`, then follows new
 //! appends as they become durable, with keep-alive comments between them.
 //!
-//! The core's subscription blocks, so each feed has a thread that follows the ledger and hands
-//! events to the response through a bounded channel. The thread ends when the client goes
-//! away (the channel closes), when the server stops, or on a read error.
+//! Each feed is an async task, not a thread: it reads [`crate::ServerConfig::live_feed_page`]
+//! events at a time (on the blocking pool) and hands them to the response one by one, and waits
+//! for more on the shared head watch ([`crate::follow`]). The response is pulled by the
+//! connection, so a client that does not read holds at most one page and the connection's
+//! buffers, and is dropped after [`crate::ServerConfig::send_timeout`]. A feed opened with a
+//! token checks it again every [`crate::ServerConfig::recheck_interval`] and ends with an
+//! `error` item when it was revoked or has expired. A feed ends when the client goes away, the
+//! server stops, or a read fails.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::time::Duration;
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -14,24 +20,20 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::Stream;
 use progress_ledger_core::Event;
 use serde::Deserialize;
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, watch};
+use tokio::time::Instant;
 use utoipa::IntoParams;
 use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
 use utoipa::openapi::{OpenApi, Ref, RefOr, Required};
 
 use super::{BadParameter, Failed, Unauthorized, Unavailable};
-use crate::Stopping;
+use crate::credentials::Caller;
 use crate::dto::EventDto;
 use crate::dto::schema::one_of_words;
 use crate::error::{ApiError, ApiResult, ErrorDetail};
 use crate::params::{ApiQuery, parse_count, seq_schema};
-use crate::state::AppState;
-
-/// How long the follower thread waits for a new event before it checks whether to stop.
-const POLL: Duration = Duration::from_millis(200);
-/// Events buffered between the follower thread and the response.
-const BUFFER: usize = 256;
+use crate::state::{AppState, refused};
 
 /// Where to start.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -62,7 +64,7 @@ pub(crate) async fn live(
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<LiveParams>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
-    state.read_access(&headers)?;
+    let caller = state.read_access(&headers)?;
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -81,42 +83,29 @@ pub(crate) async fn live(
                 "too_many_live_feeds",
                 "the server is serving as many live feeds as it allows; retry later",
             )
+            .with_retry_after(5)
         })?;
-    let (sender, receiver) = mpsc::channel::<Result<Event, ApiError>>(BUFFER);
-    let ledger = state.tracker().ledger().clone();
-    let stopping = state.config().stopping.clone();
-    let follower_stopping = stopping.clone();
-    std::thread::Builder::new()
-        .name("live-feed".into())
-        .spawn(move || {
-            let _permit = permit;
-            let mut subscription = ledger.subscribe(after);
-            while !follower_stopping.is_stopping() && !sender.is_closed() {
-                match subscription.next_timeout(POLL) {
-                    Ok(Some(event)) => {
-                        if sender.blocking_send(Ok(event)).is_err() {
-                            break;
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(error) => {
-                        let _ = sender.blocking_send(Err(ApiError::from(error)));
-                        break;
-                    }
-                }
-            }
-        })
-        .map_err(|e| {
-            ApiError::unavailable(
-                "too_many_live_feeds",
-                format!("cannot start a live feed: {e}"),
-            )
-        })?;
+    let heads = state.heads().subscribe().map_err(|e| {
+        ApiError::unavailable(
+            "too_many_live_feeds",
+            format!("cannot follow the ledger: {e}"),
+        )
+    })?;
     tracing::debug!(after, "live feed opened");
     let keep_alive = KeepAlive::new()
         .interval(state.config().keep_alive)
         .text("keep-alive");
-    Ok(Sse::new(feed(receiver, stopping)).keep_alive(keep_alive))
+    let feed = Feed {
+        next_check: Instant::now() + state.config().recheck_interval,
+        state,
+        caller,
+        position: after,
+        pending: VecDeque::new(),
+        heads,
+        ended: false,
+        _permit: permit,
+    };
+    Ok(Sse::new(feed.into_stream()).keep_alive(keep_alive))
 }
 
 /// What the path macro cannot state of the feed: its `Last-Event-ID` header (a count up to
@@ -192,41 +181,138 @@ pub(crate) fn describe(openapi: &mut OpenApi) {
     }
 }
 
-/// The response stream: events from the follower until it ends or the server stops.
-fn feed(
-    receiver: mpsc::Receiver<Result<Event, ApiError>>,
-    stopping: Stopping,
-) -> impl Stream<Item = Result<SseEvent, Infallible>> {
-    futures_util::stream::unfold(
-        (receiver, stopping, false),
-        |(mut receiver, stopping, failed)| async move {
-            if failed {
-                return None;
+/// Each event's sequence number and JSON (as in `GET /v1/events`).
+fn encode(events: &[Event]) -> Vec<(u64, Arc<str>)> {
+    events
+        .iter()
+        .map(|event| {
+            let data = serde_json::to_string(&EventDto::from(event)).unwrap_or_default();
+            (event.seq, Arc::from(data))
+        })
+        .collect()
+}
+
+/// One feed: where it is, the page it holds, and what it waits on.
+struct Feed {
+    state: AppState,
+    caller: Caller,
+    /// Sequence number of the last event read from the ledger.
+    position: u64,
+    /// Events read and not sent yet (at most one page): sequence number and JSON.
+    pending: VecDeque<(u64, Arc<str>)>,
+    heads: watch::Receiver<u64>,
+    next_check: Instant,
+    /// Whether the last item (an error) was sent.
+    ended: bool,
+    /// The feed's place among [`crate::ServerConfig::max_live_feeds`].
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Feed {
+    fn into_stream(self) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+        futures_util::stream::unfold(self, |mut feed| async move {
+            let item = feed.next().await?;
+            Some((Ok(item), feed))
+        })
+    }
+
+    /// The next item: an event, or a last `error` item; `None` when the feed ends.
+    async fn next(&mut self) -> Option<SseEvent> {
+        if self.ended {
+            return None;
+        }
+        let config = self.state.config().clone();
+        loop {
+            if Instant::now() >= self.next_check {
+                self.next_check = Instant::now() + config.recheck_interval;
+                let checked = self
+                    .state
+                    .credentials()
+                    .recheck(&self.caller, config.require_token_for_reads);
+                if let Err(refusal) = checked {
+                    return Some(self.fail(refused(refusal)));
+                }
             }
-            let next = tokio::select! {
-                next = receiver.recv() => next,
-                () = stopping.stopped() => None,
-            };
-            let (item, failed) = match next? {
-                Ok(event) => {
-                    let data = serde_json::to_string(&EventDto::from(&event)).unwrap_or_default();
-                    let sse = SseEvent::default()
-                        .id(event.seq.to_string())
+            if let Some((seq, data)) = self.pending.pop_front() {
+                return Some(
+                    SseEvent::default()
+                        .id(seq.to_string())
                         .event("event")
-                        .data(data);
-                    (sse, false)
+                        .data(&*data),
+                );
+            }
+            let durable = *self.heads.borrow_and_update();
+            let page = config.live_feed_page.max(1);
+            if durable > self.position {
+                let kept = self.state.frames().after(self.position, page);
+                if let Some((last, _)) = kept.last() {
+                    self.position = *last;
+                    self.pending.extend(kept);
+                    continue;
                 }
-                Err(error) => {
-                    let body = ErrorDetail {
-                        code: error.code.to_owned(),
-                        message: error.message,
-                        ids: None,
-                    };
-                    let data = serde_json::to_string(&body).unwrap_or_default();
-                    (SseEvent::default().event("error").data(data), true)
+                // Pages are read and encoded a few at a time across all feeds (see
+                // `AppState::feed_reads`): feeds that catch up, or reconnect again and again,
+                // wait their turn instead of filling the blocking pool ahead of appends.
+                let permit = tokio::select! {
+                    permit = self.state.feed_reads().clone().acquire_owned() => match permit {
+                        Ok(permit) => permit,
+                        Err(_) => return None,
+                    },
+                    () = config.stopping.stopped() => return None,
+                };
+                // Another feed may have encoded the page while this one waited.
+                let kept = self.state.frames().after(self.position, page);
+                if let Some((last, _)) = kept.last() {
+                    self.position = *last;
+                    self.pending.extend(kept);
+                    continue;
                 }
-            };
-            Some((Ok(item), (receiver, stopping, failed)))
-        },
-    )
+                let ledger = self.state.tracker().ledger().clone();
+                let after = self.position;
+                let read = tokio::task::spawn_blocking(move || {
+                    let _permit = permit;
+                    ledger
+                        .read_forward(after, page)
+                        .map(|events| encode(&events))
+                });
+                match read.await {
+                    Ok(Ok(events)) if !events.is_empty() => {
+                        self.state.frames().keep(&events);
+                        self.position = events.last().map_or(after, |(seq, _)| *seq);
+                        self.pending.extend(events);
+                        continue;
+                    }
+                    // The head moved but nothing is readable past the position yet: wait.
+                    Ok(Ok(_)) => {}
+                    Ok(Err(error)) => return Some(self.fail(ApiError::from(error))),
+                    Err(error) => {
+                        return Some(self.fail(ApiError::internal(format!(
+                            "a live feed's read failed: {error}"
+                        ))));
+                    }
+                }
+            }
+            tokio::select! {
+                changed = self.heads.changed() => {
+                    if changed.is_err() {
+                        return None;
+                    }
+                }
+                () = config.stopping.stopped() => return None,
+                () = tokio::time::sleep_until(self.next_check) => {}
+            }
+        }
+    }
+
+    /// The last item: `error` with `error`'s code and message.
+    fn fail(&mut self, error: ApiError) -> SseEvent {
+        self.ended = true;
+        let body = ErrorDetail {
+            code: error.code.to_owned(),
+            message: error.message,
+            ids: None,
+        };
+        let data = serde_json::to_string(&body).unwrap_or_default();
+        SseEvent::default().event("error").data(data)
+    }
 }

@@ -96,8 +96,19 @@ pub(crate) async fn progress(
     if let Some(entry) = state.progress_cache().get(&key) {
         return Ok(answer(&headers, &entry, cutoff));
     }
+    // A replay as of a time, or a view effective on a date, is a costly request; the view now
+    // is kept by the tracker until the next append.
+    let permit = if plain {
+        None
+    } else {
+        Some(state.costly().await?)
+    };
     let state = state.clone();
-    let fresh = blocking(move || compute(&state, key, cutoff)).await?;
+    let fresh = blocking(move || {
+        let _permit = permit;
+        compute(&state, key, cutoff)
+    })
+    .await?;
     Ok(match fresh {
         Fresh::Kept(entry) => answer(&headers, &entry, cutoff),
         Fresh::Unkept(body) => json(body),

@@ -65,7 +65,8 @@ enum Format {
 }
 
 /// Per lead unit, its items behind, not started, on track and met, and the head the report was
-/// computed from; with `since`, what changed in an earlier report's figures and why.
+/// computed from; with `since`, what changed in an earlier report's figures and why. A costly
+/// request: 503 `busy` with `Retry-After` while the server computes as many as it allows.
 #[utoipa::path(get, path = "/v1/report", tag = "queries", params(ReportParams),
     security((), ("bearer" = [])),
     responses(
@@ -118,7 +119,9 @@ pub(crate) async fn report(
         None => None,
     };
     let tracker = state.tracker().clone();
+    let permit = state.costly().await?;
     let (report, checkpoint) = blocking(move || {
+        let _permit = permit;
         let report = match since {
             Some(since) => tracker.report_since(plan.as_deref(), date, None, since)?,
             None => tracker.report(plan.as_deref(), date, None)?,

@@ -80,6 +80,11 @@ pub(crate) async fn restatements(
         effective,
     };
     let tracker = state.tracker().clone();
-    let restated = blocking(move || Ok(tracker.restatements(&query)?)).await?;
+    let permit = state.costly().await?;
+    let restated = blocking(move || {
+        let _permit = permit;
+        Ok(tracker.restatements(&query)?)
+    })
+    .await?;
     Ok(Json(RestatementsDto::from(&restated)))
 }

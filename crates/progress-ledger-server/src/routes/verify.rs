@@ -1,9 +1,16 @@
 //! `GET /v1/verify`: recompute the hash chain, optionally against a head published earlier.
+//!
+//! A verification reads the whole log, so it is a costly request (see
+//! [`crate::ServerConfig::max_costly`]), and its report is kept per head: asking again while the
+//! log has not grown costs nothing.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use progress_ledger_core::{Hash, Head, Problem, VerifyOptions};
+use progress_ledger_core::{Hash, Head, Problem, VerifyOptions, VerifyReport};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn, ParameterStyle};
 use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Type};
@@ -104,9 +111,41 @@ impl From<&Problem> for ProblemDto {
     }
 }
 
+/// Reports kept: per number of durable events and published head.
+const KEPT: usize = 8;
+
+/// What a verification report is kept for: the number of durable events when it ran, and the
+/// published head it was checked against.
+type VerifyKey = (u64, Option<Head>);
+
+/// Verification reports kept per [`VerifyKey`].
+#[derive(Default)]
+pub(crate) struct VerifyCache {
+    kept: Mutex<VecDeque<(VerifyKey, Arc<VerifyReport>)>>,
+}
+
+impl VerifyCache {
+    fn get(&self, key: &VerifyKey) -> Option<Arc<VerifyReport>> {
+        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, report)| Arc::clone(report))
+    }
+
+    fn insert(&self, key: VerifyKey, report: Arc<VerifyReport>) {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.retain(|(k, _)| k != &key);
+        if kept.len() == KEPT {
+            kept.pop_front();
+        }
+        kept.push_back((key, report));
+    }
+}
+
 /// Recomputes every event's hash and link from the first one; with `seq` and `hash`, also
 /// checks that the log passes through that published head. Answers 200 with `ok: false` when a
-/// problem is found.
+/// problem is found. The report is kept until the log grows: asking again before then reads
+/// nothing.
 #[utoipa::path(get, path = "/v1/verify", tag = "audit", params(VerifyParams),
     security((), ("bearer" = [])),
     responses(
@@ -133,13 +172,24 @@ pub(crate) async fn verify(
         }
     };
     let ledger = state.tracker().ledger().clone();
-    let report = blocking(move || {
-        Ok(ledger.verify_with(VerifyOptions {
-            published,
-            ..VerifyOptions::default()
-        })?)
-    })
-    .await?;
+    let key = (ledger.len(), published);
+    let report = match state.verified().get(&key) {
+        Some(report) => report,
+        None => {
+            let permit = state.costly().await?;
+            let report = blocking(move || {
+                let _permit = permit;
+                Ok(ledger.verify_with(VerifyOptions {
+                    published,
+                    ..VerifyOptions::default()
+                })?)
+            })
+            .await?;
+            let report = Arc::new(report);
+            state.verified().insert(key, Arc::clone(&report));
+            report
+        }
+    };
     if let Some(problem) = &report.problem {
         tracing::warn!(%problem, "verification found a problem");
     }
@@ -160,9 +210,78 @@ pub(crate) async fn verify(
 
 #[cfg(test)]
 mod tests {
-    use progress_ledger_core::{ProblemKind, StreamId};
+    use axum::response::IntoResponse as _;
+    use progress_ledger_core::{NewEvent, Payload, ProblemKind, StreamId, Tracker};
 
     use super::*;
+
+    async fn ask(state: &AppState) -> ApiResult<Json<VerifyDto>> {
+        let params = VerifyParams {
+            seq: None,
+            hash: None,
+        };
+        verify(State(state.clone()), HeaderMap::new(), ApiQuery(params)).await
+    }
+
+    #[tokio::test]
+    async fn a_report_is_kept_per_head_and_costly_work_beyond_the_bound_answers_busy() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let tracker = Tracker::open(dir.path().join("ledger")).expect("open");
+        let plan = progress_ledger_core::plan::hefei_2023().expect("plan");
+        tracker.load_plan(&plan, "test").expect("plan loads");
+        let mut config = crate::ServerConfig::new(dir.path());
+        config.max_costly = 1;
+        config.costly_wait = std::time::Duration::from_millis(300);
+        let state = AppState::new(tracker.clone(), config);
+        let first = ask(&state).await.expect("verifies");
+        assert!(first.ok);
+
+        // Every costly permit is taken: a repeat for the same head is answered from the kept
+        // report, without computing.
+        // The first verification's permit rests for as long as it worked; then it is taken.
+        let held = state
+            .costly()
+            .await
+            .expect("the one permit, once it has rested");
+        let again = ask(&state).await.expect("kept");
+        assert_eq!(again.events, first.events);
+
+        // The head moves: the answer must be computed, and no permit is free.
+        tracker
+            .record(NewEvent::new(
+                StreamId::indicator("t02-1-childcare-seats").expect("stream"),
+                jiff::civil::date(2023, 9, 1),
+                "市卫健委",
+                Payload::ProgressReported {
+                    delta: 1.into(),
+                    district: None,
+                },
+            ))
+            .expect("recorded");
+        let busy = ask(&state).await.expect_err("busy");
+        assert_eq!(busy.code, "busy");
+        let response = busy.into_response();
+        assert_eq!(
+            response.status(),
+            axum::http::StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            response.headers().get("retry-after").map(|v| v.as_bytes()),
+            Some(&b"1"[..])
+        );
+        drop(held);
+        // The permit rests for as long as it was held (a wait above included), then a request
+        // takes it.
+        let mut fresh = ask(&state).await;
+        for _ in 0..5 {
+            if fresh.is_ok() {
+                break;
+            }
+            fresh = ask(&state).await;
+        }
+        let fresh = fresh.expect("computed once the permit is free");
+        assert_eq!(fresh.events, first.events + 1);
+    }
 
     #[test]
     fn each_problem_code_is_the_tag_of_its_serialised_form() {

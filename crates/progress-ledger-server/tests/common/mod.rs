@@ -85,9 +85,15 @@ async fn start_on(
     let plan = hefei_2023().expect("the embedded plan parses");
     tracker.load_plan(&plan, "test loader").expect("plan loads");
     let mut config = ServerConfig::new(dir.path());
+    // Open development mode until a test creates a token (loopback only).
+    config.open = true;
     config.keep_alive = Duration::from_millis(500);
     config.shutdown_grace = Duration::from_secs(5);
     configure(&mut config, dir.path());
+    if TokenStore::in_data_dir(dir.path()).credentials_created() {
+        // `run` refuses open development mode where credentials were created.
+        config.open = false;
+    }
     serve(dir, tracker, config).await
 }
 
@@ -106,6 +112,20 @@ pub async fn serve(dir: tempfile::TempDir, tracker: Tracker, config: ServerConfi
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client");
+    // Wait until `run` has made its checks and serves: a test that creates a token right
+    // after starting must not race the check that refuses open development mode where
+    // credentials exist.
+    let health = format!("{base}/health");
+    let mut ready = false;
+    for _ in 0..200 {
+        assert!(!handle.is_finished(), "the server stopped while starting");
+        if client.get(&health).send().await.is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(ready, "the server answers within two seconds");
     TestServer {
         base,
         client,
