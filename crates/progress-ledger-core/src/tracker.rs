@@ -22,6 +22,10 @@ use crate::projection::{
 };
 use crate::store::{Appended, Ledger, LedgerConfig};
 
+mod audit;
+
+pub use audit::{RestatementQuery, Since};
+
 /// Format byte of projection snapshots (bump when their encoding changes; an unreadable
 /// snapshot is ignored and the state is rebuilt from the log): chained parts, each with only
 /// the updates since the part before it and the (seq, hash) of the last event it covers (see
