@@ -3,7 +3,8 @@
 //! the same stored events (a plain sled tree, key = seq) and the SQLite peer's replay of the same events (read every row, decode its
 //! JSON); as-of projections at three depths of the big ledger (1M events,
 //! a snapshot every 100k; 100k events in quick mode); and verifying the hash chain beside the
-//! raw scan + decode. `cargo bench --bench replay` (`PL_BENCH_QUICK=1` for the quick sizes).
+//! raw scan + decode; and the audit queries (an indicator's explanation, the plan-wide
+//! restatements between the middle of the log and now). `cargo bench --bench replay` (`PL_BENCH_QUICK=1` for the quick sizes).
 
 mod common;
 
@@ -128,6 +129,42 @@ fn as_of_and_verify(c: &mut Criterion) {
     group.finish();
 }
 
+/// Audit queries on the big Hefei ledger: an indicator's explanation now (goal: under 50 ms)
+/// and the plan-wide restatements of the figures for a date between the log as recorded at
+/// its middle and now (goal: under 500 ms).
+fn audit(c: &mut Criterion) {
+    let size = common::big_size();
+    let path = common::cached_ledger(size);
+    let tracker = common::open_tracker(&path, size);
+    let ledger = tracker.ledger().clone();
+    let middle = ledger
+        .get(size / 2)
+        .expect("read")
+        .expect("the middle event")
+        .recorded_at;
+    let effective = jiff::civil::date(2023, 9, 30);
+    let mut group = c.benchmark_group("audit");
+    group.sampling_mode(SamplingMode::Flat);
+    let query = progress_ledger::ProgressQuery::default();
+    let scope = progress_ledger::projection::Scope::Indicator("t02-1-childcare-seats".into());
+    group.bench_function("explain_indicator", |b| {
+        b.iter(|| {
+            let explained = tracker.explain(&query, &scope).expect("explain");
+            black_box(explained.expect("the indicator is in the plan"));
+        })
+    });
+    let restatements = progress_ledger::RestatementQuery {
+        plan: None,
+        from: middle,
+        to: None,
+        effective,
+    };
+    group.bench_function("restatements_plan", |b| {
+        b.iter(|| black_box(tracker.restatements(&restatements).expect("restatements")))
+    });
+    group.finish();
+}
+
 fn main() {
     let mut c = common::criterion();
     let mut group = c.benchmark_group("rebuild");
@@ -142,5 +179,6 @@ fn main() {
     }
     group.finish();
     as_of_and_verify(&mut c);
+    audit(&mut c);
     c.final_summary();
 }

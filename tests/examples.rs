@@ -16,13 +16,14 @@ use std::time::{Duration, Instant};
 
 /// Every example, by name. `every_example_is_listed_and_documented` checks this against the
 /// files in `examples/`.
-const EXAMPLES: [&str; 6] = [
+const EXAMPLES: [&str; 7] = [
     "quickstart",
     "school_places",
     "auditor_replay",
     "target_revision",
     "embed_router",
     "report",
+    "audit_trail",
 ];
 
 /// Longest an example may run (they take well under a second; this is for slow CI machines).
@@ -262,4 +263,17 @@ fn report() {
         output.stdout.starts_with("> Simulated updates"),
         "the report says first that its data is simulated"
     );
+}
+
+#[test]
+fn audit_trail() {
+    run("audit_trail")
+        .has("simulated updates (for illustration, not real figures)")
+        .has("  voided  seq 243 by seq 246: 包河区九月数据重复填报")
+        .has("  sum of 3 updates = 2500")
+        .has("  2500 / 16000 = 0.15625")
+        .has("  1 update(s) about a later date not counted")
+        .has("  indicator t02-1-childcare-seats: 2800 → 2500")
+        .has("    LateReport seq 245")
+        .has("    Correction seq 246");
 }

@@ -43,6 +43,11 @@ pub enum Command {
     History(HistoryArgs),
     /// Print the supervision report (督查通报) for a date.
     Report(ReportArgs),
+    /// Explain where a figure comes from: the target in force, every update counted and voided
+    /// (with its event), the arithmetic step by step, the rollups up to the plan, the head.
+    Explain(ExplainArgs),
+    /// Show what changed in the figures for a date between two recorded times, and why.
+    Restatements(RestatementsArgs),
     /// Recompute the hash chain; exits with status 3 if a problem is found.
     Verify(VerifyArgs),
     /// Export every event to a JSON Lines file.
@@ -287,6 +292,56 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "markdown")]
     pub format: ReportFormat,
+    /// The date of an earlier report: list what changed in its figures, and why.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// When that earlier report was computed: RFC 3339, or YYYY-MM-DD meaning the end of that
+    /// day (default: the end of the --since date).
+    #[arg(long, requires = "since")]
+    pub since_as_of: Option<String>,
+}
+
+/// `explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Indicator id (or --task, --category, --whole-plan).
+    pub indicator: Option<String>,
+    /// A task, by number.
+    #[arg(long)]
+    pub task: Option<u32>,
+    /// A category, by number.
+    #[arg(long)]
+    pub category: Option<u32>,
+    /// The whole plan (long: every counted update of every indicator).
+    #[arg(long)]
+    pub whole_plan: bool,
+    /// As recorded at this time: RFC 3339, or YYYY-MM-DD meaning the end of that day (Asia/Shanghai).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// As effective on this date, YYYY-MM-DD.
+    #[arg(long)]
+    pub effective: Option<String>,
+    /// Print JSON (the same as GET /v1/indicators/{id}/explain and the others).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `restatements`.
+#[derive(Debug, Args)]
+pub struct RestatementsArgs {
+    /// The earlier recorded-at time (when the earlier report was computed): RFC 3339, or
+    /// YYYY-MM-DD meaning the end of that day (Asia/Shanghai).
+    #[arg(long)]
+    pub from: String,
+    /// The later recorded-at time, as --from (default: now).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// The effective date whose figures are compared, YYYY-MM-DD.
+    #[arg(long)]
+    pub effective: String,
+    /// Print JSON (the same as GET /v1/restatements).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `verify`.

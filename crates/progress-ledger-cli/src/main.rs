@@ -45,6 +45,8 @@ fn dispatch(cli: Cli, out: &mut dyn Write) -> Outcome {
         Command::Progress(args) => commands::queries::progress(&data, args, out),
         Command::History(args) => commands::queries::history(&data, args, out),
         Command::Report(args) => commands::queries::report(&data, args, out),
+        Command::Explain(args) => commands::explain::explain(&data, args, out),
+        Command::Restatements(args) => commands::explain::restatements(&data, args, out),
         Command::Verify(args) => commands::audit::verify(&data, args, out),
         Command::Export(args) => commands::audit::export(&data, args, out),
         Command::Import(args) => commands::audit::import(&data, args, out),
@@ -61,6 +63,8 @@ fn prints_json(command: &Command) -> bool {
         Command::Record(args) => args.json,
         Command::Progress(args) => args.json,
         Command::History(args) => args.json,
+        Command::Explain(args) => args.json,
+        Command::Restatements(args) => args.json,
         Command::Report(args) => matches!(args.format, ReportFormat::Json),
         Command::Verify(args) => args.json,
         Command::Plan(PlanCommand::Show { json }) | Command::Token(TokenCommand::List { json }) => {

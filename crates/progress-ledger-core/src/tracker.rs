@@ -22,8 +22,10 @@ use crate::projection::{
 };
 use crate::store::{Appended, Ledger, LedgerConfig};
 
+mod audit;
 mod batch;
 
+pub use audit::{RestatementQuery, Since};
 use batch::Checks;
 pub use batch::{BatchOutcome, RefusedUpdate};
 

@@ -31,9 +31,11 @@ fn operations(doc: &Value) -> Vec<(String, String)> {
     all
 }
 
-/// A concrete URL path for a template (the indicator's history for `{id}`).
+/// A concrete URL path for a template (the childcare seats for `{id}`, task 2 for `{n}`).
 fn concrete(template: &str) -> String {
-    template.replace("{id}", CHILDCARE_SEATS)
+    template
+        .replace("{id}", CHILDCARE_SEATS)
+        .replace("{n}", "2")
 }
 
 /// Sends `method path` with an optional body and header, and returns the status.
@@ -99,6 +101,27 @@ async fn every_operation_documents_every_status_the_router_answers() {
             "GET",
             "/v1/indicators/t99-9-nothing/history",
             "/v1/indicators/{id}/history",
+        ),
+        (
+            "GET",
+            "/v1/indicators/t99-9-nothing/explain",
+            "/v1/indicators/{id}/explain",
+        ),
+        ("GET", "/v1/tasks/999/explain", "/v1/tasks/{n}/explain"),
+        (
+            "GET",
+            "/v1/categories/999/explain",
+            "/v1/categories/{n}/explain",
+        ),
+        (
+            "GET",
+            "/v1/plan/explain?plan=shanghai-2023",
+            "/v1/plan/explain",
+        ),
+        (
+            "GET",
+            "/v1/restatements?from=2023-09-30&effective=2023-09-30&plan=shanghai-2023",
+            "/v1/restatements",
         ),
     ] {
         let status = status_of(&server, method, path, None).await;
@@ -258,6 +281,11 @@ async fn every_operation_documents_every_status_the_router_answers() {
         "/v1/report",
         "/v1/events",
         "/v1/indicators/{id}/history",
+        "/v1/indicators/{id}/explain",
+        "/v1/tasks/{n}/explain",
+        "/v1/categories/{n}/explain",
+        "/v1/plan/explain",
+        "/v1/restatements",
     ] {
         assert!(
             documented("GET", template).contains(&404),

@@ -1,6 +1,7 @@
 //! One module per group of commands.
 
 pub mod audit;
+pub mod explain;
 pub mod pages;
 pub mod plan;
 pub mod queries;

@@ -259,8 +259,23 @@ pub fn report(data: &Path, args: ReportArgs, out: &mut dyn Write) -> Outcome {
         Some(text) => parse_effective(text).map_err(api_error)?,
         None => progress_ledger_core::today(),
     };
+    let since = match args.since.as_deref() {
+        Some(text) => Some(progress_ledger_core::Since {
+            date: parse_effective(text).map_err(api_error)?,
+            as_of: args
+                .since_as_of
+                .as_deref()
+                .map(parse_as_of)
+                .transpose()
+                .map_err(api_error)?,
+        }),
+        None => None,
+    };
     let tracker = open_existing(data)?;
-    let report = tracker.report(None, date, None)?;
+    let report = match since {
+        Some(since) => tracker.report_since(None, date, None, since)?,
+        None => tracker.report(None, date, None)?,
+    };
     match args.format {
         ReportFormat::Markdown => out.write_all(report.to_markdown().as_bytes())?,
         ReportFormat::Csv => out.write_all(report.to_csv().as_bytes())?,

@@ -10,7 +10,8 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::state::{Contribution, IndicatorState};
+use super::state::{Contribution, IndicatorState, Update};
+use super::trace::{Counted, LevelRule, NoTrace, Node, Role, Step, Trace};
 use crate::plan::{Direction, IndicatorKind, IndicatorSpec, ItemStatus};
 
 /// A completion, raw and capped.
@@ -117,6 +118,28 @@ fn ratio(numerator: Decimal, denominator: Decimal) -> Option<Decimal> {
     }
 }
 
+/// The rule a level's completion follows, with its numerator and denominator.
+fn level_rule(
+    value: Decimal,
+    target: Decimal,
+    direction: Direction,
+    baseline: Option<Decimal>,
+) -> (LevelRule, Decimal, Decimal) {
+    match (direction, baseline) {
+        (Direction::AtLeast, Some(b)) if b < target => {
+            (LevelRule::UpFromBaseline, value - b, target - b)
+        }
+        (Direction::AtLeast, _) => (LevelRule::ShareOfTarget, value, target),
+        (Direction::AtMost, Some(b)) if b > target => {
+            (LevelRule::DownFromBaseline, b - value, b - target)
+        }
+        (Direction::AtMost, _) if value <= target => {
+            (LevelRule::UnderCeiling, Decimal::ONE, Decimal::ONE)
+        }
+        (Direction::AtMost, _) => (LevelRule::CeilingOverValue, target, value),
+    }
+}
+
 /// Completion of a level value against a target, in a direction, from an optional baseline.
 pub fn level_completion(
     value: Decimal,
@@ -124,14 +147,8 @@ pub fn level_completion(
     direction: Direction,
     baseline: Option<Decimal>,
 ) -> Decimal {
-    match (direction, baseline) {
-        (Direction::AtLeast, Some(b)) if b < target => ratio(value - b, target - b),
-        (Direction::AtLeast, _) => ratio(value, target),
-        (Direction::AtMost, Some(b)) if b > target => ratio(b - value, b - target),
-        (Direction::AtMost, _) if value <= target => Some(Decimal::ONE),
-        (Direction::AtMost, _) => ratio(target, value),
-    }
-    .unwrap_or(Decimal::ZERO)
+    let (_, numerator, denominator) = level_rule(value, target, direction, baseline);
+    ratio(numerator, denominator).unwrap_or(Decimal::ZERO)
 }
 
 /// Evaluates an indicator's updates that count on `effective` (all if `None`) against
@@ -143,35 +160,115 @@ pub fn evaluate(
     effective: Option<Date>,
     districts: usize,
 ) -> Evaluation {
+    evaluate_traced(spec, target, state, effective, districts, &mut NoTrace)
+}
+
+/// [`evaluate`], telling `trace` (if it wants the indicator) the role of every update that
+/// counts and each step from them to the value and the completion.
+pub fn evaluate_traced<T: Trace>(
+    spec: &IndicatorSpec,
+    target: Option<Decimal>,
+    state: &IndicatorState,
+    effective: Option<Date>,
+    districts: usize,
+    trace: &mut T,
+) -> Evaluation {
+    let node = Node::Indicator(&spec.id);
+    let traced = trace.wants(node);
     let live: Vec<_> = state.live(effective).collect();
     let started = !live.is_empty();
     let (value, raw) = match spec.kind {
         IndicatorKind::Cumulative => {
-            let sum: Decimal = live
-                .iter()
-                .filter_map(|e| match e.contribution {
-                    Contribution::Delta { amount, .. } => Some(amount),
-                    _ => None,
-                })
-                .sum();
-            (Some(sum), target.and_then(|t| ratio(sum, t)))
+            let mut sum = Decimal::ZERO;
+            let mut terms = 0;
+            for update in &live {
+                let role = match update.contribution {
+                    Contribution::Delta { amount, .. } => {
+                        sum += amount;
+                        terms += 1;
+                        Role::Summed
+                    }
+                    _ => Role::Unused,
+                };
+                if traced {
+                    trace.update(node, update, role);
+                }
+            }
+            if traced {
+                trace.step(node, Step::Sum { terms, value: sum });
+            }
+            let raw = target.and_then(|t| {
+                let result = ratio(sum, t);
+                if traced {
+                    trace.step(
+                        node,
+                        Step::Ratio {
+                            numerator: sum,
+                            denominator: t,
+                            result,
+                        },
+                    );
+                }
+                result
+            });
+            (Some(sum), raw)
         }
         IndicatorKind::Level => {
             // The measurement with the latest effective date (the later-recorded one on a tie);
             // plan-wide measurements only: district ones show in the district view.
-            let latest = live
-                .iter()
-                .filter_map(|e| match e.contribution {
-                    Contribution::Measurement {
-                        value,
-                        district: None,
-                    } => Some((e.effective, e.order, value)),
-                    _ => None,
-                })
-                .max_by_key(|(date, order, _)| (*date, *order))
-                .map(|(_, _, v)| v);
+            let latest = latest_of(&live, |c| match c {
+                Contribution::Measurement {
+                    value,
+                    district: None,
+                } => Some(value),
+                _ => None,
+            });
+            if traced {
+                for update in &live {
+                    let role = match update.contribution {
+                        Contribution::Measurement { district: None, .. } => {
+                            if latest.is_some_and(|(order, _, _)| order == update.order) {
+                                Role::Latest
+                            } else {
+                                Role::Superseded
+                            }
+                        }
+                        Contribution::Measurement { .. } => Role::DistrictOnly,
+                        _ => Role::Unused,
+                    };
+                    trace.update(node, update, role);
+                }
+                trace.step(
+                    node,
+                    Step::Latest {
+                        effective: latest.map(|(_, date, _)| date),
+                        value: latest.map(|(_, _, v)| v),
+                    },
+                );
+            }
+            let latest = latest.map(|(_, _, v)| v);
             let raw = match (latest, target) {
-                (Some(v), Some(t)) => Some(level_completion(v, t, spec.direction, spec.baseline)),
+                (Some(v), Some(t)) => {
+                    let (rule, numerator, denominator) =
+                        level_rule(v, t, spec.direction, spec.baseline);
+                    let result = ratio(numerator, denominator).unwrap_or(Decimal::ZERO);
+                    if traced {
+                        trace.step(
+                            node,
+                            Step::Level {
+                                rule,
+                                direction: spec.direction,
+                                value: v,
+                                target: t,
+                                baseline: spec.baseline,
+                                numerator,
+                                denominator,
+                                result,
+                            },
+                        );
+                    }
+                    Some(result)
+                }
                 _ => None,
             };
             (latest, raw)
@@ -181,45 +278,175 @@ pub fn evaluate(
             let needed = target.unwrap_or(Decimal::ONE);
             let met = per_district.values().filter(|sum| **sum >= needed).count();
             let met = Decimal::from(met);
-            (Some(met), ratio(met, Decimal::from(districts)))
+            if traced {
+                let mut terms: BTreeMap<&str, usize> = BTreeMap::new();
+                for update in &live {
+                    let role = match update.contribution {
+                        Contribution::Delta {
+                            district: Some(d), ..
+                        } => {
+                            *terms.entry(d).or_default() += 1;
+                            Role::DistrictSum
+                        }
+                        _ => Role::Unused,
+                    };
+                    trace.update(node, update, role);
+                }
+                for (district, sum) in &per_district {
+                    trace.step(
+                        node,
+                        Step::District {
+                            district: (*district).to_owned(),
+                            terms: terms.get(district).copied().unwrap_or(0),
+                            sum: *sum,
+                            needed,
+                            met: *sum >= needed,
+                        },
+                    );
+                }
+                trace.step(
+                    node,
+                    Step::Count {
+                        of: Counted::DistrictsMet,
+                        value: met,
+                    },
+                );
+            }
+            let raw = ratio(met, Decimal::from(districts));
+            if traced {
+                trace.step(
+                    node,
+                    Step::Ratio {
+                        numerator: met,
+                        denominator: Decimal::from(districts),
+                        result: raw,
+                    },
+                );
+            }
+            (Some(met), raw)
         }
         IndicatorKind::Milestones => {
-            let done: BTreeSet<&str> = live
-                .iter()
-                .filter_map(|e| match e.contribution {
-                    Contribution::Milestone(name) => Some(name),
-                    _ => None,
-                })
-                .collect();
+            let mut done: BTreeSet<&str> = BTreeSet::new();
+            for update in &live {
+                let role = match update.contribution {
+                    Contribution::Milestone(name) if done.insert(name) => Role::Reached,
+                    Contribution::Milestone(_) => Role::AlreadyReached,
+                    _ => Role::Unused,
+                };
+                if traced {
+                    trace.update(node, update, role);
+                }
+            }
             let done = Decimal::from(done.len());
-            (
-                Some(done),
-                ratio(done, Decimal::from(spec.deliverables.len())),
-            )
+            let total = Decimal::from(spec.deliverables.len());
+            let raw = ratio(done, total);
+            if traced {
+                trace.step(
+                    node,
+                    Step::Count {
+                        of: Counted::DeliverablesReached,
+                        value: done,
+                    },
+                );
+                trace.step(
+                    node,
+                    Step::Ratio {
+                        numerator: done,
+                        denominator: total,
+                        result: raw,
+                    },
+                );
+            }
+            (Some(done), raw)
         }
         IndicatorKind::Status => {
-            let latest = live
-                .iter()
-                .filter_map(|e| match e.contribution {
-                    Contribution::Status(s) => Some((e.effective, e.order, s)),
-                    _ => None,
-                })
-                .max_by_key(|(date, order, _)| (*date, *order))
-                .map(|(_, _, s)| s);
-            let value = match latest.unwrap_or(ItemStatus::NotStarted) {
+            let latest = latest_of(&live, |c| match c {
+                Contribution::Status(s) => Some(s),
+                _ => None,
+            });
+            let status = latest.map_or(ItemStatus::NotStarted, |(_, _, s)| s);
+            let value = match status {
                 ItemStatus::NotStarted => Decimal::ZERO,
                 ItemStatus::InProgress => Decimal::new(5, 1),
                 ItemStatus::Done => Decimal::ONE,
             };
+            if traced {
+                for update in &live {
+                    let role = match update.contribution {
+                        Contribution::Status(_)
+                            if latest.is_some_and(|(order, _, _)| order == update.order) =>
+                        {
+                            Role::Latest
+                        }
+                        Contribution::Status(_) => Role::Superseded,
+                        _ => Role::Unused,
+                    };
+                    trace.update(node, update, role);
+                }
+                trace.step(
+                    node,
+                    Step::Latest {
+                        effective: latest.map(|(_, date, _)| date),
+                        value: Some(value),
+                    },
+                );
+                trace.step(node, Step::Status { status, value });
+            }
             (Some(value), Some(value))
         }
     };
     let completion = raw.map_or(Completion::ZERO, Completion::from_raw);
+    if traced {
+        match raw {
+            Some(raw) => trace.step(
+                node,
+                Step::Cap {
+                    raw,
+                    capped: completion.capped,
+                },
+            ),
+            None => trace.step(node, Step::NoCompletion),
+        }
+    }
     Evaluation {
         value,
         completion,
         started,
     }
+}
+
+/// Of the updates that `pick` takes a value from, the one with the latest effective date (the
+/// later-recorded one on a tie): its place, date and value.
+fn latest_of<V: Copy>(
+    live: &[Update<'_>],
+    pick: impl Fn(Contribution<'_>) -> Option<V>,
+) -> Option<(usize, Date, V)> {
+    live.iter()
+        .filter_map(|e| pick(e.contribution).map(|v| (e.order, e.effective, v)))
+        .max_by_key(|(order, date, _)| (*date, *order))
+}
+
+/// The schedule status of `node`, telling `trace` the step if it wants the node.
+pub fn judge<T: Trace>(
+    node: Node<'_>,
+    capped: Decimal,
+    started: bool,
+    elapsed: Decimal,
+    trace: &mut T,
+) -> Schedule {
+    let status = schedule(capped, started, elapsed);
+    if trace.wants(node) {
+        trace.step(
+            node,
+            Step::Schedule {
+                capped,
+                started,
+                elapsed,
+                status,
+            },
+        );
+    }
+    status
 }
 
 /// Sum of deltas per district.

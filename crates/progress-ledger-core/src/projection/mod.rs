@@ -5,11 +5,17 @@
 //! [`Projection::check`] validates a new event against the state folded so far.
 
 mod catalog;
+mod explain;
+mod figures;
 mod index;
 mod math;
+mod refs;
 mod report;
+mod report_restated;
+mod restate;
 mod snapshot;
 mod state;
+mod trace;
 mod view;
 
 use std::collections::{HashMap, HashSet};
@@ -20,15 +26,26 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 pub use catalog::{Catalog, IndicatorDef, TargetRevision, indicator_id};
-pub use math::{
-    Completion, Evaluation, Schedule, elapsed_share, evaluate, level_completion, schedule,
+pub use explain::{
+    CountedUpdate, Elapsed, Explanation, IndicatorExplanation, Prepared, RollupExplanation, Scope,
+    TargetInForce, VoidedUpdate, prepare,
 };
-pub use report::{Report, ReportItem, UnitReport, report};
+pub use figures::{Figure, Figures};
+pub use math::{
+    Completion, Evaluation, Schedule, elapsed_share, evaluate, evaluate_traced, judge,
+    level_completion, schedule,
+};
+pub use refs::{Contributed, EventRef};
+pub use report::{Report, ReportItem, Restated, UnitReport, report};
+pub use restate::{
+    Cause, CauseKind, Restatement, Restatements, TargetChange, Voided, restatements,
+};
 pub use snapshot::{SnapshotMark, snapshot_base};
 pub use state::{Contribution, IndicatorState, Update};
+pub use trace::{Counted, LevelRule, NoTrace, Node, Role, Step, Subject, Term, Trace};
 pub use view::{
     DistrictValue, DistrictView, IndicatorView, ItemView, NodeView, ProgressView, StatusCounts,
-    UnitView, progress_view, unit_aliases,
+    UnitView, progress_view, progress_view_traced, unit_aliases,
 };
 
 use crate::error::{Error, RejectCode, Result};

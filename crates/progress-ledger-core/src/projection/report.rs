@@ -4,12 +4,15 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use jiff::Timestamp;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::math::Schedule;
+use super::restate::Restatements;
 use super::view::{ItemView, ProgressView, StatusCounts, unit_aliases};
+use crate::event::Head;
 use crate::plan::Plan;
 
 /// The report for one date.
@@ -23,6 +26,11 @@ pub struct Report {
     pub date: Date,
     /// Events folded.
     pub seq: u64,
+    /// The head the report was computed from (the last event folded), so that two reports can
+    /// be compared later.
+    pub head: Head,
+    /// The restatements of an earlier report's figures, when asked for.
+    pub restated: Option<Restated>,
     /// Share of the plan period elapsed on that date.
     pub elapsed: Decimal,
     /// Plan completion.
@@ -31,6 +39,16 @@ pub struct Report {
     pub counts: StatusCounts,
     /// One section per lead unit, units with the most items behind first.
     pub units: Vec<UnitReport>,
+}
+
+/// What changed in an earlier report's figures: the report for `restatements.effective` as
+/// recorded at `as_of`, against the same date as this report was computed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Restated {
+    /// When the earlier report was computed (its recorded-at cutoff).
+    pub as_of: Timestamp,
+    /// The changes, from the earlier report's head to this report's.
+    pub restatements: Restatements,
 }
 
 /// One lead unit's section.
@@ -130,6 +148,11 @@ pub fn report(view: &ProgressView, plan: &Plan) -> Report {
         title: view.title.clone(),
         date: view.schedule_date,
         seq: view.seq,
+        head: Head {
+            seq: view.seq,
+            hash: view.hash,
+        },
+        restated: None,
         elapsed: view.elapsed,
         completion: view.completion,
         counts: count(&all),
@@ -137,7 +160,7 @@ pub fn report(view: &ProgressView, plan: &Plan) -> Report {
     }
 }
 
-fn percent(fraction: Decimal) -> String {
+pub(super) fn percent(fraction: Decimal) -> String {
     format!("{}%", (fraction * Decimal::ONE_HUNDRED).round_dp(1))
 }
 
@@ -166,7 +189,14 @@ impl Report {
             c.behind,
             c.not_started
         );
-        let _ = writeln!(out, "_Ledger events folded: {}._\n", self.seq);
+        let _ = writeln!(
+            out,
+            "_Computed from the ledger head seq {}, hash {} (the last event folded)._\n",
+            self.head.seq, self.head.hash
+        );
+        if let Some(restated) = &self.restated {
+            super::report_restated::markdown(&mut out, restated);
+        }
         for unit in &self.units {
             let u = &unit.counts;
             let _ = writeln!(
@@ -215,12 +245,20 @@ impl Report {
                 );
             }
         }
+        let _ = writeln!(
+            out,
+            "\nhead_seq,head_hash\n{},{}",
+            self.head.seq, self.head.hash
+        );
+        if let Some(restated) = &self.restated {
+            super::report_restated::csv(&mut out, restated);
+        }
         out
     }
 }
 
 /// Quotes a CSV field if it needs it (RFC 4180).
-fn csv_field(text: &str) -> String {
+pub(super) fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {

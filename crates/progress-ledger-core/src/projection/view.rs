@@ -8,9 +8,11 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::math::{Completion, Schedule, district_sums, elapsed_share, evaluate, schedule};
+use super::math::{Completion, Schedule, district_sums, elapsed_share, evaluate_traced, judge};
 use super::state::Contribution;
+use super::trace::{NoTrace, Node, Step, Term, Trace};
 use super::{IndicatorDef, Projection};
+use crate::hash::Hash;
 use crate::plan::{Direction, IndicatorKind, Plan};
 
 /// A node of the plan tree (part, category or task) with its rolled-up completion.
@@ -145,6 +147,8 @@ pub struct ProgressView {
     pub title: String,
     /// Events folded (the log up to this sequence number).
     pub seq: u64,
+    /// Hash of the event at `seq`: with it, the head the view was computed from.
+    pub hash: Hash,
     /// Recorded-at of the last event folded.
     pub recorded_through: Option<Timestamp>,
     /// The business-date cutoff, if the view is "as effective on".
@@ -179,6 +183,36 @@ fn mean(values: &[(Decimal, Decimal)]) -> Decimal {
     (values.iter().map(|(v, w)| v * w).sum::<Decimal>() / weight).round_dp(6)
 }
 
+/// The mean of `node`'s children (child, capped completion, weight), telling `trace` the step
+/// if it wants the node.
+fn mean_of<T: Trace>(
+    node: Node<'_>,
+    children: &[(Node<'_>, Decimal, Decimal)],
+    trace: &mut T,
+) -> Decimal {
+    let values: Vec<(Decimal, Decimal)> = children.iter().map(|(_, v, w)| (*v, *w)).collect();
+    let value = mean(&values);
+    if trace.wants(node) {
+        trace.step(
+            node,
+            Step::Mean {
+                terms: children
+                    .iter()
+                    .map(|(child, completion, weight)| Term {
+                        subject: child.to_subject(),
+                        completion: *completion,
+                        weight: *weight,
+                    })
+                    .collect(),
+                weighted_sum: values.iter().map(|(v, w)| v * w).sum(),
+                total_weight: values.iter().map(|(_, w)| *w).sum(),
+                value,
+            },
+        );
+    }
+    value
+}
+
 /// Builds the progress view of `plan` from a projection. `effective` limits updates to those
 /// effective on or before that date; the schedule is judged on `schedule_date`.
 pub fn progress_view(
@@ -187,10 +221,26 @@ pub fn progress_view(
     effective: Option<Date>,
     schedule_date: Date,
 ) -> ProgressView {
+    progress_view_traced(projection, plan, effective, schedule_date, &mut NoTrace)
+}
+
+/// [`progress_view`], telling `trace` how every figure it wants is computed. Retired
+/// indicators are left out (of the indicators and of every rollup): retirement counts from the
+/// moment it was recorded, like a target revision.
+pub fn progress_view_traced<T: Trace>(
+    projection: &Projection,
+    plan: &Plan,
+    effective: Option<Date>,
+    schedule_date: Date,
+    trace: &mut T,
+) -> ProgressView {
     let elapsed = elapsed_share(plan.period_start, plan.period_end, schedule_date);
     let catalog = projection.catalog();
     let mut by_item: HashMap<(u32, Option<u32>), Vec<&IndicatorDef>> = HashMap::new();
-    for def in catalog.indicators().filter(|d| d.plan == plan.id) {
+    for def in catalog
+        .indicators()
+        .filter(|d| d.plan == plan.id && !d.retired)
+    {
         by_item.entry((def.task, def.item)).or_default().push(def);
     }
     let canonical = unit_aliases(plan);
@@ -199,6 +249,7 @@ pub fn progress_view(
         plan: plan.id.clone(),
         title: plan.title.clone(),
         seq: projection.seq(),
+        hash: projection.head().hash,
         recorded_through: projection.recorded_at(),
         effective,
         schedule_date,
@@ -214,11 +265,19 @@ pub fn progress_view(
     };
     let mut units: BTreeMap<String, (Vec<(Decimal, Decimal)>, StatusCounts)> = BTreeMap::new();
     let mut districts: BTreeMap<String, Vec<DistrictValue>> = BTreeMap::new();
-    let node = |number, title: &str, completions: &[(Decimal, Decimal)], started| NodeView {
-        number,
-        title: title.to_owned(),
-        completion: mean(completions),
-        status: schedule(mean(completions), started, elapsed),
+    let node = |at: Node<'_>,
+                number,
+                title: &str,
+                children: &[(Node<'_>, Decimal, Decimal)],
+                started,
+                trace: &mut T| {
+        let completion = mean_of(at, children, trace);
+        NodeView {
+            number,
+            title: title.to_owned(),
+            completion,
+            status: judge(at, completion, started, elapsed, trace),
+        }
     };
 
     let mut part_values = Vec::new();
@@ -229,6 +288,7 @@ pub fn progress_view(
             for task in &category.tasks {
                 let (mut item_values, mut task_started) = (Vec::new(), false);
                 for item in &task.items {
+                    let at = Node::Item(task.number, item.number);
                     let defs = by_item
                         .get(&(task.number, item.number))
                         .map(Vec::as_slice)
@@ -236,14 +296,19 @@ pub fn progress_view(
                     let mut indicator_values = Vec::new();
                     let mut item_started = false;
                     for def in defs {
-                        let indicator = indicator_view(projection, def, plan, effective, elapsed);
+                        let indicator =
+                            indicator_view(projection, def, plan, effective, elapsed, trace);
                         item_started |= indicator.updates > 0;
-                        indicator_values.push((indicator.completion.capped, def.spec.weight));
+                        indicator_values.push((
+                            Node::Indicator(&def.spec.id),
+                            indicator.completion.capped,
+                            def.spec.weight,
+                        ));
                         collect_districts(projection, def, effective, &mut districts);
                         view.indicators.push(indicator);
                     }
-                    let completion = mean(&indicator_values);
-                    let status = schedule(completion, item_started, elapsed);
+                    let completion = mean_of(at, &indicator_values, trace);
+                    let status = judge(at, completion, item_started, elapsed, trace);
                     for unit in &item.lead_units {
                         let name = canonical
                             .get(unit.as_str())
@@ -264,28 +329,47 @@ pub fn progress_view(
                         indicators: defs.iter().map(|d| d.spec.id.clone()).collect(),
                     });
                     task_started |= item_started;
-                    item_values.push((completion, Decimal::ONE));
+                    item_values.push((at, completion, Decimal::ONE));
                 }
-                let task_view = node(task.number, &task.title, &item_values, task_started);
-                task_values.push((task_view.completion, Decimal::ONE));
+                let at = Node::Task(task.number);
+                let task_view = node(
+                    at,
+                    task.number,
+                    &task.title,
+                    &item_values,
+                    task_started,
+                    trace,
+                );
+                task_values.push((at, task_view.completion, Decimal::ONE));
                 view.tasks.push(task_view);
                 category_started |= task_started;
             }
+            let at = Node::Category(category.number);
             let category_view = node(
+                at,
                 category.number,
                 &category.title,
                 &task_values,
                 category_started,
+                trace,
             );
-            category_values.push((category_view.completion, Decimal::ONE));
+            category_values.push((at, category_view.completion, Decimal::ONE));
             view.categories.push(category_view);
             part_started |= category_started;
         }
-        let part_view = node(part.number, &part.title, &category_values, part_started);
-        part_values.push((part_view.completion, Decimal::ONE));
+        let at = Node::Part(part.number);
+        let part_view = node(
+            at,
+            part.number,
+            &part.title,
+            &category_values,
+            part_started,
+            trace,
+        );
+        part_values.push((at, part_view.completion, Decimal::ONE));
         view.parts.push(part_view);
     }
-    view.completion = mean(&part_values);
+    view.completion = mean_of(Node::Plan, &part_values, trace);
     view.units = units
         .into_iter()
         .map(|(unit, (values, counts))| UnitView {
@@ -305,17 +389,26 @@ pub fn progress_view(
     view
 }
 
-fn indicator_view(
+/// One indicator's figures, telling `trace` how they are computed if it wants the indicator.
+pub(crate) fn indicator_view<T: Trace>(
     projection: &Projection,
     def: &IndicatorDef,
     plan: &Plan,
     effective: Option<Date>,
     elapsed: Decimal,
+    trace: &mut T,
 ) -> IndicatorView {
     let empty = Default::default();
     let state = projection.state(&def.spec.id).unwrap_or(&empty);
     let target = def.target();
-    let evaluation = evaluate(&def.spec, target, state, effective, plan.districts.len());
+    let evaluation = evaluate_traced(
+        &def.spec,
+        target,
+        state,
+        effective,
+        plan.districts.len(),
+        trace,
+    );
     IndicatorView {
         id: def.spec.id.clone(),
         task: def.task,
@@ -328,7 +421,13 @@ fn indicator_view(
         baseline: def.spec.baseline,
         value: evaluation.value,
         completion: evaluation.completion,
-        status: schedule(evaluation.completion.capped, evaluation.started, elapsed),
+        status: judge(
+            Node::Indicator(&def.spec.id),
+            evaluation.completion.capped,
+            evaluation.started,
+            elapsed,
+            trace,
+        ),
         updates: state.live(effective).count(),
     }
 }

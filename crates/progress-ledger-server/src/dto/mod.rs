@@ -6,6 +6,7 @@
 //! double to the exact decimal the ledger keeps).
 
 mod event;
+mod explain;
 mod plan;
 mod progress;
 pub mod request;
@@ -19,13 +20,18 @@ pub use event::{
     AppendedDto, DefinitionDto, EventDto, HistoryDto, LogPage, ReplacementDto, TrailStepDto,
     UpdateFieldsDto, update_type,
 };
+pub use explain::{
+    CauseDto, ContributedDto, CountedUpdateDto, ElapsedDto, EventRefDto, ExplanationDto, FigureDto,
+    IndicatorExplanationDto, RestatementDto, RestatementsDto, RollupExplanationDto, StepDto,
+    SubjectDto, TargetChangeDto, TargetInForceDto, TermDto, VoidedDto, VoidedUpdateDto,
+};
 pub use plan::{
     CategoryDto, DistrictDto, IndicatorDto, ItemDto, PartDto, PlanDto, TaskDto, UnitDto,
 };
 pub use progress::{
     CountsDto, DistrictValueDto, DistrictViewDto, IndicatorProgressDto, ItemProgressDto,
-    NodeProgressDto, PlanProgressDto, ProgressDto, ReportDto, ReportItemDto, TaskProgressDto,
-    UnitProgressDto, UnitReportDto,
+    NodeProgressDto, PlanProgressDto, ProgressDto, ReportDto, ReportItemDto, RestatedDto,
+    TaskProgressDto, UnitProgressDto, UnitReportDto,
 };
 pub use request::{
     CheckedRequest, NewEventRequest, PlainFields, Replacement, ReplacementRequest, Update,

@@ -7,7 +7,7 @@ use progress_ledger_core::projection::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{DirectionDto, KindDto, Num, ScheduleDto};
+use super::{DirectionDto, HeadDto, KindDto, Num, RestatementsDto, ScheduleDto};
 
 /// The plan's overall completion.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
@@ -384,6 +384,11 @@ pub struct ReportDto {
     pub as_of: String,
     /// Events folded.
     pub seq: u64,
+    /// The head the report was computed from (the last event folded), so that two reports can
+    /// be compared later.
+    pub head: HeadDto,
+    /// With `since`: what changed in the earlier report's figures.
+    pub restated: Option<RestatedDto>,
     /// Share of the period elapsed on that date.
     #[schema(value_type = f64)]
     pub elapsed: Num,
@@ -413,6 +418,11 @@ impl From<&Report> for ReportDto {
             title: report.title.clone(),
             as_of: report.date.to_string(),
             seq: report.seq,
+            head: report.head.into(),
+            restated: report.restated.as_ref().map(|r| RestatedDto {
+                as_of: r.as_of.to_string(),
+                restatements: (&r.restatements).into(),
+            }),
             elapsed: Num(report.elapsed),
             completion: Num(report.completion),
             counts: report.counts.into(),
@@ -420,4 +430,14 @@ impl From<&Report> for ReportDto {
             checkpoint: None,
         }
     }
+}
+
+/// The restatements section of a report: the earlier report's figures for its date, as
+/// recorded when it was computed, against the same date as this report was computed.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct RestatedDto {
+    /// When the earlier report was computed (its recorded-at cutoff, RFC 3339).
+    pub as_of: String,
+    /// The changes.
+    pub restatements: RestatementsDto,
 }

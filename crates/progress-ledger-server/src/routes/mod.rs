@@ -1,6 +1,7 @@
 //! The routes: one module per resource, collected with their OpenAPI descriptions.
 
 mod events;
+mod explain;
 mod health;
 mod history;
 mod indicators;
@@ -8,6 +9,7 @@ mod live;
 mod plan;
 mod progress;
 mod report;
+mod restatements;
 mod sheets;
 mod tlog;
 mod verify;
@@ -149,6 +151,11 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(live::live))
         .routes(routes!(progress::progress))
         .routes(routes!(history::history))
+        .routes(routes!(explain::indicator))
+        .routes(routes!(explain::task))
+        .routes(routes!(explain::category))
+        .routes(routes!(explain::plan))
+        .routes(routes!(restatements::restatements))
         .routes(routes!(report::report))
         .routes(routes!(verify::verify))
         .routes(routes!(tlog::checkpoint, tlog::sign))

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
+use progress_ledger_core::Since;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa::openapi::schema::ObjectBuilder;
@@ -13,7 +14,9 @@ use super::{BadParameter, Failed, Unauthorized, Unavailable};
 use crate::dto::schema::one_of_words;
 use crate::dto::{ReportDto, TreeHeadDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::params::{ApiQuery, date_schema, parse_plan, plan_schema};
+use crate::params::{
+    ApiQuery, as_of_schema, date_schema, parse_as_of, parse_date_param, parse_plan, plan_schema,
+};
 use crate::state::{AppState, blocking};
 
 /// Date and format.
@@ -31,6 +34,14 @@ pub(crate) struct ReportParams {
     /// Plan id (default: the only plan).
     #[param(schema_with = plan_schema)]
     plan: Option<String>,
+    /// The date of an earlier report, `YYYY-MM-DD`: the report then lists what changed in that
+    /// report's figures (restatements), each change with its causes.
+    #[param(schema_with = date_schema)]
+    since: Option<String>,
+    /// When that earlier report was computed: RFC 3339, or `YYYY-MM-DD` meaning the end of that
+    /// day in Asia/Shanghai (default: the end of the `since` date). Only with `since`.
+    #[param(schema_with = as_of_schema)]
+    since_as_of: Option<String>,
 }
 
 /// The formats, by the names `format` takes.
@@ -53,8 +64,9 @@ enum Format {
     Csv,
 }
 
-/// Per lead unit, its items behind, not started, on track and met. A costly request: 503
-/// `busy` with `Retry-After` while the server computes as many as it allows.
+/// Per lead unit, its items behind, not started, on track and met, and the head the report was
+/// computed from; with `since`, what changed in an earlier report's figures and why. A costly
+/// request: 503 `busy` with `Retry-After` while the server computes as many as it allows.
 #[utoipa::path(get, path = "/v1/report", tag = "queries", params(ReportParams),
     security((), ("bearer" = [])),
     responses(
@@ -76,7 +88,7 @@ pub(crate) async fn report(
 ) -> ApiResult<Response> {
     state.read_access(&headers)?;
     let date = match params.as_of.as_deref() {
-        Some(text) => crate::params::parse_date_param("as_of", "invalid_as_of", text)?,
+        Some(text) => parse_date_param("as_of", "invalid_as_of", text)?,
         None => progress_ledger_core::today(),
     };
     let wanted = params.format.as_deref().unwrap_or("json");
@@ -92,11 +104,28 @@ pub(crate) async fn report(
             )
         })?;
     let plan = parse_plan(params.plan)?;
+    let since_as_of = params.since_as_of.as_deref().map(parse_as_of).transpose()?;
+    let since = match params.since.as_deref() {
+        Some(text) => Some(Since {
+            date: parse_date_param("since", "invalid_since", text)?,
+            as_of: since_as_of,
+        }),
+        None if since_as_of.is_some() => {
+            return Err(ApiError::bad_request(
+                "invalid_parameter",
+                "since_as_of needs since (the date of the earlier report)",
+            ));
+        }
+        None => None,
+    };
     let tracker = state.tracker().clone();
     let permit = state.costly().await?;
     let (report, checkpoint) = blocking(move || {
         let _permit = permit;
-        let report = tracker.report(plan.as_deref(), date, None)?;
+        let report = match since {
+            Some(since) => tracker.report_since(plan.as_deref(), date, None, since)?,
+            None => tracker.report(plan.as_deref(), date, None)?,
+        };
         let checkpoint = TreeHeadDto::of(tracker.ledger(), report.seq);
         Ok((report, checkpoint))
     })

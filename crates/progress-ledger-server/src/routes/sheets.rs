@@ -18,13 +18,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Failed, Unauthorized, Unavailable};
+use super::{BadParameter, Failed, Unauthorized, Unavailable};
 use crate::credentials::Refused;
 use crate::dto::AppendedDto;
 use crate::dto::NewEventRequest;
 use crate::dto::request::{PlainFields, Update, UpdateType};
-use crate::error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
-use crate::params::ApiQuery;
+use crate::error::{ApiError, ApiResult, ErrorBody, ErrorDetail, RefusedRow};
+use crate::params::{ApiQuery, NoParams};
 use crate::state::{AppState, blocking, refused};
 
 /// The most updates one batch or sheet may hold.
@@ -50,34 +50,6 @@ pub(crate) struct BatchRecorded {
 pub(crate) struct BatchChecked {
     /// Rows checked.
     checked: usize,
-}
-
-/// One refused row of a batch or sheet.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct RefusedRow {
-    /// Position in the batch (from 0; for a sheet, among its filled rows).
-    index: usize,
-    /// For a sheet: the row's number in the sheet (the header is row 1).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    row: Option<u32>,
-    /// For a sheet: the column's header, when the problem is in one cell.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    column: Option<String>,
-    /// The status this row alone would have been answered with.
-    status: u16,
-    /// Stable code, as for a single append (`unknown_indicator`, `forbidden`, `invalid_date` …).
-    code: String,
-    /// What is wrong.
-    message: String,
-}
-
-/// A batch or sheet refused: nothing was written.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct BatchRefused {
-    /// `batch_refused`, and how many rows.
-    error: ErrorDetail,
-    /// Every refused row.
-    refused: Vec<RefusedRow>,
 }
 
 /// Whether to write.
@@ -160,13 +132,13 @@ fn refused_answer(mut refused: Vec<RefusedRow>) -> Response {
             .map(|r| r.message.as_str())
             .unwrap_or_default()
     );
-    let body = BatchRefused {
+    let body = ErrorBody {
         error: ErrorDetail {
             code: "batch_refused".into(),
             message,
             ids: None,
         },
-        refused,
+        refused: Some(refused),
     };
     (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
 }
@@ -279,7 +251,7 @@ fn too_many(n: usize) -> ApiError {
         (status = 408, description = "the body did not arrive in time (`body_timeout`)", body = ErrorBody),
         (status = 413, description = "`body_too_large`, or more rows than a batch holds (`batch_too_large`)", body = ErrorBody),
         (status = 415, description = "body not sent as JSON (`unsupported_media_type`)", body = ErrorBody),
-        (status = 422, description = "rows refused, nothing written (`batch_refused`)", body = BatchRefused),
+        (status = 422, description = "rows refused, nothing written (`batch_refused`)", body = ErrorBody),
         Unavailable, Failed,
     ))]
 pub(crate) async fn batch(
@@ -404,7 +376,7 @@ fn sheet_error(error: SheetError) -> ApiResult<Response> {
         Unauthorized,
         (status = 408, description = "the body did not arrive in time (`body_timeout`)", body = ErrorBody),
         (status = 413, description = "`body_too_large`, `sheet_too_large` or `batch_too_large`", body = ErrorBody),
-        (status = 422, description = "rows refused, nothing written (`batch_refused`)", body = BatchRefused),
+        (status = 422, description = "rows refused, nothing written (`batch_refused`)", body = ErrorBody),
         Unavailable, Failed,
     ))]
 pub(crate) async fn upload(
@@ -448,12 +420,13 @@ pub(crate) async fn upload(
     responses(
         (status = 200, description = "the workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
         (status = 404, description = "no unit or district of the plan has that name (`unknown_unit`), or no plan is loaded (`no_plan`)", body = ErrorBody),
-        Unauthorized, Unavailable, Failed,
+        BadParameter, Unauthorized, Unavailable, Failed,
     ))]
 pub(crate) async fn template(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(file): Path<String>,
+    ApiQuery(NoParams {}): ApiQuery<NoParams>,
 ) -> ApiResult<Response> {
     state.read_access(&headers)?;
     let unit = file
