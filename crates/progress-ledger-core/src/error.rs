@@ -147,6 +147,23 @@ pub enum Error {
     Io(#[from] std::io::Error),
 }
 
+impl Error {
+    /// Whether this error refuses one update for what it is (its fields, the plan, the caller's
+    /// rights, a version or id conflict) rather than for the state of the ledger: the errors a
+    /// batch lists row by row.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Error::VersionConflict { .. }
+                | Error::IdConflict { .. }
+                | Error::InvalidEvent(_)
+                | Error::InvalidField { .. }
+                | Error::Rejected { .. }
+                | Error::Forbidden { .. }
+        )
+    }
+}
+
 /// Result with the core crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -54,7 +54,7 @@ pub use policy::{Identity, Role};
 pub use progress_ledger_tlog as tlog;
 pub use store::{Appended, Ledger, LedgerConfig, Pending, SetAside, Stats, Subscription, io};
 pub use tracker::{
-    PLAN_OFFSET, ProgressQuery, RestatementQuery, Since, Tracker, TrackerConfig, TrailStep,
-    end_of_day, plan_date, today,
+    BatchOutcome, PLAN_OFFSET, ProgressQuery, RefusedUpdate, RestatementQuery, Since, Tracker,
+    TrackerConfig, TrailStep, end_of_day, plan_date, today,
 };
 pub use verify::{Problem, ProblemKind, VerifyOptions, VerifyReport};

@@ -307,19 +307,11 @@ fn not_own_event(corrects: Uuid, recorded_by: Option<&str>, me: &str) -> Refusal
 /// The rules of a plain update (progress, measurement, milestone, status) by the recorder `me`.
 fn update(units: &Units<'_>, me: &str, place: Place<'_>, payload: &Payload) -> Result<(), Refusal> {
     let item = place.item;
-    let named = |list: &[String]| list.iter().any(|u| units.canonical(u) == me);
-    let is_district = place.plan.districts.iter().any(|d| d.name == me);
-    if !is_district && !units.is_district_set(me) {
-        if named(&item.lead_units) || named(&item.cooperating_units) {
-            return Ok(());
-        }
+    if !unit_writes_to(units, place.plan, item, me) {
         return Err(not_a_unit(units, me, place));
     }
-    let all_units = || item.lead_units.iter().chain(&item.cooperating_units);
-    let covers_me =
-        is_district && all_units().any(|u| units.is_district_set(u) || units.canonical(u) == me);
-    if !covers_me {
-        return Err(not_a_unit(units, me, place));
+    if !is_district(place.plan, me) {
+        return Ok(());
     }
     let city = || owners(units, item);
     let district = match payload {
@@ -357,6 +349,33 @@ fn update(units: &Units<'_>, me: &str, place: Place<'_>, payload: &Payload) -> R
             ),
         )),
     }
+}
+
+/// Whether a recorder of `unit` writes figures to `item` at all: as one of its lead or
+/// cooperating units, or as a district of an item that names the district set or the district.
+/// (What a district may write there, [`authorize`] decides.) The pages and the progress sheets
+/// list a unit's indicators with it.
+pub fn writes_to(plan: &Plan, item: &Item, unit: &str) -> bool {
+    let units = Units::of(plan);
+    let me = units.canonical(unit);
+    unit_writes_to(&units, plan, item, me)
+}
+
+fn is_district(plan: &Plan, me: &str) -> bool {
+    plan.districts.iter().any(|d| d.name == me)
+}
+
+fn unit_writes_to(units: &Units<'_>, plan: &Plan, item: &Item, me: &str) -> bool {
+    let named = |list: &[String]| list.iter().any(|u| units.canonical(u) == me);
+    if !is_district(plan, me) && !units.is_district_set(me) {
+        return named(&item.lead_units) || named(&item.cooperating_units);
+    }
+    is_district(plan, me)
+        && item
+            .lead_units
+            .iter()
+            .chain(&item.cooperating_units)
+            .any(|u| units.is_district_set(u) || units.canonical(u) == me)
 }
 
 fn not_a_unit(units: &Units<'_>, me: &str, place: Place<'_>) -> Refusal {

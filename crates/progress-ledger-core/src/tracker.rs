@@ -23,8 +23,11 @@ use crate::projection::{
 use crate::store::{Appended, Ledger, LedgerConfig};
 
 mod audit;
+mod batch;
 
 pub use audit::{RestatementQuery, Since};
+use batch::Checks;
+pub use batch::{BatchOutcome, RefusedUpdate};
 
 /// Format byte of projection snapshots (bump when their encoding changes; an unreadable
 /// snapshot is ignored and the state is rebuilt from the log): chained parts, each with only
@@ -240,7 +243,8 @@ impl Tracker {
     /// Readers see an event only once it is durable: it is folded into the projection that
     /// queries read after the flush that made it durable, by the first recorder to return.
     pub fn record_batch(&self, batch: Vec<NewEvent>) -> Result<Vec<Appended>> {
-        self.record_checked(None, batch)
+        self.record_checked(None, batch, Checks::FirstRefusal)?
+            .into_result()
     }
 
     /// Records one update for `identity`: its actor is the identity's unit (whatever `new`
@@ -263,38 +267,57 @@ impl Tracker {
         for new in &mut batch {
             identity.unit().clone_into(&mut new.actor);
         }
-        self.record_checked(Some(identity), batch)
+        self.record_checked(Some(identity), batch, Checks::FirstRefusal)?
+            .into_result()
     }
 
     /// Checks every event of `batch` (the ownership rules for `identity`, if given, then the
     /// plan's) and appends them, all under the lock; waits for durability outside it.
+    /// How far the checks go and whether the batch is written: see [`Checks`].
     fn record_checked(
         &self,
         identity: Option<&Identity>,
         batch: Vec<NewEvent>,
-    ) -> Result<Vec<Appended>> {
+        checks: Checks,
+    ) -> Result<BatchOutcome> {
+        let list_all = checks != Checks::FirstRefusal;
         let today = today();
         let mut live = self.lock();
         let mut unfolded = Unfolded::of(&live.written);
-        for new in &batch {
+        let mut refusals = Vec::new();
+        for (index, new) in batch.iter().enumerate() {
             let retry = match new.id {
                 Some(id) => self.ledger.contains_id(id)?,
                 None => false,
             };
-            if !retry {
-                if let Some(identity) = identity {
-                    self.authorize(identity, &live.projection, &unfolded, new)?;
-                }
-                live.projection.check_with(new, today, &unfolded)?;
-                unfolded.add(&new.stream, new.id, &new.actor, &new.payload);
+            if retry {
+                continue;
             }
+            let checked = match identity {
+                Some(identity) => self.authorize(identity, &live.projection, &unfolded, new),
+                None => Ok(()),
+            }
+            .and_then(|()| live.projection.check_with(new, today, &unfolded));
+            match checked {
+                Ok(()) => unfolded.add(&new.stream, new.id, &new.actor, &new.payload),
+                Err(error) if list_all && error.is_refusal() => {
+                    refusals.push(RefusedUpdate { index, error });
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        if !refusals.is_empty() {
+            return Ok(BatchOutcome::Refused(refusals));
+        }
+        if checks == Checks::Only {
+            return Ok(BatchOutcome::Checked);
         }
         let pending = self.ledger.write_batch(batch)?;
         live.written.extend(pending.events().cloned());
         drop(live);
         let outcome = pending.wait();
         self.fold_durable(&mut self.lock())?;
-        outcome
+        outcome.map(BatchOutcome::Recorded)
     }
 
     /// Applies the ownership rules to `new` by `identity`, against `projection` and the events

@@ -32,6 +32,28 @@ pub struct ApiError {
 pub struct ErrorBody {
     /// The error.
     pub error: ErrorDetail,
+    /// With `batch_refused` (a batch or a sheet): every refused row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<Vec<RefusedRow>>,
+}
+
+/// One refused row of a batch or sheet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefusedRow {
+    /// Position in the batch (from 0; for a sheet, among its filled rows).
+    pub index: usize,
+    /// For a sheet: the row's number in the sheet (the header is row 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u32>,
+    /// For a sheet: the column's header, when the problem is in one cell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// The status this row alone would have been answered with.
+    pub status: u16,
+    /// Stable code, as for a single append (`unknown_indicator`, `forbidden`, `invalid_date` …).
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
 }
 
 /// Code and message of an error answer.
@@ -150,6 +172,7 @@ impl IntoResponse for ApiError {
                 message: self.message,
                 ids: (!self.ids.is_empty()).then_some(self.ids),
             },
+            refused: None,
         };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {

@@ -329,3 +329,8 @@ mod tests {
         }
     }
 }
+
+/// No query parameter.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NoParams {}

@@ -129,6 +129,30 @@ impl Catalog {
         self.plans.values()
     }
 
+    /// The plan with this id as it stands: its outline with the indicators in force (retired
+    /// ones left out), each as last defined with its target in force, in id order within each
+    /// item. (The plan a `PlanDefined` event holds carries its outline; its indicators are
+    /// defined by events of their own.)
+    pub fn plan_in_force(&self, id: &str) -> Option<Plan> {
+        let mut plan = self.plans.get(id)?.clone();
+        for task in plan.tasks_mut() {
+            for item in &mut task.items {
+                item.indicators = self
+                    .indicators
+                    .values()
+                    .filter(|d| {
+                        d.plan == id && !d.retired && d.task == task.number && d.item == item.number
+                    })
+                    .map(|d| IndicatorSpec {
+                        target: d.target(),
+                        ..d.spec.clone()
+                    })
+                    .collect();
+            }
+        }
+        Some(plan)
+    }
+
     /// The item an indicator belongs to, in its plan's outline.
     pub fn item_of(&self, def: &IndicatorDef) -> Option<&Item> {
         let plan = self.plans.get(&def.plan)?;

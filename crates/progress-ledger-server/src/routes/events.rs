@@ -35,7 +35,7 @@ fn body_error(rejection: BytesRejection) -> ApiError {
     }
 }
 
-fn check_json_content_type(headers: &HeaderMap) -> ApiResult<()> {
+pub(crate) fn check_json_content_type(headers: &HeaderMap) -> ApiResult<()> {
     let is_json = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 use super::{BadParameter, Failed, Unauthorized, Unavailable};
 use crate::dto::{HistoryDto, IndicatorDto, TrailStepDto, TreeHeadDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::params::{ApiQuery, indicator_schema};
+use crate::params::{ApiQuery, NoParams, indicator_schema};
 use crate::state::{AppState, blocking, unknown_indicator};
 
 /// Which indicator.
@@ -21,11 +21,6 @@ pub(crate) struct HistoryPath {
     #[param(schema_with = indicator_schema)]
     id: String,
 }
-
-/// No query parameter.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct NoParams {}
 
 /// Every event of one indicator (its definitions included), each with the value, target and
 /// completion after it. A costly request: 503 `busy` with `Retry-After` while the server

@@ -10,6 +10,7 @@ mod plan;
 mod progress;
 mod report;
 mod restatements;
+mod sheets;
 mod tlog;
 mod verify;
 
@@ -144,6 +145,9 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(plan::plan))
         .routes(routes!(indicators::indicators))
         .routes(routes!(events::append, events::page))
+        .routes(routes!(sheets::batch))
+        .routes(routes!(sheets::upload))
+        .routes(routes!(sheets::template))
         .routes(routes!(live::live))
         .routes(routes!(progress::progress))
         .routes(routes!(history::history))

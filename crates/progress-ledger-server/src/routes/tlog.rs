@@ -17,13 +17,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::{BadParameter, Failed, Unauthorized};
 use crate::checkpoints::{CheckpointError, Published, Publisher};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::params::{ApiQuery, parse_count, seq_schema};
+use crate::params::{ApiQuery, NoParams, parse_count, seq_schema};
 use crate::state::{AppState, blocking};
-
-/// No query parameter.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct NoParams {}
 
 impl From<CheckpointError> for ApiError {
     fn from(error: CheckpointError) -> Self {
