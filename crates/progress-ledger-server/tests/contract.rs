@@ -415,7 +415,7 @@ async fn times_dates_and_formats_are_described_with_their_formats() {
     assert_eq!(parameter(&doc, "/v1/report", "as_of")["format"], "date");
     assert_eq!(
         parameter(&doc, "/v1/report", "format")["enum"],
-        json!(["json", "markdown", "md", "csv"])
+        json!(["json", "markdown", "md", "csv", "xlsx"])
     );
     for (path, status) in [
         ("/v1/progress?as_of=", 400),

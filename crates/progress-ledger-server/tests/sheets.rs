@@ -3,7 +3,7 @@
 
 mod common;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, DataType, Reader, Xlsx};
 use common::{CHILDCARE_SEATS, MATERNAL_RATE, PM10, TestServer, code, seats, start_with};
 use progress_ledger_server::credentials::{Role, TokenStore};
 use reqwest::StatusCode;
@@ -349,6 +349,60 @@ async fn templates_are_for_units_of_the_plan_only() {
     assert!(
         rows.len() > 5,
         "蜀山区 writes district figures of several items"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_report_as_a_workbook_holds_the_json_reports_figures() {
+    let (server, token) = start().await;
+    let batch: Vec<Value> = (1..=12).map(|n| seats(100 * n, "2023-06-30")).collect();
+    let body = serde_json::to_vec(&batch).expect("json");
+    let (status, _) = post(
+        &server,
+        "/v1/events/batch",
+        &token,
+        body,
+        "application/json",
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, json) = server.get("/v1/report?as_of=2023-06-30").await;
+    assert_eq!(status, StatusCode::OK);
+    let response = server
+        .client
+        .get(server.url("/v1/report?as_of=2023-06-30&format=xlsx"))
+        .send()
+        .await
+        .expect("GET answers");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], XLSX);
+    let bytes = response.bytes().await.expect("body").to_vec();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook");
+    assert_eq!(book.sheet_names(), progress_ledger_sheets::REPORT_SHEETS);
+    let plan = book.worksheet_range("计划").expect("plan sheet");
+    let completion = plan
+        .rows()
+        .find(|r| r[0] == Data::String("总体完成率".into()))
+        .and_then(|r| r[1].as_f64())
+        .expect("the plan's completion");
+    let want = json["completion"]
+        .as_f64()
+        .expect("the JSON report's completion");
+    assert!((completion - want).abs() < 1e-9, "{completion} != {want}");
+    let units = book.worksheet_range("单位").expect("units sheet");
+    let items: usize = json["units"]
+        .as_array()
+        .map(|u| {
+            u.iter()
+                .map(|u| u["items"].as_array().map_or(0, Vec::len))
+                .sum()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        units.height() - 1,
+        items,
+        "every item of every unit's section"
     );
     server.stop().await;
 }

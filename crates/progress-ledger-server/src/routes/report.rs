@@ -28,7 +28,7 @@ pub(crate) struct ReportParams {
     /// on or before it, as recorded now.
     #[param(schema_with = date_schema)]
     as_of: Option<String>,
-    /// `json` (default), `markdown` (or `md`) or `csv`.
+    /// `json` (default), `markdown` (or `md`), `csv` or `xlsx` (a workbook: one sheet per view).
     #[param(schema_with = format_schema)]
     format: Option<String>,
     /// Plan id (default: the only plan).
@@ -45,11 +45,12 @@ pub(crate) struct ReportParams {
 }
 
 /// The formats, by the names `format` takes.
-const FORMATS: [(&str, Format); 4] = [
+const FORMATS: [(&str, Format); 5] = [
     ("json", Format::Json),
     ("markdown", Format::Markdown),
     ("md", Format::Markdown),
     ("csv", Format::Csv),
+    ("xlsx", Format::Xlsx),
 ];
 
 fn format_schema() -> ObjectBuilder {
@@ -62,6 +63,7 @@ enum Format {
     Json,
     Markdown,
     Csv,
+    Xlsx,
 }
 
 /// Per lead unit, its items behind, not started, on track and met, and the head the report was
@@ -74,6 +76,7 @@ enum Format {
             (ReportDto = "application/json"),
             (String = "text/markdown"),
             (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ), headers(
             ("Tree-Size" = u64, description = "size of the Merkle tree the report was computed from (its `seq`)"),
             ("Tree-Root" = String, description = "that tree's root, standard base64"),
@@ -100,7 +103,7 @@ pub(crate) async fn report(
             let shown: String = wanted.chars().take(40).collect();
             ApiError::bad_request(
                 "invalid_format",
-                format!("format {shown:?} is not one of json, markdown, md, csv"),
+                format!("format {shown:?} is not one of json, markdown, md, csv, xlsx"),
             )
         })?;
     let plan = parse_plan(params.plan)?;
@@ -120,14 +123,18 @@ pub(crate) async fn report(
     };
     let tracker = state.tracker().clone();
     let permit = state.costly().await?;
-    let (report, checkpoint) = blocking(move || {
+    let (report, checkpoint, workbook) = blocking(move || {
         let _permit = permit;
         let report = match since {
             Some(since) => tracker.report_since(plan.as_deref(), date, None, since)?,
             None => tracker.report(plan.as_deref(), date, None)?,
         };
         let checkpoint = TreeHeadDto::of(tracker.ledger(), report.seq);
-        Ok((report, checkpoint))
+        let workbook = match format {
+            Format::Xlsx => Some(workbook(&tracker, plan.as_deref(), date, &report)?),
+            _ => None,
+        };
+        Ok((report, checkpoint, workbook))
     })
     .await?;
     let tree_headers = tree_headers(checkpoint.as_ref());
@@ -152,6 +159,41 @@ pub(crate) async fn report(
             report.to_csv(),
         )
             .into_response(),
+        Format::Xlsx => (
+            tree_headers,
+            [(CONTENT_TYPE, XLSX)],
+            workbook.unwrap_or_default(),
+        )
+            .into_response(),
+    })
+}
+
+/// The media type of a workbook.
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The report as a workbook, with the progress view it was computed from (computed again if an
+/// append came between the two).
+fn workbook(
+    tracker: &progress_ledger_core::Tracker,
+    plan: Option<&str>,
+    date: jiff::civil::Date,
+    report: &progress_ledger_core::projection::Report,
+) -> ApiResult<Vec<u8>> {
+    let query = progress_ledger_core::ProgressQuery {
+        plan: plan.map(str::to_owned),
+        as_of: None,
+        effective: Some(date),
+    };
+    let mut view = tracker.progress(&query)?;
+    if view.seq != report.seq {
+        view = tracker.progress(&query)?;
+    }
+    progress_ledger_sheets::report_workbook(report, &view).map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            e.code(),
+            e.to_string(),
+        )
     })
 }
 
