@@ -35,6 +35,18 @@ fn body_error(rejection: BytesRejection) -> ApiError {
     }
 }
 
+/// The answer to a request body that did not arrive within `deadline`.
+pub(crate) fn body_timeout(deadline: std::time::Duration) -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "body_timeout",
+        format!(
+            "the request body did not arrive within {} s",
+            deadline.as_secs()
+        ),
+    )
+}
+
 pub(crate) fn check_json_content_type(headers: &HeaderMap) -> ApiResult<()> {
     let is_json = headers
         .get(CONTENT_TYPE)
@@ -94,16 +106,7 @@ pub(crate) async fn append(
     let deadline = state.config().body_timeout;
     let body = tokio::time::timeout(deadline, Bytes::from_request(request, &state))
         .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "body_timeout",
-                format!(
-                    "the request body did not arrive within {} s",
-                    deadline.as_secs()
-                ),
-            )
-        })?
+        .map_err(|_| body_timeout(deadline))?
         .map_err(body_error)?;
     let checked = NewEventRequest::from_json(&body)?.check(identity.unit())?;
     let tracker = state.tracker().clone();

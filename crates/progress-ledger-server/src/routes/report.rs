@@ -161,15 +161,12 @@ pub(crate) async fn report(
             .into_response(),
         Format::Xlsx => (
             tree_headers,
-            [(CONTENT_TYPE, XLSX)],
+            [(CONTENT_TYPE, super::sheets::XLSX)],
             workbook.unwrap_or_default(),
         )
             .into_response(),
     })
 }
-
-/// The media type of a workbook.
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The report as a workbook, with the progress view it was computed from (computed again if an
 /// append came between the two).

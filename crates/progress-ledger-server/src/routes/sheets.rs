@@ -32,7 +32,7 @@ pub const MAX_BATCH: usize = 20_000;
 /// The largest batch body, in bytes.
 pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
 /// The media type of a workbook.
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// A batch recorded.
 #[derive(Debug, Serialize, ToSchema)]
@@ -209,16 +209,7 @@ async fn body_of(state: &AppState, request: Request) -> ApiResult<Bytes> {
     let deadline = state.config().body_timeout;
     tokio::time::timeout(deadline, to_bytes(request.into_body(), MAX_BATCH_BYTES))
         .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "body_timeout",
-                format!(
-                    "the request body did not arrive within {} s",
-                    deadline.as_secs()
-                ),
-            )
-        })?
+        .map_err(|_| super::events::body_timeout(deadline))?
         .map_err(|_| {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
