@@ -31,6 +31,7 @@ use crate::clock::MonotonicClock;
 use crate::codec;
 use crate::error::{Error, Result};
 use crate::event::{Event, Head, StreamId};
+use crate::hash::Hash;
 use crate::verify::{Problem, ProblemKind};
 
 use commit::GroupCommit;
@@ -137,6 +138,9 @@ struct Inner {
     set_aside: Option<SetAside>,
     /// The Merkle tree's file (`tree.bin`), for readers.
     tree: tree::TreeFile,
+    /// The Merkle tree's leaves so far and its hashes not yet in `tree.bin`: added to by the
+    /// flush, outside the writer lock.
+    tree_writer: Mutex<tree::TreeWriter>,
     /// What opening did with `tree.bin`.
     tree_opened: tree::TreeOpened,
 }
@@ -174,8 +178,8 @@ struct Writer {
     allocated: u64,
     /// Why writes are refused, if they are.
     refused: Option<Refusal>,
-    /// The Merkle tree's leaves so far and its hashes not yet in `tree.bin`.
-    tree: tree::TreeWriter,
+    /// Hashes of the events stored whose leaves the next flush adds to the Merkle tree.
+    tree_leaves: Vec<Hash>,
 }
 
 /// Why a ledger refuses appends.
@@ -191,6 +195,10 @@ enum Refusal {
 
 /// The index is saved when this many events were added since it was last saved (and at close).
 const SAVE_INDEX_EVERY: u64 = 100_000;
+
+/// Leaves from which a flush hashes the tree while the log syncs, on two threads: below it, a
+/// thread costs more than the hashing it would overlap.
+const HASH_WHILE_SYNCING: usize = 64;
 
 impl Ledger {
     fn writer(&self) -> MutexGuard<'_, Writer> {
@@ -245,9 +253,6 @@ impl Ledger {
         }
         writer.pending_at += writer.pending.len() as u64;
         writer.pending.clear();
-        // The tree's hashes of the events just written, so that they are in `tree.bin` before
-        // the events are durable (derived data: never synced).
-        self.inner.tree.write(&mut writer.tree);
         Ok(())
     }
 
@@ -257,12 +262,13 @@ impl Ledger {
     /// the kernel may have dropped the pages it could not write, so a later sync that succeeds
     /// proves nothing.
     fn flush(&self) -> Result<u64> {
-        let (head, end) = {
+        let (head, end, leaves) = {
             let mut writer = self.writer();
             self.write_pending(&mut writer)?;
-            (writer.head, writer.pending_at)
+            let leaves = std::mem::take(&mut writer.tree_leaves);
+            (writer.head, writer.pending_at, leaves)
         };
-        if let Err(error) = self.inner.log.sync() {
+        if let Err(error) = self.sync_adding_leaves(&leaves) {
             let reason = format!("syncing the log failed: {error}");
             self.writer().refused = Some(Refusal::Failed(reason.clone()));
             self.inner.commit.fail(&reason);
@@ -273,6 +279,33 @@ impl Ledger {
             self.save_index(head, end);
         }
         Ok(head.seq)
+    }
+
+    /// Syncs the log and adds `leaves` to the Merkle tree, then writes the tree's new hashes to
+    /// `tree.bin` (derived data: never synced), so that they are in the file before their events
+    /// are durable. The hashing is CPU and the sync waits on the disk: for a large batch they run
+    /// at once, the sync on a second thread. The file operations keep one order either way.
+    fn sync_adding_leaves(&self, leaves: &[Hash]) -> Result<()> {
+        let mut tree = self
+            .inner
+            .tree_writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let synced = if leaves.len() < HASH_WHILE_SYNCING {
+            leaves.iter().for_each(|leaf| tree.push(leaf));
+            self.inner.log.sync()
+        } else {
+            std::thread::scope(|scope| {
+                let syncing = scope.spawn(|| self.inner.log.sync());
+                leaves.iter().for_each(|leaf| tree.push(leaf));
+                syncing.join().unwrap_or_else(|_| {
+                    Err(Error::Io(std::io::Error::other("the log's sync panicked")))
+                })
+            })
+        };
+        synced?;
+        self.inner.tree.write(&mut tree);
+        Ok(())
     }
 
     /// Saves the index up to the durable `head`, durably. Derived data: if this fails, the next
@@ -490,15 +523,7 @@ impl Ledger {
         after_version: u64,
         limit: usize,
     ) -> Result<Vec<Event>> {
-        let seqs = self.index().stream_seqs(stream, after_version, limit);
-        let mut out = Vec::with_capacity(seqs.len());
-        for seq in seqs {
-            match self.get(seq)? {
-                Some(event) => out.push(event),
-                None => break, // not durable yet
-            }
-        }
-        Ok(out)
+        self.durable_events(self.index().stream_seqs(stream, after_version, limit))
     }
 
     /// Up to `limit` durable events of one stream with sequence numbers greater than
@@ -510,12 +535,16 @@ impl Ledger {
         after_seq: u64,
         limit: usize,
     ) -> Result<Vec<Event>> {
-        let seqs = self.index().stream_seqs_after_seq(stream, after_seq, limit);
+        self.durable_events(self.index().stream_seqs_after_seq(stream, after_seq, limit))
+    }
+
+    /// The events `seqs` names, in order, up to the first that is not durable yet.
+    fn durable_events(&self, seqs: Vec<u64>) -> Result<Vec<Event>> {
         let mut out = Vec::with_capacity(seqs.len());
         for seq in seqs {
             match self.get(seq)? {
                 Some(event) => out.push(event),
-                None => break, // not durable yet
+                None => break,
             }
         }
         Ok(out)

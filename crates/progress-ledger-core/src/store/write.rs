@@ -262,7 +262,7 @@ impl Ledger {
         }
         writer.pending.extend_from_slice(&staged.frames);
         for &(position, _) in &staged.offsets {
-            writer.tree.push(&staged.results[position].event.hash);
+            writer.tree_leaves.push(staged.results[position].event.hash);
         }
         if writer.pending.len() >= WRITE_THROUGH {
             self.write_pending(writer)?;
