@@ -196,10 +196,6 @@ enum Refusal {
 /// The index is saved when this many events were added since it was last saved (and at close).
 const SAVE_INDEX_EVERY: u64 = 100_000;
 
-/// Leaves from which a flush hashes the tree while the log syncs, on two threads: below it, a
-/// thread costs more than the hashing it would overlap.
-const HASH_WHILE_SYNCING: usize = 64;
-
 impl Ledger {
     fn writer(&self) -> MutexGuard<'_, Writer> {
         // The writer state is only changed after a write succeeded, in plain assignments, so a
@@ -283,27 +279,15 @@ impl Ledger {
 
     /// Syncs the log and adds `leaves` to the Merkle tree, then writes the tree's new hashes to
     /// `tree.bin` (derived data: never synced), so that they are in the file before their events
-    /// are durable. The hashing is CPU and the sync waits on the disk: for a large batch they run
-    /// at once, the sync on a second thread. The file operations keep one order either way.
+    /// are durable. Outside the writer lock: appenders go on staging meanwhile.
     fn sync_adding_leaves(&self, leaves: &[Hash]) -> Result<()> {
+        self.inner.log.sync()?;
         let mut tree = self
             .inner
             .tree_writer
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        let synced = if leaves.len() < HASH_WHILE_SYNCING {
-            leaves.iter().for_each(|leaf| tree.push(leaf));
-            self.inner.log.sync()
-        } else {
-            std::thread::scope(|scope| {
-                let syncing = scope.spawn(|| self.inner.log.sync());
-                leaves.iter().for_each(|leaf| tree.push(leaf));
-                syncing.join().unwrap_or_else(|_| {
-                    Err(Error::Io(std::io::Error::other("the log's sync panicked")))
-                })
-            })
-        };
-        synced?;
+        leaves.iter().for_each(|leaf| tree.push(leaf));
         self.inner.tree.write(&mut tree);
         Ok(())
     }

@@ -10,8 +10,8 @@
 //! the hash, then the CRC32C of the record's stored-hash index (u64, little-endian) and the hash.
 //!
 //! Each flush computes the hashes of the events it makes durable (two SHA-256 per event on
-//! average, from the peaks the tree writer keeps in memory) outside the writer lock, while the
-//! log syncs, and writes them to the file before it marks the events durable, so that every
+//! average, from the peaks the tree writer keeps in memory) outside the writer lock, after the
+//! log's sync, and writes them to the file before it marks the events durable, so that every
 //! durable event's hashes are in the file.
 //! The file is never synced: it is derived. Opening checks every record's checksum and the last
 //! leaf against the log's event, keeps the matching prefix, and catches up or rebuilds the rest
