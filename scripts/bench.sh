@@ -10,6 +10,8 @@
 #                                  not computed)
 #
 # Library benches: criterion (benches/append.rs, benches/replay.rs) and benches/footprint.rs.
+# The server part also runs benches/batch.rs (criterion: 10,000 updates in one request, as a
+# JSON batch and as a filled sheet, to a server on 127.0.0.1; no wrk needed).
 # Big ledgers are built once and cached in target/bench-data (keyed by size); delete that
 # folder to rebuild them. The server part builds the `progress-ledger` binary, installs `wrk`
 # with apt-get if it is missing, serves a fresh ledger on 127.0.0.1 and loads it for a fixed
@@ -26,7 +28,7 @@ for arg in "$@"; do
         --no-server) server=0 ;;
         --server-only) library=0 ;;
         -h | --help)
-            sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -47,7 +49,7 @@ export PL_BENCH_FIGURES="$figures"
 export PL_BENCH_QUICK=$quick
 # Only this run's estimates are read: drop the previous run's.
 rm -rf "$target/criterion/append" "$target/criterion/rebuild" "$target/criterion/as_of" \
-    "$target/criterion/verify"
+    "$target/criterion/verify" "$target/criterion/batch"
 
 step() { printf '\n== %s (%ds)\n' "$*" "$(($(date +%s) - started))" >&2; }
 
@@ -77,6 +79,7 @@ fi
 
 server_status="skipped (--no-server)"
 if [[ $server == 1 ]]; then
+    run_bench batch
     server_status="failed"
     step "server load (wrk against progress-ledger serve on 127.0.0.1)"
     if ! command -v wrk >/dev/null 2>&1; then

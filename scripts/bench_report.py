@@ -168,6 +168,10 @@ def report(args):
     for name, (value, unit, baseline) in extra.items():
         if name.startswith(("memory/", "disk/")):
             emit(name, value, unit, baseline)
+    # many updates in one request (benches/batch.rs)
+    for case in ("http_10000", "sheet_10000"):
+        emit(f"batch/{case}", millis(f"batch/{case}"), "ms")
+        emit(f"batch/{case}_rate", rate(f"batch/{case}"), "events/s")
     # server
     lib64 = rate("append/concurrent_64")
     for name, (value, unit, baseline) in extra.items():
@@ -234,6 +238,12 @@ def report(args):
     progress = extra.get("server/get_progress_16", (None,))[0]
     goal("GET /v1/progress >= 10,000 requests/s", progress, 10_000,
          note="" if progress is not None else f" [server: {args.server}]")
+    goal("a batch of 10,000 updates over HTTP (POST /v1/events/batch) appended in under 2 s",
+         millis("batch/http_10000"), 2000, shown=f"{fmt(millis('batch/http_10000'))} ms", op="<",
+         note="" if "batch/http_10000" in crit else f" [server: {args.server}]")
+    goal("a sheet of 10,000 rows (POST /v1/sheets) appended in under 2 s",
+         millis("batch/sheet_10000"), 2000, shown=f"{fmt(millis('batch/sheet_10000'))} ms", op="<",
+         note="" if "batch/sheet_10000" in crit else f" [server: {args.server}]")
     disk = next(((v, b) for n, (v, _, b) in extra.items() if n.startswith("disk/ledger_")), None)
     goal("disk use <= 3x the encoded event bytes",
          ratio(disk[0], disk[1]) if disk else None, 3.0, op="<=",

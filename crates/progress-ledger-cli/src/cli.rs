@@ -34,9 +34,14 @@ pub enum Command {
     /// Plans: import a plan document into a draft, or show the plan loaded in the ledger.
     #[command(subcommand)]
     Plan(PlanCommand),
-    /// Record an update from the command line (local and trusted: the actor is given here, and
-    /// the ownership rules, which apply to the server's tokens, do not).
+    /// Record an update from the command line, or every filled row of a progress sheet with
+    /// --from (local and trusted: the actor is given here, and the ownership rules, which apply
+    /// to the server's tokens, do not).
     Record(Box<RecordArgs>),
+    /// Write a unit's progress sheet (进度表) to fill: the workbook of
+    /// GET /v1/templates/{unit}.xlsx, listing the indicators the unit may write. Fill it and
+    /// record it with `record --from`.
+    Template(TemplateArgs),
     /// Show progress now, as recorded at a time, as effective on a date, or both.
     Progress(ProgressArgs),
     /// Show the trail of one indicator: every event, and what the indicator stood at after it.
@@ -186,22 +191,50 @@ fn update_type() -> impl TypedValueParser<Value = UpdateType> {
         .try_map(|name: String| UpdateType::from_name(&name).map_err(|e| e.message))
 }
 
+/// The flags of one update, which `record --from` does not take.
+const ONE_UPDATE: [&str; 14] = [
+    "indicator",
+    "kind",
+    "effective",
+    "delta",
+    "value",
+    "district",
+    "deliverable",
+    "status",
+    "corrects",
+    "reason",
+    "target",
+    "note",
+    "id",
+    "expected_version",
+];
+
 /// `record`.
 #[derive(Debug, Args)]
 pub struct RecordArgs {
+    /// A filled progress sheet (`.xlsx`, as `template` writes it, or the same columns as UTF-8
+    /// CSV): every filled row is recorded as the server's `POST /v1/sheets` records it, all or
+    /// nothing; if any row is refused, nothing is written and every refused row is listed by
+    /// its row number in the sheet. Recording the same file again writes nothing (each row's
+    /// event id comes from its content, or from its 记录编号 column).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ONE_UPDATE)]
+    pub from: Option<PathBuf>,
+    /// With --from: check every row and write nothing.
+    #[arg(long, requires = "from")]
+    pub dry_run: bool,
     /// Indicator id, e.g. t02-1-childcare-seats.
-    #[arg(long)]
-    pub indicator: String,
+    #[arg(long, required_unless_present = "from")]
+    pub indicator: Option<String>,
     /// Kind of update: progress (--delta, --district), measurement (--value, --district),
     /// milestone (--deliverable), status (--status not_started|in_progress|done), correction
     /// (--corrects, --reason), target_revised (--target, --reason), indicator_retired
     /// (--reason).
-    #[arg(long = "type", value_parser = update_type())]
-    pub kind: UpdateType,
+    #[arg(long = "type", value_parser = update_type(), required_unless_present = "from")]
+    pub kind: Option<UpdateType>,
     /// Business date of the update, YYYY-MM-DD.
-    #[arg(long)]
-    pub effective: String,
-    /// Who records it (the unit), e.g. 市卫健委.
+    #[arg(long, required_unless_present = "from")]
+    pub effective: Option<String>,
+    /// Who records it (the unit), e.g. 市卫健委; with --from, every row's actor.
     #[arg(long)]
     pub actor: String,
     /// progress: amount added (exact decimal).
@@ -237,9 +270,20 @@ pub struct RecordArgs {
     /// Fail unless the indicator's stream is at this version.
     #[arg(long)]
     pub expected_version: Option<u64>,
-    /// Print the result as JSON.
+    /// Print the result as JSON (with --from: the server's answer to `POST /v1/sheets`).
     #[arg(long)]
     pub json: bool,
+}
+
+/// `template`.
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// The unit, as the plan names it or by an alias (e.g. 市卫健委), or one of its districts.
+    #[arg(long)]
+    pub unit: String,
+    /// File to write (replaced if it exists; default: <unit>.xlsx in the current directory).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// `progress`.
@@ -281,6 +325,9 @@ pub enum ReportFormat {
     Csv,
     /// JSON (the same as GET /v1/report).
     Json,
+    /// A workbook, one sheet per view (and one of restatements with --since): the same as
+    /// GET /v1/report?format=xlsx. Written to --out (or to stdout when it is not a terminal).
+    Xlsx,
 }
 
 /// `report`.
@@ -299,6 +346,9 @@ pub struct ReportArgs {
     /// day (default: the end of the --since date).
     #[arg(long, requires = "since")]
     pub since_as_of: Option<String>,
+    /// File to write the report to (replaced if it exists), instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// `explain`.

@@ -42,6 +42,7 @@ fn dispatch(cli: Cli, out: &mut dyn Write) -> Outcome {
         Command::Serve(args) => commands::serve::serve(&data, args),
         Command::Plan(command) => commands::plan::plan(&data, command, out),
         Command::Record(args) => commands::record::record(&data, *args, out),
+        Command::Template(args) => commands::sheets::template(&data, args, out),
         Command::Progress(args) => commands::queries::progress(&data, args, out),
         Command::History(args) => commands::queries::history(&data, args, out),
         Command::Report(args) => commands::queries::report(&data, args, out),

@@ -1,6 +1,7 @@
 //! Progress bars on stderr for long work: export, import, verify, a projection rebuilt at open,
-//! and `plan import`. They are drawn only when stderr is a terminal and the command does not
-//! print JSON; `main` decides that once, before the command runs ([`show_progress`]).
+//! `plan import`, and a sheet recorded with `record --from`. They are drawn only when stderr is
+//! a terminal and the command does not print JSON; `main` decides that once, before the command
+//! runs ([`show_progress`]).
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,6 +28,18 @@ pub fn events(what: &'static str, total: u64) -> ProgressBar {
     ProgressBar::new(total)
         .with_style(style(
             "{msg} [{wide_bar}] {human_pos}/{human_len} events, {eta} left",
+        ))
+        .with_message(what)
+}
+
+/// A bar of `total` rows of a sheet, labelled `what`; hidden unless progress is shown.
+pub fn rows(what: &'static str, total: u64) -> ProgressBar {
+    if !SHOWN.load(Ordering::Relaxed) {
+        return ProgressBar::hidden();
+    }
+    ProgressBar::new(total)
+        .with_style(style(
+            "{msg} [{wide_bar}] {human_pos}/{human_len} rows, {eta} left",
         ))
         .with_message(what)
 }

@@ -29,6 +29,7 @@
 
 #![deny(missing_docs)]
 
+pub mod batch;
 mod cache;
 pub mod checkpoints;
 mod connection;
@@ -39,6 +40,7 @@ mod follow;
 pub mod params;
 mod routes;
 mod state;
+pub mod workbooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -51,7 +53,7 @@ use progress_ledger_core::Tracker;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
+pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail, RefusedRow};
 
 /// A handle that tells long-lived responses (the live feed) to end. Cheap to clone.
 #[derive(Clone, Debug)]

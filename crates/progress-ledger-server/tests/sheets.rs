@@ -406,3 +406,88 @@ async fn the_report_as_a_workbook_holds_the_json_reports_figures() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_report_compared_with_an_earlier_one_has_a_sheet_of_restatements() {
+    let (server, token) = start().await;
+    let body = |delta: i64| serde_json::to_vec(&[seats(delta, "2023-06-30")]).expect("json");
+    let batch = "/v1/events/batch";
+    let (status, _) = post(&server, batch, &token, body(1200), "application/json").await;
+    assert_eq!(status, StatusCode::CREATED);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let earlier = jiff::Timestamp::now().to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // A late report about 30 June.
+    let (status, _) = post(&server, batch, &token, body(300), "application/json").await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let query = format!("/v1/report?as_of=2023-06-30&since=2023-06-30&since_as_of={earlier}");
+    let (status, json) = server.get(&query).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let changes = json["restated"]["restatements"]["changes"]
+        .as_array()
+        .expect("changes")
+        .clone();
+    assert!(!changes.is_empty(), "{json}");
+    let response = server
+        .client
+        .get(server.url(&format!("{query}&format=xlsx")))
+        .send()
+        .await
+        .expect("GET answers");
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.expect("body").to_vec();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook");
+    let mut names = progress_ledger_sheets::REPORT_SHEETS
+        .map(str::to_owned)
+        .to_vec();
+    names.push(progress_ledger_sheets::RESTATEMENTS_SHEET.to_owned());
+    assert_eq!(book.sheet_names(), names);
+    let sheet = book
+        .worksheet_range(progress_ledger_sheets::RESTATEMENTS_SHEET)
+        .expect("the restatements sheet");
+    assert_eq!(sheet.height() - 1, changes.len(), "one row per change");
+    // Every change's figures, before and after, as numbers (completion as a fraction).
+    for (row, change) in sheet.rows().skip(1).zip(&changes) {
+        assert_eq!(
+            row[1],
+            Data::String(change["title"].as_str().unwrap_or("").to_owned())
+        );
+        for (col, side, field) in [
+            (2, "before", "value"),
+            (3, "after", "value"),
+            (4, "before", "target"),
+            (5, "after", "target"),
+            (6, "before", "completion"),
+            (7, "after", "completion"),
+        ] {
+            let want = change[side][field].as_f64();
+            let got = row[col].as_f64();
+            match (got, want) {
+                (Some(got), Some(want)) => assert!((got - want).abs() < 1e-9, "{got} != {want}"),
+                (got, want) => assert_eq!(got, want, "{side} {field} of {change}"),
+            }
+        }
+    }
+    let seats_row = sheet
+        .rows()
+        .find(|r| r[0] == Data::String(format!("指标 {CHILDCARE_SEATS}")))
+        .expect("the indicator's row");
+    assert_eq!(
+        (seats_row[2].as_f64(), seats_row[3].as_f64()),
+        (Some(1200.0), Some(1500.0))
+    );
+    assert!(
+        seats_row[10].to_string().contains("补报 (late_report)"),
+        "{:?}",
+        seats_row[10]
+    );
+    // The plan sheet says which report it is compared with.
+    let plan = book.worksheet_range("计划").expect("plan sheet");
+    let compared = plan
+        .rows()
+        .find(|r| r[0] == Data::String("对比通报日期".into()))
+        .map(|r| r[1].to_string());
+    assert_eq!(compared.as_deref(), Some("2023-06-30"));
+    server.stop().await;
+}

@@ -5,7 +5,8 @@
 //! - [`read_sheet`]: a filled sheet (`.xlsx` or CSV) back into [`SheetUpdate`]s, each with the
 //!   sheet's own row number and an event id derived from its content, or every problem found,
 //!   row by row.
-//! - [`report_workbook`]: the 督查通报 as a workbook.
+//! - [`report_workbook`]: the 督查通报 as a workbook, with a sheet of restatements when the
+//!   report is compared with an earlier one.
 //!
 //! Workbooks are written with `rust_xlsxwriter` and read with `calamine`; CSV with `csv`. This
 //! crate knows the plan and the progress view, not the ledger: recording the updates read from
@@ -18,7 +19,7 @@ mod template;
 
 pub use columns::{COLUMNS, Column, Field, STATUSES};
 pub use read::{FileKind, MAX_FILE_BYTES, MAX_ROWS, MAX_UNPACKED_BYTES, SheetUpdate, read_sheet};
-pub use report::{REPORT_SHEETS, report_workbook};
+pub use report::{REPORT_SHEETS, RESTATEMENTS_SHEET, report_workbook};
 pub use template::{FILL_ROWS, INSTRUCTIONS, SHEET, kind_label, unit_template};
 
 /// One problem of a sheet, where the sheet shows it.

@@ -1,16 +1,27 @@
 //! The 督查通报 as a workbook: the same content as the Markdown report, one sheet per view
-//! (plan, tasks, units with their items, districts, indicators), numbers as numbers, completion
-//! as percentages, status in colour, frozen header rows and widths that fit Chinese text.
+//! (plan, tasks, units with their items, districts, indicators, and the restatements when the
+//! report is compared with an earlier one), numbers as numbers, completion as percentages,
+//! status in colour, frozen header rows and widths that fit Chinese text.
 
-use progress_ledger_core::projection::{ProgressView, Report, Schedule};
+use std::fmt::Write as _;
+
+use progress_ledger_core::plan::ItemStatus;
+use progress_ledger_core::projection::{
+    Cause, CauseKind, Contributed, ProgressView, Report, Restated, Schedule, Subject,
+};
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use crate::SheetError;
+use crate::columns::STATUSES;
 use crate::template::kind_label;
 
 /// The sheets of the report workbook, in order.
 pub const REPORT_SHEETS: [&str; 5] = ["计划", "任务", "单位", "区县", "指标"];
+
+/// The sheet after them when the report lists restatements (a report with `since`): one row
+/// per figure of the earlier report that changed, before and after, with its causes.
+pub const RESTATEMENTS_SHEET: &str = "重述";
 
 /// Writes `report` (and the view it was made from) as a workbook.
 pub fn report_workbook(report: &Report, view: &ProgressView) -> Result<Vec<u8>, SheetError> {
@@ -21,6 +32,9 @@ pub fn report_workbook(report: &Report, view: &ProgressView) -> Result<Vec<u8>, 
     units_sheet(book.add_worksheet(), report, &styles)?;
     districts_sheet(book.add_worksheet(), view, &styles)?;
     indicators_sheet(book.add_worksheet(), view, &styles)?;
+    if let Some(restated) = &report.restated {
+        restatements_sheet(book.add_worksheet(), restated, &styles)?;
+    }
     Ok(book.save_to_buffer()?)
 }
 
@@ -148,6 +162,20 @@ fn plan_sheet(sheet: &mut Worksheet, report: &Report, styles: &Styles) -> Result
             styles.status(*s),
         )?;
         sheet.write_number(r, 1, *n as f64)?;
+    }
+    if let Some(restated) = &report.restated {
+        let r = &restated.restatements;
+        let rows: [(&str, String); 4] = [
+            ("对比通报日期", r.effective.to_string()),
+            ("对比通报计算时间", restated.as_of.to_string()),
+            ("对比通报账本位置(事件序号)", r.from.seq.to_string()),
+            ("已变更的数字(见“重述”表)", r.changes.len().to_string()),
+        ];
+        for (i, (label, text)) in rows.into_iter().enumerate() {
+            let at = row + 2 + counts.len() as u32 + i as u32;
+            sheet.write_string(at, 0, label)?;
+            sheet.write_string(at, 1, text)?;
+        }
     }
     Ok(())
 }
@@ -278,4 +306,148 @@ fn indicators_sheet(
         sheet.write_number(row, 9, ind.updates as f64)?;
     }
     Ok(())
+}
+
+/// The restatements of an earlier report's figures: one row per figure that changed.
+fn restatements_sheet(
+    sheet: &mut Worksheet,
+    restated: &Restated,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    let columns = [
+        ("对象", 30.0),
+        ("名称", 40.0),
+        ("原数值", 12.0),
+        ("现数值", 12.0),
+        ("原目标值", 12.0),
+        ("现目标值", 12.0),
+        ("原完成率", 10.0),
+        ("现完成率", 10.0),
+        ("原状态", 10.0),
+        ("现状态", 10.0),
+        ("原因", 80.0),
+    ];
+    start(sheet, RESTATEMENTS_SHEET, &columns, styles)?;
+    for (i, change) in restated.restatements.changes.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, subject_label(&change.subject))?;
+        sheet.write_string(row, 1, &change.title)?;
+        for (offset, figure) in [(0, change.before.as_ref()), (1, change.after.as_ref())] {
+            let Some(figure) = figure else { continue };
+            number(sheet, row, 2 + offset, figure.value, None)?;
+            number(sheet, row, 4 + offset, figure.target, None)?;
+            number(
+                sheet,
+                row,
+                6 + offset,
+                Some(figure.completion),
+                Some(&styles.percent),
+            )?;
+            if let Some(s) = figure.status {
+                status(sheet, row, 8 + offset, s, styles)?;
+            }
+        }
+        let mut causes: Vec<String> = change.causes.iter().map(cause_text).collect();
+        if !change.indicators.is_empty() {
+            causes.push(format!("指标 {}", change.indicators.join("、")));
+        }
+        sheet.write_string(row, 10, causes.join("；"))?;
+    }
+    Ok(())
+}
+
+/// Whose figure, in the words of the Markdown report's restatements.
+fn subject_label(subject: &Subject) -> String {
+    match subject {
+        Subject::Plan => "总体".to_owned(),
+        Subject::Part { number } => format!("部分 {number}"),
+        Subject::Category { number } => format!("类别 {number}"),
+        Subject::Task { number } => format!("任务 {number}"),
+        Subject::Item {
+            task,
+            item: Some(item),
+        } => format!("事项 {task}({item})"),
+        Subject::Item { task, item: None } => format!("事项 {task}"),
+        Subject::Indicator { id } => format!("指标 {id}"),
+    }
+}
+
+/// Why a figure changed, in Chinese with its snake_case name, as the Markdown report says it.
+fn cause_label(kind: CauseKind) -> &'static str {
+    match kind {
+        CauseKind::LateReport => "补报 (late_report)",
+        CauseKind::Correction => "更正 (correction)",
+        CauseKind::TargetRevised => "目标调整 (target_revised)",
+        CauseKind::IndicatorAdded => "新增指标 (indicator_added)",
+        CauseKind::IndicatorRetired => "指标退出 (indicator_retired)",
+        CauseKind::Redefined => "重新定义 (redefined)",
+        CauseKind::PlanRedefined => "方案调整 (plan_redefined)",
+    }
+}
+
+fn decimal_text(value: Decimal) -> String {
+    value.normalize().to_string()
+}
+
+fn contribution_text(contribution: &Contributed) -> String {
+    let mut parts = Vec::new();
+    if let Some(district) = &contribution.district {
+        parts.push(district.clone());
+    }
+    if let Some(amount) = contribution.amount {
+        parts.push(decimal_text(amount));
+    }
+    if let Some(deliverable) = &contribution.deliverable {
+        parts.push(deliverable.clone());
+    }
+    if let Some(status) = contribution.status {
+        let (zh, _) = match status {
+            ItemStatus::NotStarted => STATUSES[0],
+            ItemStatus::InProgress => STATUSES[1],
+            ItemStatus::Done => STATUSES[2],
+        };
+        parts.push(zh.to_owned());
+    }
+    parts.join(" ")
+}
+
+/// One cause: its kind, its event, and what it changed.
+fn cause_text(cause: &Cause) -> String {
+    let event = &cause.event;
+    let mut text = format!(
+        "{} seq {}（{}，{}）",
+        cause_label(cause.kind),
+        event.seq,
+        event.effective,
+        event.actor
+    );
+    if let Some(voided) = &cause.voids {
+        let _ = write!(
+            text,
+            " 作废 seq {}（{}）",
+            voided.event.seq,
+            contribution_text(&voided.contribution)
+        );
+    }
+    if let Some(contribution) = &cause.contribution {
+        let verb = if cause.kind == CauseKind::Correction {
+            "改为"
+        } else {
+            "计入"
+        };
+        let _ = write!(text, " {verb} {}", contribution_text(contribution));
+    }
+    if let Some(target) = &cause.target {
+        let show = |t: Option<Decimal>| t.map_or_else(|| "—".to_owned(), decimal_text);
+        let _ = write!(
+            text,
+            " 目标 {} → {}",
+            show(target.before),
+            show(target.after)
+        );
+    }
+    if let Some(reason) = &cause.reason {
+        let _ = write!(text, " 理由:{reason}");
+    }
+    text
 }

@@ -7,5 +7,6 @@ pub mod plan;
 pub mod queries;
 pub mod record;
 pub mod serve;
+pub mod sheets;
 pub mod tlog;
 pub mod token;

@@ -1,4 +1,5 @@
-//! `progress`, `history`, `report`: the queries, as tables for people or JSON for machines.
+//! `progress`, `history`, `report`: the queries, as tables for people or JSON for machines (and
+//! the report as Markdown, CSV or a workbook).
 
 use std::io::Write;
 use std::path::Path;
@@ -11,9 +12,11 @@ use progress_ledger_server::dto::{
     HistoryDto, IndicatorDto, ProgressDto, ReportDto, TrailStepDto, TreeHeadDto,
 };
 use progress_ledger_server::params::{parse_as_of, parse_effective};
+use progress_ledger_server::workbooks::report_workbook;
 use rust_decimal::Decimal;
 
 use crate::cli::{HistoryArgs, ProgressArgs, ReportArgs, ReportFormat};
+use crate::commands::sheets::{write_file, write_workbook};
 use crate::data::open_existing;
 use crate::failure::{Failure, Outcome};
 use crate::table::{Align, Table};
@@ -282,16 +285,22 @@ pub fn report(data: &Path, args: ReportArgs, out: &mut dyn Write) -> Outcome {
         Some(since) => tracker.report_since(None, date, None, since)?,
         None => tracker.report(None, date, None)?,
     };
-    match args.format {
-        ReportFormat::Markdown => out.write_all(report.to_markdown().as_bytes())?,
-        ReportFormat::Csv => out.write_all(report.to_csv().as_bytes())?,
+    let bytes = match args.format {
+        ReportFormat::Markdown => report.to_markdown().into_bytes(),
+        ReportFormat::Csv => report.to_csv().into_bytes(),
         ReportFormat::Json => {
-            serde_json::to_writer_pretty(
-                &mut *out,
-                &ReportDto::from(&report).with_tree(tracker.ledger()),
-            )?;
-            writeln!(out)?;
+            let mut text =
+                serde_json::to_vec_pretty(&ReportDto::from(&report).with_tree(tracker.ledger()))?;
+            text.push(b'\n');
+            text
         }
+        ReportFormat::Xlsx => {
+            let bytes = report_workbook(&tracker, None, date, &report).map_err(api_error)?;
+            return write_workbook(args.out.as_deref(), &bytes, out);
+        }
+    };
+    match &args.out {
+        Some(file) => write_file(file, &bytes),
+        None => Ok(out.write_all(&bytes)?),
     }
-    Ok(())
 }

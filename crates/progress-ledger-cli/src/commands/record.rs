@@ -1,5 +1,5 @@
 //! `record`: append an update from the command line, through the same typed path and checks as
-//! the server's `POST /v1/events`.
+//! the server's `POST /v1/events` (or, with `--from`, a filled sheet: see [`super::sheets`]).
 
 use std::io::Write;
 use std::path::Path;
@@ -11,8 +11,18 @@ use crate::data::open_existing;
 use crate::failure::{Failure, Outcome};
 
 /// The update the flags state (numbers as their text, so they stay exact).
-fn update(args: &RecordArgs) -> Update {
-    Update {
+fn update(args: &RecordArgs) -> Outcome<Update> {
+    // clap requires these unless --from is given, and --from goes to `record_from`.
+    let (Some(kind), Some(indicator), Some(effective)) = (
+        args.kind,
+        args.indicator.as_deref(),
+        args.effective.as_deref(),
+    ) else {
+        return Err(Failure::msg(
+            "record needs --indicator, --type and --effective (or --from FILE)",
+        ));
+    };
+    Ok(Update {
         id: args.id.clone(),
         expected_version: args.expected_version,
         note: args.note.clone(),
@@ -26,12 +36,15 @@ fn update(args: &RecordArgs) -> Update {
         corrects: args.corrects.clone(),
         reason: args.reason.clone(),
         target: args.target.clone(),
-        ..Update::new(args.kind, &args.indicator, &args.effective)
-    }
+        ..Update::new(kind, indicator, effective)
+    })
 }
 
 pub fn record(data: &Path, args: RecordArgs, out: &mut dyn Write) -> Outcome {
-    let checked = update(&args)
+    if let Some(file) = &args.from {
+        return super::sheets::record_from(data, file, &args, out);
+    }
+    let checked = update(&args)?
         .check(&args.actor)
         .map_err(|e| Failure::msg(format!("{} ({})", e.message, e.code)))?;
     let tracker = open_existing(data)?;

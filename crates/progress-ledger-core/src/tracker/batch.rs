@@ -55,6 +55,20 @@ impl BatchOutcome {
 }
 
 impl Tracker {
+    /// Records `batch` all or nothing as a trusted writer (the actors are the events' own and
+    /// no ownership rule applies, as for [`Tracker::record_batch`]), listing every refusal as
+    /// [`Tracker::record_batch_listing_refusals_as`] does: what a local, trusted caller (the
+    /// command line) records a sheet with.
+    pub fn record_batch_listing_refusals(&self, batch: Vec<NewEvent>) -> Result<BatchOutcome> {
+        self.record_checked(None, batch, Checks::ListAll)
+    }
+
+    /// Checks `batch` as [`Tracker::record_batch_listing_refusals`] does and writes nothing:
+    /// [`BatchOutcome::Checked`] if every update would be recorded.
+    pub fn check_batch(&self, batch: Vec<NewEvent>) -> Result<BatchOutcome> {
+        self.record_checked(None, batch, Checks::Only)
+    }
+
     /// Records `batch` for `identity` all or nothing, like [`Tracker::record_batch_as`], but a
     /// refusal does not end the checks: every update is checked (against the recorded state and
     /// the batch's accepted updates before it), and if any is refused nothing is written and

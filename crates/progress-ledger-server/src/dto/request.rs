@@ -2,7 +2,8 @@
 //! [`NewEvent`].
 //!
 //! The JSON body is read into a flat struct that refuses unknown fields and `null`s, and becomes
-//! an [`Update`]; the command line's flags become an [`Update`] too. [`Update::check`] then checks
+//! an [`Update`]; the command line's flags and the rows of a filled progress sheet
+//! ([`Update::from_sheet_row`]) become an [`Update`] too. [`Update::check`] then checks
 //! every field with a specific error code before the core sees it, with the core's own limits
 //! ([`progress_ledger_core::limits`]). Numbers are carried as their text (a JSON number's or a
 //! string's), so `0.1` reaches `rust_decimal` exactly as written.
@@ -11,8 +12,9 @@ use std::borrow::Cow;
 
 use jiff::civil::Date;
 use progress_ledger_core::limits::{MAX_ID_LEN, MAX_MAGNITUDE, TextField};
-use progress_ledger_core::plan::{ItemStatus, is_valid_id};
+use progress_ledger_core::plan::{IndicatorKind, ItemStatus, is_valid_id};
 use progress_ledger_core::{Error as CoreError, NewEvent, Payload, RejectCode, StreamId};
+use progress_ledger_sheets::SheetUpdate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
@@ -236,6 +238,56 @@ impl Update {
             target: None,
             replacement: None,
         }
+    }
+
+    /// The update a filled row of a progress sheet states, for an indicator of `kind` (`None`:
+    /// not defined; the ledger's check then refuses it as `unknown_indicator`): the one mapping
+    /// of a sheet's row, used by `POST /v1/sheets` and the command line's `record --from`.
+    ///
+    /// The amount is a measurement's value for a level indicator and a delta otherwise; the
+    /// deliverable and the status make a milestone and a status update.
+    pub fn from_sheet_row(row: &SheetUpdate, kind: Option<IndicatorKind>) -> Update {
+        let (update_type, fields) = match kind {
+            Some(IndicatorKind::Level) => (
+                UpdateType::Measurement,
+                PlainFields {
+                    value: row.amount.map(|a| a.to_string()),
+                    district: row.district.clone(),
+                    ..PlainFields::default()
+                },
+            ),
+            Some(IndicatorKind::Milestones) => (
+                UpdateType::Milestone,
+                PlainFields {
+                    deliverable: row.deliverable.clone(),
+                    ..PlainFields::default()
+                },
+            ),
+            Some(IndicatorKind::Status) => (
+                UpdateType::Status,
+                PlainFields {
+                    status: row.status.map(str::to_owned),
+                    ..PlainFields::default()
+                },
+            ),
+            Some(IndicatorKind::Cumulative | IndicatorKind::Coverage) | None => (
+                UpdateType::Progress,
+                PlainFields {
+                    delta: row.amount.map(|a| a.to_string()),
+                    district: row.district.clone(),
+                    ..PlainFields::default()
+                },
+            ),
+        };
+        let mut update = Update::new(
+            update_type,
+            row.indicator.clone(),
+            row.effective.to_string(),
+        );
+        update.id = Some(row.id.to_string());
+        update.note = row.note.clone();
+        update.fields = fields;
+        update
     }
 
     fn present(&self) -> impl Iterator<Item = (&'static str, bool)> {

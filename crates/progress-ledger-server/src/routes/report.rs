@@ -18,6 +18,7 @@ use crate::params::{
     ApiQuery, as_of_schema, date_schema, parse_as_of, parse_date_param, parse_plan, plan_schema,
 };
 use crate::state::{AppState, blocking};
+use crate::workbooks::report_workbook;
 
 /// Date and format.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -130,7 +131,7 @@ pub(crate) async fn report(
         };
         let checkpoint = TreeHeadDto::of(tracker.ledger(), report.seq);
         let workbook = match format {
-            Format::Xlsx => Some(workbook(&tracker, plan.as_deref(), date, &report)?),
+            Format::Xlsx => Some(report_workbook(&tracker, plan.as_deref(), date, &report)?),
             _ => None,
         };
         Ok((report, checkpoint, workbook))
@@ -164,32 +165,6 @@ pub(crate) async fn report(
             workbook.unwrap_or_default(),
         )
             .into_response(),
-    })
-}
-
-/// The report as a workbook, with the progress view it was computed from (computed again if an
-/// append came between the two).
-fn workbook(
-    tracker: &progress_ledger_core::Tracker,
-    plan: Option<&str>,
-    date: jiff::civil::Date,
-    report: &progress_ledger_core::projection::Report,
-) -> ApiResult<Vec<u8>> {
-    let query = progress_ledger_core::ProgressQuery {
-        plan: plan.map(str::to_owned),
-        as_of: None,
-        effective: Some(date),
-    };
-    let mut view = tracker.progress(&query)?;
-    if view.seq != report.seq {
-        view = tracker.progress(&query)?;
-    }
-    progress_ledger_sheets::report_workbook(report, &view).map_err(|e| {
-        ApiError::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            e.code(),
-            e.to_string(),
-        )
     })
 }
 

@@ -2,7 +2,9 @@
 //! `POST /v1/events` takes), `POST /v1/sheets` (a filled progress sheet, `.xlsx` or CSV) and
 //! `GET /v1/templates/{unit}.xlsx` (a unit's progress sheet to fill). A batch is all or
 //! nothing: every row is checked, and if any is refused nothing is written and every refused
-//! row is listed with its index (and, for a sheet, its row number), code and message.
+//! row is listed with its index (and, for a sheet, its row number), code and message. The rows'
+//! way to the ledger is [`crate::batch`] and the template is drawn by [`crate::workbooks`],
+//! both shared with the command line's `record --from` and `template`.
 
 use axum::Json;
 use axum::body::{Bytes, to_bytes};
@@ -10,29 +12,25 @@ use axum::extract::{Path, Request, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use progress_ledger_core::plan::IndicatorKind;
-use progress_ledger_core::policy::{self, Identity};
-use progress_ledger_core::{BatchOutcome, NewEvent, ProgressQuery};
-use progress_ledger_sheets::{FileKind, SheetError, SheetUpdate, read_sheet, unit_template};
+use progress_ledger_core::policy::Identity;
+use progress_ledger_sheets::{FileKind, SheetError, read_sheet};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{BadParameter, Failed, Unauthorized, Unavailable};
+use crate::batch::{MAX_BATCH, Rows, RowsOutcome, record_rows};
 use crate::credentials::Refused;
 use crate::dto::AppendedDto;
 use crate::dto::NewEventRequest;
-use crate::dto::request::{PlainFields, Update, UpdateType};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorDetail, RefusedRow};
 use crate::params::{ApiQuery, NoParams};
 use crate::state::{AppState, blocking, refused};
+use crate::workbooks::unit_template;
 
-/// The most updates one batch or sheet may hold.
-pub const MAX_BATCH: usize = 20_000;
 /// The largest batch body, in bytes.
 pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
-/// The media type of a workbook.
-pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) use crate::workbooks::XLSX;
 
 /// A batch recorded.
 #[derive(Debug, Serialize, ToSchema)]
@@ -82,46 +80,6 @@ impl DryRun {
     }
 }
 
-/// The rows of a batch, each checked as an update or refused.
-struct Rows {
-    events: Vec<(usize, NewEvent)>,
-    refused: Vec<RefusedRow>,
-    /// Sheet row numbers, by index.
-    sheet_rows: Vec<u32>,
-}
-
-impl Rows {
-    fn new() -> Rows {
-        Rows {
-            events: Vec::new(),
-            refused: Vec::new(),
-            sheet_rows: Vec::new(),
-        }
-    }
-
-    fn take(&mut self, index: usize, checked: ApiResult<NewEvent>) {
-        match checked {
-            Ok(event) => {
-                // The id is chosen here when the row has none, so that a retry can name it.
-                let id = event.id.unwrap_or_else(uuid::Uuid::now_v7);
-                self.events.push((index, event.with_id(id)));
-            }
-            Err(error) => self.refuse(index, None, &error),
-        }
-    }
-
-    fn refuse(&mut self, index: usize, column: Option<String>, error: &ApiError) {
-        self.refused.push(RefusedRow {
-            index,
-            row: self.sheet_rows.get(index).copied(),
-            column,
-            status: error.status.as_u16(),
-            code: error.code.to_owned(),
-            message: error.message.clone(),
-        });
-    }
-}
-
 fn refused_answer(mut refused: Vec<RefusedRow>) -> Response {
     refused.sort_by_key(|r| r.index);
     let message = format!(
@@ -147,42 +105,15 @@ fn refused_answer(mut refused: Vec<RefusedRow>) -> Response {
 async fn record(
     state: &AppState,
     identity: Identity,
-    mut rows: Rows,
+    rows: Rows,
     dry_run: bool,
 ) -> ApiResult<Response> {
     let tracker = state.tracker().clone();
-    let indexes: Vec<usize> = rows.events.iter().map(|(i, _)| *i).collect();
-    let events: Vec<NewEvent> = rows.events.drain(..).map(|(_, e)| e).collect();
-    let write = rows.refused.is_empty() && !dry_run;
-    let ids: Vec<uuid::Uuid> = events.iter().filter_map(|e| e.id).collect();
-    let outcome = blocking(move || {
-        let outcome = if write {
-            tracker.record_batch_listing_refusals_as(&identity, events)
-        } else {
-            tracker.check_batch_as(&identity, events)
-        };
-        outcome.map_err(|error| match error {
-            error @ progress_ledger_core::Error::OutcomeUnknown { .. } => {
-                ApiError::from(error).with_ids(ids)
-            }
-            other => ApiError::from(other),
-        })
-    })
-    .await?;
+    let outcome = blocking(move || record_rows(&tracker, Some(&identity), rows, dry_run)).await?;
     match outcome {
-        BatchOutcome::Refused(refusals) => {
-            for refusal in refusals {
-                let index = indexes.get(refusal.index).copied().unwrap_or(refusal.index);
-                rows.refuse(index, None, &ApiError::from(refusal.error));
-            }
-            Ok(refused_answer(rows.refused))
-        }
-        _ if !rows.refused.is_empty() => Ok(refused_answer(rows.refused)),
-        BatchOutcome::Checked => Ok(Json(BatchChecked {
-            checked: indexes.len(),
-        })
-        .into_response()),
-        BatchOutcome::Recorded(appended) => {
+        RowsOutcome::Refused(refused) => Ok(refused_answer(refused)),
+        RowsOutcome::Checked(checked) => Ok(Json(BatchChecked { checked }).into_response()),
+        RowsOutcome::Recorded(appended) => {
             let already = appended.iter().filter(|a| a.already_recorded).count();
             let written = appended.len() - already;
             tracing::info!(written, already_recorded = already, "batch recorded");
@@ -287,52 +218,6 @@ pub(crate) async fn batch(
     record(&state, identity, rows, params.wanted()?).await
 }
 
-/// The update a sheet's row states, for an indicator of `kind` (`None`: not defined; the
-/// ledger's check then refuses it as `unknown_indicator`).
-fn update_of(row: &SheetUpdate, kind: Option<IndicatorKind>) -> Update {
-    let (update_type, fields) = match kind {
-        Some(IndicatorKind::Level) => (
-            UpdateType::Measurement,
-            PlainFields {
-                value: row.amount.map(|a| a.to_string()),
-                district: row.district.clone(),
-                ..PlainFields::default()
-            },
-        ),
-        Some(IndicatorKind::Milestones) => (
-            UpdateType::Milestone,
-            PlainFields {
-                deliverable: row.deliverable.clone(),
-                ..PlainFields::default()
-            },
-        ),
-        Some(IndicatorKind::Status) => (
-            UpdateType::Status,
-            PlainFields {
-                status: row.status.map(str::to_owned),
-                ..PlainFields::default()
-            },
-        ),
-        Some(IndicatorKind::Cumulative | IndicatorKind::Coverage) | None => (
-            UpdateType::Progress,
-            PlainFields {
-                delta: row.amount.map(|a| a.to_string()),
-                district: row.district.clone(),
-                ..PlainFields::default()
-            },
-        ),
-    };
-    let mut update = Update::new(
-        update_type,
-        row.indicator.clone(),
-        row.effective.to_string(),
-    );
-    update.id = Some(row.id.to_string());
-    update.note = row.note.clone();
-    update.fields = fields;
-    update
-}
-
 fn sheet_error(error: SheetError) -> ApiResult<Response> {
     let status = match &error {
         SheetError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -345,14 +230,7 @@ fn sheet_error(error: SheetError) -> ApiResult<Response> {
             refused
                 .problems
                 .into_iter()
-                .map(|p| RefusedRow {
-                    index: 0,
-                    row: Some(p.row),
-                    column: p.column,
-                    status: 422,
-                    code: p.code.to_owned(),
-                    message: p.message,
-                })
+                .map(RefusedRow::of_problem)
                 .collect(),
         )),
         other => Err(ApiError::new(status, other.code(), other.to_string())),
@@ -393,19 +271,9 @@ pub(crate) async fn upload(
     if sheet.len() > MAX_BATCH {
         return Err(too_many(sheet.len()));
     }
-    let kinds: Vec<Option<IndicatorKind>> = state.tracker().with_live(|projection| {
-        let catalog = projection.catalog();
-        sheet
-            .iter()
-            .map(|row| catalog.indicator(&row.indicator).map(|d| d.spec.kind))
-            .collect()
-    });
-    let mut rows = Rows::new();
-    rows.sheet_rows = sheet.iter().map(|r| r.row).collect();
-    for (index, (row, kind)) in sheet.iter().zip(kinds).enumerate() {
-        let checked = update_of(row, kind).check(identity.unit()).map(|c| c.event);
-        rows.take(index, checked);
-    }
+    let tracker = state.tracker().clone();
+    let unit = identity.unit().to_owned();
+    let rows = blocking(move || Ok(Rows::of_sheet(&tracker, &sheet, &unit, |_| {}))).await?;
     record(&state, identity, rows, params.wanted()?).await
 }
 
@@ -433,40 +301,12 @@ pub(crate) async fn template(
         .to_owned();
     let tracker = state.tracker().clone();
     let permit = state.costly().await?;
-    let bytes = blocking(move || {
+    let (unit, bytes) = blocking(move || {
         let _permit = permit;
-        let plan = tracker
-            .with_live(|projection| {
-                let catalog = projection.catalog();
-                let id = catalog.plans().next().map(|p| p.id.clone())?;
-                catalog.plan_in_force(&id)
-            })
-            .ok_or_else(|| ApiError::not_found("no_plan", "no plan is loaded in this ledger"))?;
-        let known = plan
-            .units
-            .iter()
-            .any(|u| u.name == unit || u.aliases.contains(&unit))
-            || plan.districts.iter().any(|d| d.name == unit);
-        if !known {
-            let shown: String = unit.chars().take(40).collect();
-            return Err(ApiError::not_found(
-                "unknown_unit",
-                format!("no unit or district of the plan is named {shown:?}"),
-            ));
-        }
-        let writable: Vec<&str> = plan
-            .indicators()
-            .filter(|(_, item, _)| policy::writes_to(&plan, item, &unit))
-            .map(|(_, _, spec)| spec.id.as_str())
-            .collect();
-        let view = tracker.progress(&ProgressQuery::default())?;
-        let bytes = unit_template(&plan, &view, &unit, &writable).map_err(|e| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.code(), e.to_string())
-        })?;
+        let bytes = unit_template(&tracker, &unit)?;
         Ok((unit, bytes))
     })
     .await?;
-    let (unit, bytes) = bytes;
     let disposition = format!(
         "attachment; filename*=UTF-8''{}",
         percent(&format!("{unit}.xlsx"))
