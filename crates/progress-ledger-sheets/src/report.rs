@@ -3,17 +3,11 @@
 //! report is compared with an earlier one), numbers as numbers, completion as percentages,
 //! status in colour, frozen header rows and widths that fit Chinese text.
 
-use std::fmt::Write as _;
-
-use progress_ledger_core::plan::ItemStatus;
-use progress_ledger_core::projection::{
-    Cause, CauseKind, Contributed, ProgressView, Report, Restated, Schedule, Subject,
-};
+use progress_ledger_core::projection::{ProgressView, Report, Restated, Schedule};
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use crate::SheetError;
-use crate::columns::STATUSES;
 use crate::template::kind_label;
 
 /// The sheets of the report workbook, in order.
@@ -330,7 +324,7 @@ fn restatements_sheet(
     start(sheet, RESTATEMENTS_SHEET, &columns, styles)?;
     for (i, change) in restated.restatements.changes.iter().enumerate() {
         let row = i as u32 + 1;
-        sheet.write_string(row, 0, subject_label(&change.subject))?;
+        sheet.write_string(row, 0, change.subject.label())?;
         sheet.write_string(row, 1, &change.title)?;
         for (offset, figure) in [(0, change.before.as_ref()), (1, change.after.as_ref())] {
             let Some(figure) = figure else { continue };
@@ -347,107 +341,7 @@ fn restatements_sheet(
                 status(sheet, row, 8 + offset, s, styles)?;
             }
         }
-        let mut causes: Vec<String> = change.causes.iter().map(cause_text).collect();
-        if !change.indicators.is_empty() {
-            causes.push(format!("指标 {}", change.indicators.join("、")));
-        }
-        sheet.write_string(row, 10, causes.join("；"))?;
+        sheet.write_string(row, 10, change.causes_line())?;
     }
     Ok(())
-}
-
-/// Whose figure, in the words of the Markdown report's restatements.
-fn subject_label(subject: &Subject) -> String {
-    match subject {
-        Subject::Plan => "总体".to_owned(),
-        Subject::Part { number } => format!("部分 {number}"),
-        Subject::Category { number } => format!("类别 {number}"),
-        Subject::Task { number } => format!("任务 {number}"),
-        Subject::Item {
-            task,
-            item: Some(item),
-        } => format!("事项 {task}({item})"),
-        Subject::Item { task, item: None } => format!("事项 {task}"),
-        Subject::Indicator { id } => format!("指标 {id}"),
-    }
-}
-
-/// Why a figure changed, in Chinese with its snake_case name, as the Markdown report says it.
-fn cause_label(kind: CauseKind) -> &'static str {
-    match kind {
-        CauseKind::LateReport => "补报 (late_report)",
-        CauseKind::Correction => "更正 (correction)",
-        CauseKind::TargetRevised => "目标调整 (target_revised)",
-        CauseKind::IndicatorAdded => "新增指标 (indicator_added)",
-        CauseKind::IndicatorRetired => "指标退出 (indicator_retired)",
-        CauseKind::Redefined => "重新定义 (redefined)",
-        CauseKind::PlanRedefined => "方案调整 (plan_redefined)",
-    }
-}
-
-fn decimal_text(value: Decimal) -> String {
-    value.normalize().to_string()
-}
-
-fn contribution_text(contribution: &Contributed) -> String {
-    let mut parts = Vec::new();
-    if let Some(district) = &contribution.district {
-        parts.push(district.clone());
-    }
-    if let Some(amount) = contribution.amount {
-        parts.push(decimal_text(amount));
-    }
-    if let Some(deliverable) = &contribution.deliverable {
-        parts.push(deliverable.clone());
-    }
-    if let Some(status) = contribution.status {
-        let (zh, _) = match status {
-            ItemStatus::NotStarted => STATUSES[0],
-            ItemStatus::InProgress => STATUSES[1],
-            ItemStatus::Done => STATUSES[2],
-        };
-        parts.push(zh.to_owned());
-    }
-    parts.join(" ")
-}
-
-/// One cause: its kind, its event, and what it changed.
-fn cause_text(cause: &Cause) -> String {
-    let event = &cause.event;
-    let mut text = format!(
-        "{} seq {}（{}，{}）",
-        cause_label(cause.kind),
-        event.seq,
-        event.effective,
-        event.actor
-    );
-    if let Some(voided) = &cause.voids {
-        let _ = write!(
-            text,
-            " 作废 seq {}（{}）",
-            voided.event.seq,
-            contribution_text(&voided.contribution)
-        );
-    }
-    if let Some(contribution) = &cause.contribution {
-        let verb = if cause.kind == CauseKind::Correction {
-            "改为"
-        } else {
-            "计入"
-        };
-        let _ = write!(text, " {verb} {}", contribution_text(contribution));
-    }
-    if let Some(target) = &cause.target {
-        let show = |t: Option<Decimal>| t.map_or_else(|| "—".to_owned(), decimal_text);
-        let _ = write!(
-            text,
-            " 目标 {} → {}",
-            show(target.before),
-            show(target.after)
-        );
-    }
-    if let Some(reason) = &cause.reason {
-        let _ = write!(text, " 理由:{reason}");
-    }
-    text
 }

@@ -225,3 +225,14 @@ pub enum ItemStatus {
     /// Finished.
     Done,
 }
+
+impl ItemStatus {
+    /// Chinese label, as reports and progress sheets write it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ItemStatus::NotStarted => "未启动",
+            ItemStatus::InProgress => "进行中",
+            ItemStatus::Done => "已完成",
+        }
+    }
+}

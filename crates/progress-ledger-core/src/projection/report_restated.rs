@@ -11,31 +11,52 @@ use super::report::{Restated, csv_field, percent};
 use super::restate::{Cause, CauseKind, Restatement};
 use super::trace::Subject;
 
-/// Chinese label of a cause, with its snake_case name.
-fn cause_label(kind: CauseKind) -> &'static str {
-    match kind {
-        CauseKind::LateReport => "补报 (late_report)",
-        CauseKind::Correction => "更正 (correction)",
-        CauseKind::TargetRevised => "目标调整 (target_revised)",
-        CauseKind::IndicatorAdded => "新增指标 (indicator_added)",
-        CauseKind::IndicatorRetired => "指标退出 (indicator_retired)",
-        CauseKind::Redefined => "重新定义 (redefined)",
-        CauseKind::PlanRedefined => "方案调整 (plan_redefined)",
+impl CauseKind {
+    /// Chinese label with the snake_case name, as reports print it: `补报 (late_report)`.
+    pub fn label(self) -> &'static str {
+        match self {
+            CauseKind::LateReport => "补报 (late_report)",
+            CauseKind::Correction => "更正 (correction)",
+            CauseKind::TargetRevised => "目标调整 (target_revised)",
+            CauseKind::IndicatorAdded => "新增指标 (indicator_added)",
+            CauseKind::IndicatorRetired => "指标退出 (indicator_retired)",
+            CauseKind::Redefined => "重新定义 (redefined)",
+            CauseKind::PlanRedefined => "方案调整 (plan_redefined)",
+        }
     }
 }
 
-fn subject_label(subject: &Subject) -> String {
-    match subject {
-        Subject::Plan => "总体".to_owned(),
-        Subject::Part { number } => format!("部分 {number}"),
-        Subject::Category { number } => format!("类别 {number}"),
-        Subject::Task { number } => format!("任务 {number}"),
-        Subject::Item {
-            task,
-            item: Some(item),
-        } => format!("事项 {task}({item})"),
-        Subject::Item { task, item: None } => format!("事项 {task}"),
-        Subject::Indicator { id } => format!("指标 {id}"),
+impl Subject {
+    /// Whose figure, in Chinese, as reports print it: `任务 2`, `事项 2(1)`, `指标 <id>`.
+    pub fn label(&self) -> String {
+        match self {
+            Subject::Plan => "总体".to_owned(),
+            Subject::Part { number } => format!("部分 {number}"),
+            Subject::Category { number } => format!("类别 {number}"),
+            Subject::Task { number } => format!("任务 {number}"),
+            Subject::Item {
+                task,
+                item: Some(item),
+            } => format!("事项 {task}({item})"),
+            Subject::Item { task, item: None } => format!("事项 {task}"),
+            Subject::Indicator { id } => format!("指标 {id}"),
+        }
+    }
+}
+
+impl Cause {
+    /// The cause in one line, as reports print it: its kind and event, the update it voided,
+    /// what it counted, a target it changed, and its reason.
+    pub fn line(&self) -> String {
+        cause_text(self)
+    }
+}
+
+impl Restatement {
+    /// Every cause of the change in one line, then the restated indicators under a rollup,
+    /// joined with `；`.
+    pub fn causes_line(&self) -> String {
+        causes_text(self)
     }
 }
 
@@ -74,17 +95,16 @@ fn contribution_text(contribution: &Contributed) -> String {
         parts.push(deliverable.clone());
     }
     if let Some(status) = contribution.status {
-        parts.push(format!("{status:?}"));
+        parts.push(status.label_zh().to_owned());
     }
     parts.join(" ")
 }
 
-/// One cause in a line: kind, event, and what it changed.
-pub(super) fn cause_text(cause: &Cause) -> String {
+fn cause_text(cause: &Cause) -> String {
     let event = &cause.event;
     let mut text = format!(
         "{} seq {}（{}，{}）",
-        cause_label(cause.kind),
+        cause.kind.label(),
         event.seq,
         event.effective,
         event.actor
@@ -113,6 +133,9 @@ pub(super) fn cause_text(cause: &Cause) -> String {
             show(target.before),
             show(target.after)
         );
+    }
+    if let Some(reason) = &cause.reason {
+        let _ = write!(text, " 理由:{reason}");
     }
     text
 }
@@ -155,7 +178,7 @@ pub(super) fn markdown(out: &mut String, restated: &Restated) {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} |",
-            subject_label(&change.subject),
+            change.subject.label(),
             change.title.replace('|', "｜"),
             figure_text(change.before.as_ref()),
             figure_text(change.after.as_ref()),
