@@ -320,7 +320,9 @@ impl Projection {
                     if order >= state_header.from {
                         return None;
                     }
-                    state.void(order as usize);
+                    if !state.mark_voided(order as usize) {
+                        return None;
+                    }
                 }
             }
             if !reader.bytes.is_empty() {
@@ -328,6 +330,9 @@ impl Projection {
             }
         }
 
+        for (_, state) in &mut states {
+            state.fold_aggregates();
+        }
         let (_, tip, _) = parsed.pop()?;
         let positions: HashMap<String, u32> = states
             .iter()
