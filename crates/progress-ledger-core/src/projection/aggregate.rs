@@ -339,15 +339,25 @@ impl PartialEq for Aggregates {
 }
 
 impl Aggregates {
-    /// The aggregates of `entries`, folded afresh.
+    /// The aggregates of `entries`, folded afresh: each live update into its day's tally,
+    /// then the days into their months and the months into the total.
     pub(crate) fn of(entries: &[Entry]) -> Aggregates {
-        let mut aggregates = Aggregates::default();
+        let mut days = Vec::new();
         for (order, entry) in entries.iter().enumerate() {
             if !entry.voided {
-                aggregates.add(order_u32(order), entry);
+                slot(&mut days, entry.effective).add(order_u32(order), entry);
             }
         }
-        aggregates
+        let mut months: Vec<(i32, Tally)> = Vec::new();
+        for (day, tally) in &days {
+            slot(&mut months, month_of(*day)).merge(tally);
+        }
+        let total = Tally::merged(months.iter().map(|(_, t)| t));
+        Aggregates {
+            total,
+            months,
+            days,
+        }
     }
 
     /// Adds a live update.
