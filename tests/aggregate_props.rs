@@ -2,8 +2,8 @@
 //! per day of effective date): on random histories with corrections, replacements, target
 //! revisions, retirements and amounts of several decimal scales,
 //!
-//! - the aggregates kept as each event was folded equal those folded afresh from the updates,
-//!   and those of a tracker reopened from its snapshots;
+//! - the aggregates kept up to date as events were folded and progress asked for equal those
+//!   folded afresh from the updates, and those of a tracker reopened from its snapshots;
 //! - every answer — now, as effective on a date, as recorded at a time, per district — equals
 //!   the one computed the way the projection computed it before it kept aggregates: by
 //!   folding every live update of the indicator (`reference` below, the old arithmetic kept
@@ -206,6 +206,12 @@ fn record_all(tracker: &Tracker, steps: &[(Step, u16)]) -> Vec<Projection> {
                 if counts {
                     recorded.push((id, appended.event.id));
                 }
+                // Asking for progress brings the live projection's aggregates up to date, so
+                // that the next correction takes its update out of them (rather than their
+                // first fold skipping it).
+                tracker
+                    .progress(&ProgressQuery::default())
+                    .expect("progress now");
                 after_each.push(tracker.live_projection());
             }
             // Correcting a corrected update, or writing to a retired indicator, is refused.

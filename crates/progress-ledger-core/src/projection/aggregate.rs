@@ -8,6 +8,12 @@
 //! effective dates it has seen: "as effective on D" merges the months before D's month and the
 //! days of D's month up to D, a few dozen tallies whatever the log's length.
 //!
+//! The aggregates are brought up to date when they are asked for ([`Kept`]): folding an event
+//! only appends its update, so a replay of the whole log (opening, an as-recorded query) costs
+//! what it did, and the first question after it folds every update once, by day, then the days
+//! into months and the months into the total. After that each question folds only the updates
+//! appended since the one before.
+//!
 //! Adding an update is exact and cheap. Taking one out (a correction voids it) is exact too:
 //! sums subtract, keeping the decimal scale a sum of the remaining deltas would have (the
 //! scale of a sum is the largest of its terms', so a tally counts the deltas of that scale);
@@ -18,6 +24,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::sync::{Mutex, MutexGuard};
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
@@ -317,7 +324,7 @@ fn slot<K: Ord + Copy>(tallies: &mut Vec<(K, Tally)>, key: K) -> &mut Tally {
 /// An indicator's tallies: of all its live updates, per month and per day of their effective
 /// dates (see the module's documentation).
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Aggregates {
+struct Aggregates {
     total: Tally,
     months: Vec<(i32, Tally)>,
     days: Vec<(Date, Tally)>,
@@ -341,7 +348,7 @@ impl PartialEq for Aggregates {
 impl Aggregates {
     /// The aggregates of `entries`, folded afresh: each live update into its day's tally,
     /// then the days into their months and the months into the total.
-    pub(crate) fn of(entries: &[Entry]) -> Aggregates {
+    fn of(entries: &[Entry]) -> Aggregates {
         let mut days = Vec::new();
         for (order, entry) in entries.iter().enumerate() {
             if !entry.voided {
@@ -361,7 +368,7 @@ impl Aggregates {
     }
 
     /// Adds a live update.
-    pub(crate) fn add(&mut self, order: u32, entry: &Entry) {
+    fn add(&mut self, order: u32, entry: &Entry) {
         self.total.add(order, entry);
         slot(&mut self.months, month_of(entry.effective)).add(order, entry);
         slot(&mut self.days, entry.effective).add(order, entry);
@@ -369,7 +376,7 @@ impl Aggregates {
 
     /// Takes out the update at `order`, just voided; `entries` are the indicator's updates,
     /// with it marked voided.
-    pub(crate) fn remove(&mut self, order: u32, entry: &Entry, entries: &[Entry]) {
+    fn remove(&mut self, order: u32, entry: &Entry, entries: &[Entry]) {
         let date = entry.effective;
         let month = month_of(date);
         let day = slot(&mut self.days, date);
@@ -398,7 +405,7 @@ impl Aggregates {
     }
 
     /// The tally of the updates that count on `effective` (all if `None`).
-    pub(crate) fn tally(&self, effective: Option<Date>) -> Cow<'_, Tally> {
+    fn tally(&self, effective: Option<Date>) -> Cow<'_, Tally> {
         let Some(day) = effective else {
             return Cow::Borrowed(&self.total);
         };
@@ -452,5 +459,76 @@ mod tests {
         let mut other = Sum::default();
         other.add(d("3"));
         assert_ne!(one, other);
+    }
+}
+
+/// An indicator's aggregates and how many of its updates they have folded: brought up to date
+/// when asked for (through `&self`, so that readers of a shared projection can), and told of
+/// voided updates they have folded.
+#[derive(Debug, Default)]
+pub(crate) struct Kept(Mutex<Caught>);
+
+#[derive(Clone, Debug, Default)]
+struct Caught {
+    /// Updates folded: `entries[..through]`.
+    through: usize,
+    aggregates: Aggregates,
+}
+
+impl Clone for Kept {
+    fn clone(&self) -> Self {
+        Kept(Mutex::new(self.lock().clone()))
+    }
+}
+
+impl Kept {
+    fn lock(&self) -> MutexGuard<'_, Caught> {
+        // Only whole values are written under the lock, so a poisoned one is still sound.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The aggregates brought up to date with `entries`, locked.
+    fn caught_up(&self, entries: &[Entry]) -> MutexGuard<'_, Caught> {
+        let mut caught = self.lock();
+        if caught.through == 0 {
+            caught.aggregates = Aggregates::of(entries);
+        } else {
+            for (order, entry) in entries.iter().enumerate().skip(caught.through) {
+                if !entry.voided {
+                    caught.aggregates.add(order_u32(order), entry);
+                }
+            }
+        }
+        caught.through = entries.len();
+        caught
+    }
+
+    /// Tells the aggregates that the update at `order` was just voided (`entries` has it
+    /// marked): taken out if they folded it, else skipped when they fold it.
+    pub(crate) fn void(&mut self, order: usize, entry: &Entry, entries: &[Entry]) {
+        let caught = self
+            .0
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if order < caught.through {
+            caught.aggregates.remove(order_u32(order), entry, entries);
+        }
+    }
+
+    /// The tally of the updates of `entries` that count on `effective` (all if `None`).
+    pub(crate) fn tally(&self, entries: &[Entry], effective: Option<Date>) -> Tally {
+        self.caught_up(entries)
+            .aggregates
+            .tally(effective)
+            .into_owned()
+    }
+
+    /// Whether these aggregates and `other`'s, brought up to date with their entries, are
+    /// equal.
+    pub(crate) fn same(&self, entries: &[Entry], other: &Kept, theirs: &[Entry]) -> bool {
+        let mine = self.caught_up(entries).aggregates.clone();
+        mine == other.caught_up(theirs).aggregates
     }
 }

@@ -330,9 +330,6 @@ impl Projection {
             }
         }
 
-        for (_, state) in &mut states {
-            state.fold_aggregates();
-        }
         let (_, tip, _) = parsed.pop()?;
         let positions: HashMap<String, u32> = states
             .iter()

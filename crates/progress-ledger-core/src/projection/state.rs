@@ -6,12 +6,10 @@
 //! updates, the state keeps what the live ones add up to (see [`super::aggregate`]), changed
 //! as each update is pushed or voided.
 
-use std::borrow::Cow;
-
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
-use super::aggregate::{Aggregates, Tally};
+use super::aggregate::{Kept, Tally};
 use crate::plan::ItemStatus;
 
 /// What one update contributes to its indicator.
@@ -104,14 +102,26 @@ pub(crate) fn status_of(code: u32) -> ItemStatus {
 }
 
 /// Every update of one indicator, in log order, and what the live ones add up to.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct IndicatorState {
     /// Updates in log order, voided ones included (they are marked).
     entries: Vec<Entry>,
     /// Districts and deliverables the updates name, in order of first use.
     names: Vec<String>,
-    /// What the live updates add up to: in all, per month and per day.
-    aggregates: Aggregates,
+    /// What the live updates add up to, in all, per month and per day: brought up to date
+    /// when asked for.
+    aggregates: Kept,
+}
+
+impl PartialEq for IndicatorState {
+    /// The same updates and names, and the same aggregates once both are up to date.
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+            && self.names == other.names
+            && self
+                .aggregates
+                .same(&self.entries, &other.aggregates, &other.entries)
+    }
 }
 
 impl IndicatorState {
@@ -143,11 +153,8 @@ impl IndicatorState {
             kind,
             voided: false,
         };
-        let order = self.entries.len();
-        self.aggregates
-            .add(u32::try_from(order).unwrap_or(u32::MAX), &entry);
         self.entries.push(entry);
-        order
+        self.entries.len() - 1
     }
 
     /// 0 for no name, else the index + 1 of `name` in the table (added if new). A linear
@@ -178,18 +185,15 @@ impl IndicatorState {
         }
         entry.voided = true;
         let entry = *entry;
-        self.aggregates.remove(
-            u32::try_from(order).unwrap_or(u32::MAX),
-            &entry,
-            &self.entries,
-        );
+        self.aggregates.void(order, &entry, &self.entries);
     }
 
     /// What the updates that count on business date `effective` (all dates if `None`) add
     /// up to: the same updates as [`IndicatorState::live`], from the aggregates, in time that
-    /// does not grow with their number.
-    pub fn tally(&self, effective: Option<Date>) -> Cow<'_, Tally> {
-        self.aggregates.tally(effective)
+    /// does not grow with their number (once the aggregates have folded the updates appended
+    /// since they were last asked for).
+    pub fn tally(&self, effective: Option<Date>) -> Tally {
+        self.aggregates.tally(&self.entries, effective)
     }
 
     /// The district or deliverable at `index` of the state's table of names (as a
@@ -204,7 +208,7 @@ impl IndicatorState {
         IndicatorState {
             entries: self.entries.clone(),
             names: self.names.clone(),
-            aggregates: Aggregates::of(&self.entries),
+            aggregates: Kept::default(),
         }
     }
 
@@ -282,12 +286,12 @@ impl IndicatorState {
         IndicatorState {
             entries: Vec::with_capacity(capacity),
             names,
-            aggregates: Aggregates::default(),
+            aggregates: Kept::default(),
         }
     }
 
-    /// Marks a decoded entry voided (for snapshots), leaving the aggregates to
-    /// [`IndicatorState::fold_aggregates`]; false if there is no such entry.
+    /// Marks a decoded entry voided (for snapshots; the aggregates fold the entries when first
+    /// asked for); false if there is no such entry.
     pub(crate) fn mark_voided(&mut self, order: usize) -> bool {
         match self.entries.get_mut(order) {
             Some(entry) => {
@@ -298,13 +302,8 @@ impl IndicatorState {
         }
     }
 
-    /// Folds the aggregates from the entries (for snapshots, once every entry is decoded).
-    pub(crate) fn fold_aggregates(&mut self) {
-        self.aggregates = Aggregates::of(&self.entries);
-    }
-
-    /// Adds a decoded entry (for snapshots), leaving the aggregates to
-    /// [`IndicatorState::fold_aggregates`]; false if it names no name of the table.
+    /// Adds a decoded entry (for snapshots; the aggregates fold the entries when first asked
+    /// for); false if it names no name of the table.
     pub(crate) fn push_entry(&mut self, entry: Entry) -> bool {
         let named = matches!(
             entry.kind,
