@@ -106,6 +106,18 @@ fn measure(path: &Path, size: u64) {
 
     let plan = progress_ledger::plan::hefei_2023().expect("the Hefei plan parses");
     let today = progress_ledger::today();
+    // The first answer after opening also folds the aggregates of every update once.
+    let started = Instant::now();
+    tracker.with_live(|p| std::hint::black_box(projection::progress_view(p, &plan, None, today)));
+    let first = started.elapsed().as_secs_f64() * 1e3;
+    common::figure(&format!("scale/first_progress_{label}"), first, "ms", None);
+    let rss_after = status_kib("VmRSS") as f64 / 1024.0;
+    common::figure(
+        &format!("scale/rss_after_first_answer_{label}"),
+        rss_after,
+        "MiB",
+        None,
+    );
     // Progress now as an append leaves it: computed from the live projection, not the kept
     // answer (which an append makes stale).
     let now = time(10, || {
