@@ -222,8 +222,8 @@ fn proofs_and_tiles_verify_with_the_tlog_crate_alone() {
             tlog::check_tree(&proof, size, &root, from, &old).expect("consistency verifies");
         }
     }
-    // Out of range: errors, never panics.
-    assert!(matches!(ledger.tree_root(601), Err(Error::NotInTree(_))));
+    // Out of range: errors, never panics; beyond the durable log is told apart.
+    assert!(matches!(ledger.tree_root(601), Err(Error::BeyondLog(_))));
     assert!(matches!(
         ledger.prove_inclusion(0, 5),
         Err(Error::NotInTree(_))
@@ -242,7 +242,7 @@ fn proofs_and_tiles_verify_with_the_tlog_crate_alone() {
     ));
     assert!(matches!(
         ledger.prove_consistency(5, 601),
-        Err(Error::NotInTree(_))
+        Err(Error::BeyondLog(_))
     ));
 
     // The tiles of the tree of 600, read through a reader that checks them against the root.
@@ -277,7 +277,7 @@ fn proofs_and_tiles_verify_with_the_tlog_crate_alone() {
             tile::TilePath::Entries(b) => ledger.entry_bundle(&b).err(),
         };
         assert!(
-            matches!(refused, Some(Error::NotInTree(_))),
+            matches!(refused, Some(Error::BeyondLog(_))),
             "{path}: {refused:?}"
         );
     }

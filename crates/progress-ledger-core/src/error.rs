@@ -132,10 +132,14 @@ pub enum Error {
     /// damaged since the ledger was opened (it is rebuilt at the next opening).
     #[error("the Merkle tree of the log is unavailable: {0}")]
     TreeUnavailable(String),
-    /// A root, proof, tile or entry bundle was asked of a tree the durable log does not have
-    /// (a size beyond it, an event outside the tree, sizes out of order).
+    /// A proof or tile was asked that no tree holds: an event outside the tree, sizes out of
+    /// order.
     #[error("{0}")]
     NotInTree(String),
+    /// A root, proof, tile or entry bundle was asked of a tree larger than the durable log: the
+    /// log may hold it later.
+    #[error("{0}")]
+    BeyondLog(String),
     /// A Merkle tree computation failed.
     #[error("merkle tree: {0}")]
     Tree(#[from] progress_ledger_tlog::Error),

@@ -213,7 +213,12 @@ impl From<CoreError> for ApiError {
             CoreError::TreeUnavailable(_) => {
                 Self::unavailable("tree_unavailable", error.to_string())
             }
-            CoreError::NotInTree(_) => Self::bad_request("not_in_tree", error.to_string()),
+            CoreError::NotInTree(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not_in_tree",
+                error.to_string(),
+            ),
+            CoreError::BeyondLog(_) => Self::not_found("beyond_log", error.to_string()),
             other => Self::internal(other),
         }
     }

@@ -10,8 +10,9 @@ use jiff::tz::Offset;
 use progress_ledger_core::end_of_day;
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
-use utoipa::openapi::{RefOr, Schema};
+use utoipa::openapi::{RefOr, Required, Schema};
 
 use crate::dto::request::{check_id, parse_count_text, parse_date};
 use crate::dto::schema;
@@ -203,6 +204,17 @@ pub fn parse_count(name: &str, text: &str) -> ApiResult<u64> {
     parse_count_text(name, text)
 }
 
+/// A count parameter that starts at 1 (a tree size, an event's sequence number in a proof).
+pub(crate) fn parse_positive(name: &str, text: &str) -> ApiResult<u64> {
+    match parse_count(name, text)? {
+        0 => Err(ApiError::bad_request(
+            "invalid_parameter",
+            format!("{name} starts at 1"),
+        )),
+        n => Ok(n),
+    }
+}
+
 /// A count parameter, or `default` when it is not given.
 pub(crate) fn parse_count_or(name: &str, text: Option<&str>, default: u64) -> ApiResult<u64> {
     text.map_or(Ok(default), |text| parse_count(name, text))
@@ -229,6 +241,34 @@ pub(crate) fn indicator_schema() -> ObjectBuilder {
 /// Schema of a sequence number parameter (`after`, `seq`).
 pub(crate) fn seq_schema() -> ObjectBuilder {
     schema::count("a sequence number", 0)
+}
+
+/// Schema of a tree size parameter (`size`, `from`, `to` of the proofs): a tree holds at least
+/// one event.
+pub(crate) fn tree_size_schema() -> ObjectBuilder {
+    schema::count("a tree size", 1)
+}
+
+/// A query parameter described by `schema`, for operations that list their parameters by hand:
+/// utoipa's derive describes a parameter given a `schema_with` neither as required nor with its
+/// doc comment.
+pub(crate) fn query_parameter(
+    name: &str,
+    required: bool,
+    description: &str,
+    schema: impl Into<RefOr<Schema>>,
+) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Query)
+        .required(if required {
+            Required::True
+        } else {
+            Required::False
+        })
+        .description(Some(description))
+        .schema(Some(schema))
+        .build()
 }
 
 /// Schema of a date parameter.

@@ -178,26 +178,41 @@ async fn restatements_and_the_report_since_an_earlier_date_name_their_causes() {
     assert!(markdown.contains("## 重述"), "{markdown}");
     assert!(markdown.contains("补报 (late_report)"), "{markdown}");
 
+    // Without `since`, the earlier report is the same date's, as computed then.
+    let (status, alone) = server
+        .get(&format!("/v1/report?as_of=2023-09-30&since_as_of={from}"))
+        .await;
+    let (_, paired) = server
+        .get(&format!(
+            "/v1/report?as_of=2023-09-30&since=2023-09-30&since_as_of={from}"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{alone}");
+    assert_eq!(alone["restated"], paired["restated"]);
+    assert_ne!(alone["restated"]["restatements"]["changes"], json!([]));
+
+    let bad = StatusCode::BAD_REQUEST;
     for (path, expected) in [
-        ("/v1/restatements?effective=2023-09-30", "missing_parameter"),
-        ("/v1/restatements?from=2023-09-30", "missing_parameter"),
+        (
+            "/v1/restatements?effective=2023-09-30",
+            (bad, "missing_parameter"),
+        ),
+        (
+            "/v1/restatements?from=2023-09-30",
+            (bad, "missing_parameter"),
+        ),
         (
             "/v1/restatements?from=2023-10-31&to=2023-09-30&effective=2023-09-30",
-            "invalid_range",
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_range"),
         ),
         (
             "/v1/restatements?from=later&effective=2023-09-30",
-            "invalid_as_of",
+            (bad, "invalid_as_of"),
         ),
-        ("/v1/report?since_as_of=2023-09-30", "invalid_parameter"),
-        ("/v1/report?since=September", "invalid_since"),
+        ("/v1/report?since=September", (bad, "invalid_since")),
     ] {
         let (status, body) = server.get(path).await;
-        assert_eq!(
-            (status, code(&body)),
-            (StatusCode::BAD_REQUEST, expected),
-            "{path}"
-        );
+        assert_eq!((status, code(&body)), expected, "{path}");
     }
     server.stop().await;
 }

@@ -184,20 +184,25 @@ async fn checkpoints_and_proofs_verify_with_the_stand_alone_verifier() {
         .await;
     assert_eq!(history["checkpoint"]["size"], server.log_len());
 
-    // What is not in the tree: 400 (proofs) and 404 (tiles), never a panic.
+    // What is not in the tree: 400 or 422 (proofs), 404 beyond the durable log (proofs and tiles),
+    // never a panic.
     let beyond = to + 1;
-    for path in [
-        "/v1/proofs/consistency?from=0&to=3".to_owned(),
-        "/v1/proofs/consistency?from=4&to=3".to_owned(),
-        format!("/v1/proofs/consistency?from=1&to={beyond}"),
-        "/v1/proofs/consistency?from=1".to_owned(),
-        "/v1/proofs/inclusion?seq=0&size=3".to_owned(),
-        format!("/v1/proofs/inclusion?seq={beyond}&size={beyond}"),
-        "/v1/proofs/inclusion?size=3".to_owned(),
-        "/v1/proofs/inclusion?seq=x".to_owned(),
+    for (path, status) in [
+        ("/v1/proofs/consistency?from=0&to=3".to_owned(), 400),
+        ("/v1/proofs/consistency?from=4&to=3".to_owned(), 422),
+        (format!("/v1/proofs/consistency?from=1&to={beyond}"), 404),
+        ("/v1/proofs/consistency?from=1".to_owned(), 400),
+        ("/v1/proofs/inclusion?seq=0&size=3".to_owned(), 400),
+        (
+            format!("/v1/proofs/inclusion?seq={beyond}&size={beyond}"),
+            404,
+        ),
+        (format!("/v1/proofs/inclusion?seq={beyond}&size={to}"), 422),
+        ("/v1/proofs/inclusion?size=3".to_owned(), 400),
+        ("/v1/proofs/inclusion?seq=x".to_owned(), 400),
     ] {
-        let (status, body) = server.get(&path).await;
-        assert_eq!(status.as_u16(), 400, "{path}: {body}");
+        let (answered, body) = server.get(&path).await;
+        assert_eq!(answered.as_u16(), status, "{path}: {body}");
     }
     let (n, width) = (to / 256, (to % 256) as u16);
     let tile = |level, n, width| Tile::new(level, n, width).expect("a tile").path();

@@ -13,14 +13,10 @@ use progress_ledger_server::dto::{ExplanationDto, RestatementsDto};
 use progress_ledger_server::params::{parse_as_of, parse_effective};
 use rust_decimal::Decimal;
 
-use super::queries::percent;
+use super::queries::{api_error, moment, percent};
 use crate::cli::{ExplainArgs, RestatementsArgs};
 use crate::data::open_existing;
 use crate::failure::{Failure, Outcome};
-
-fn api_error(e: progress_ledger_server::ApiError) -> Failure {
-    Failure::msg(e.message)
-}
 
 fn n(value: Decimal) -> String {
     value.normalize().to_string()
@@ -31,18 +27,7 @@ fn opt(value: Option<Decimal>) -> String {
 }
 
 pub fn explain(data: &Path, args: ExplainArgs, out: &mut dyn Write) -> Outcome {
-    let as_of = args
-        .as_of
-        .as_deref()
-        .map(parse_as_of)
-        .transpose()
-        .map_err(api_error)?;
-    let effective = args
-        .effective
-        .as_deref()
-        .map(parse_effective)
-        .transpose()
-        .map_err(api_error)?;
+    let (as_of, effective) = moment(args.as_of.as_deref(), args.effective.as_deref())?;
     let scope = match (&args.indicator, args.task, args.category, args.whole_plan) {
         (Some(id), None, None, false) => Scope::Indicator(id.clone()),
         (None, Some(task), None, false) => Scope::Task(task),

@@ -3,6 +3,8 @@
 use std::io::Write;
 use std::path::Path;
 
+use jiff::Timestamp;
+use jiff::civil::Date;
 use progress_ledger_core::ProgressQuery;
 use progress_ledger_core::projection::ProgressView;
 use progress_ledger_server::dto::{
@@ -34,23 +36,27 @@ fn item_label(task: u32, item: Option<u32>) -> String {
     }
 }
 
-fn api_error(e: progress_ledger_server::ApiError) -> Failure {
+/// A refused parameter, as the API words it.
+pub(super) fn api_error(e: progress_ledger_server::ApiError) -> Failure {
     Failure::msg(e.message)
 }
 
-pub fn progress(data: &Path, args: ProgressArgs, out: &mut dyn Write) -> Outcome {
-    let as_of = args
-        .as_of
-        .as_deref()
-        .map(parse_as_of)
-        .transpose()
-        .map_err(api_error)?;
-    let effective = args
-        .effective
-        .as_deref()
+/// The moment a query asks about: `--as-of` (a recorded-at time) and `--effective` (a date),
+/// parsed as the API parses them.
+pub(super) fn moment(
+    as_of: Option<&str>,
+    effective: Option<&str>,
+) -> Result<(Option<Timestamp>, Option<Date>), Failure> {
+    let as_of = as_of.map(parse_as_of).transpose().map_err(api_error)?;
+    let effective = effective
         .map(parse_effective)
         .transpose()
         .map_err(api_error)?;
+    Ok((as_of, effective))
+}
+
+pub fn progress(data: &Path, args: ProgressArgs, out: &mut dyn Write) -> Outcome {
+    let (as_of, effective) = moment(args.as_of.as_deref(), args.effective.as_deref())?;
     let tracker = open_existing(data)?;
     let view = tracker.progress(&ProgressQuery {
         plan: None,

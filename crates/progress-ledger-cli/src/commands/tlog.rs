@@ -113,7 +113,7 @@ pub fn prove(data: &Path, command: ProveCommand, out: &mut dyn Write) -> Outcome
 
 fn tree_failure(error: CoreError) -> Failure {
     match error {
-        CoreError::NotInTree(message) => Failure::msg(message),
+        CoreError::NotInTree(message) | CoreError::BeyondLog(message) => Failure::msg(message),
         other => Failure::from(other),
     }
 }

@@ -31,6 +31,7 @@ use crate::clock::MonotonicClock;
 use crate::codec;
 use crate::error::{Error, Result};
 use crate::event::{Event, Head, StreamId};
+use crate::hash::Hash;
 use crate::verify::{Problem, ProblemKind};
 
 use commit::GroupCommit;
@@ -137,6 +138,9 @@ struct Inner {
     set_aside: Option<SetAside>,
     /// The Merkle tree's file (`tree.bin`), for readers.
     tree: tree::TreeFile,
+    /// The Merkle tree's leaves so far and its hashes not yet in `tree.bin`: added to by the
+    /// flush, outside the writer lock.
+    tree_writer: Mutex<tree::TreeWriter>,
     /// What opening did with `tree.bin`.
     tree_opened: tree::TreeOpened,
 }
@@ -174,8 +178,8 @@ struct Writer {
     allocated: u64,
     /// Why writes are refused, if they are.
     refused: Option<Refusal>,
-    /// The Merkle tree's leaves so far and its hashes not yet in `tree.bin`.
-    tree: tree::TreeWriter,
+    /// Hashes of the events stored whose leaves the next flush adds to the Merkle tree.
+    tree_leaves: Vec<Hash>,
 }
 
 /// Why a ledger refuses appends.
@@ -245,9 +249,6 @@ impl Ledger {
         }
         writer.pending_at += writer.pending.len() as u64;
         writer.pending.clear();
-        // The tree's hashes of the events just written, so that they are in `tree.bin` before
-        // the events are durable (derived data: never synced).
-        self.inner.tree.write(&mut writer.tree);
         Ok(())
     }
 
@@ -257,12 +258,13 @@ impl Ledger {
     /// the kernel may have dropped the pages it could not write, so a later sync that succeeds
     /// proves nothing.
     fn flush(&self) -> Result<u64> {
-        let (head, end) = {
+        let (head, end, leaves) = {
             let mut writer = self.writer();
             self.write_pending(&mut writer)?;
-            (writer.head, writer.pending_at)
+            let leaves = std::mem::take(&mut writer.tree_leaves);
+            (writer.head, writer.pending_at, leaves)
         };
-        if let Err(error) = self.inner.log.sync() {
+        if let Err(error) = self.sync_adding_leaves(&leaves) {
             let reason = format!("syncing the log failed: {error}");
             self.writer().refused = Some(Refusal::Failed(reason.clone()));
             self.inner.commit.fail(&reason);
@@ -273,6 +275,21 @@ impl Ledger {
             self.save_index(head, end);
         }
         Ok(head.seq)
+    }
+
+    /// Syncs the log and adds `leaves` to the Merkle tree, then writes the tree's new hashes to
+    /// `tree.bin` (derived data: never synced), so that they are in the file before their events
+    /// are durable. Outside the writer lock: appenders go on staging meanwhile.
+    fn sync_adding_leaves(&self, leaves: &[Hash]) -> Result<()> {
+        self.inner.log.sync()?;
+        let mut tree = self
+            .inner
+            .tree_writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        leaves.iter().for_each(|leaf| tree.push(leaf));
+        self.inner.tree.write(&mut tree);
+        Ok(())
     }
 
     /// Saves the index up to the durable `head`, durably. Derived data: if this fails, the next
@@ -490,15 +507,7 @@ impl Ledger {
         after_version: u64,
         limit: usize,
     ) -> Result<Vec<Event>> {
-        let seqs = self.index().stream_seqs(stream, after_version, limit);
-        let mut out = Vec::with_capacity(seqs.len());
-        for seq in seqs {
-            match self.get(seq)? {
-                Some(event) => out.push(event),
-                None => break, // not durable yet
-            }
-        }
-        Ok(out)
+        self.durable_events(self.index().stream_seqs(stream, after_version, limit))
     }
 
     /// Up to `limit` durable events of one stream with sequence numbers greater than
@@ -510,12 +519,16 @@ impl Ledger {
         after_seq: u64,
         limit: usize,
     ) -> Result<Vec<Event>> {
-        let seqs = self.index().stream_seqs_after_seq(stream, after_seq, limit);
+        self.durable_events(self.index().stream_seqs_after_seq(stream, after_seq, limit))
+    }
+
+    /// The events `seqs` names, in order, up to the first that is not durable yet.
+    fn durable_events(&self, seqs: Vec<u64>) -> Result<Vec<Event>> {
         let mut out = Vec::with_capacity(seqs.len());
         for seq in seqs {
             match self.get(seq)? {
                 Some(event) => out.push(event),
-                None => break, // not durable yet
+                None => break,
             }
         }
         Ok(out)

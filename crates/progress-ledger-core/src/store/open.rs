@@ -169,7 +169,7 @@ impl Ledger {
             pending_at: opened.end,
             allocated: allocated.max(opened.end),
             refused,
-            tree: tree_writer,
+            tree_leaves: Vec::new(),
         };
         Ok(Ledger {
             inner: Arc::new(Inner {
@@ -185,6 +185,7 @@ impl Ledger {
                 damage: opened.damage,
                 set_aside: migrated.or(opened.set_aside),
                 tree,
+                tree_writer: Mutex::new(tree_writer),
                 tree_opened,
             }),
         })

@@ -77,17 +77,21 @@ struct Staged {
     wait_for: u64,
 }
 
+/// Bytes of a typical event's frame: what a batch's frame buffer reserves per event.
+const TYPICAL_FRAME: usize = 256;
+
 impl Staged {
-    fn new(head: Head, base: u64) -> Self {
+    /// Room for `events` events, staged after `head` from offset `base`.
+    fn new(head: Head, base: u64, events: usize) -> Self {
         Self {
-            frames: Vec::new(),
+            frames: Vec::with_capacity(events.saturating_mul(TYPICAL_FRAME)),
             base,
             last_frame: None,
-            offsets: Vec::new(),
+            offsets: Vec::with_capacity(events),
             head,
             versions: HashMap::new(),
-            ids: HashMap::new(),
-            results: Vec::new(),
+            ids: HashMap::with_capacity(events),
+            results: Vec::with_capacity(events),
             written: 0,
             wait_for: 0,
         }
@@ -156,7 +160,11 @@ impl Ledger {
         if let Some(refusal) = &writer.refused {
             return Err(refusal_error(refusal));
         }
-        let mut staged = Staged::new(writer.head, writer.pending_at + writer.pending.len() as u64);
+        let mut staged = Staged::new(
+            writer.head,
+            writer.pending_at + writer.pending.len() as u64,
+            batch.len(),
+        );
         for new in batch {
             if let Some(id) = new.id {
                 if let Some(original) = self.find_original(&writer, &staged, id)? {
@@ -262,7 +270,7 @@ impl Ledger {
         }
         writer.pending.extend_from_slice(&staged.frames);
         for &(position, _) in &staged.offsets {
-            writer.tree.push(&staged.results[position].event.hash);
+            writer.tree_leaves.push(staged.results[position].event.hash);
         }
         if writer.pending.len() >= WRITE_THROUGH {
             self.write_pending(writer)?;
@@ -293,7 +301,11 @@ impl Ledger {
                 writer.head.seq, after.seq
             )));
         }
-        let mut staged = Staged::new(writer.head, writer.pending_at + writer.pending.len() as u64);
+        let mut staged = Staged::new(
+            writer.head,
+            writer.pending_at + writer.pending.len() as u64,
+            events.len(),
+        );
         for (event, stored) in events {
             if self.contains_id(event.id)? || staged.ids.contains_key(&event.id) {
                 return Err(Error::InvalidEvent(format!(

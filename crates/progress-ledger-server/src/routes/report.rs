@@ -39,7 +39,8 @@ pub(crate) struct ReportParams {
     #[param(schema_with = date_schema)]
     since: Option<String>,
     /// When that earlier report was computed: RFC 3339, or `YYYY-MM-DD` meaning the end of that
-    /// day in Asia/Shanghai (default: the end of the `since` date). Only with `since`.
+    /// day in Asia/Shanghai (default: the end of the `since` date). Without `since`, the earlier
+    /// report is this date's report as it was computed then.
     #[param(schema_with = as_of_schema)]
     since_as_of: Option<String>,
 }
@@ -113,13 +114,11 @@ pub(crate) async fn report(
             date: parse_date_param("since", "invalid_since", text)?,
             as_of: since_as_of,
         }),
-        None if since_as_of.is_some() => {
-            return Err(ApiError::bad_request(
-                "invalid_parameter",
-                "since_as_of needs since (the date of the earlier report)",
-            ));
-        }
-        None => None,
+        // The same date's report, as it was computed then.
+        None => since_as_of.map(|as_of| Since {
+            date,
+            as_of: Some(as_of),
+        }),
     };
     let tracker = state.tracker().clone();
     let permit = state.costly().await?;

@@ -3,37 +3,61 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use progress_ledger_core::RestatementQuery;
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa::openapi::path::{Parameter, ParameterIn};
 
 use super::{BadParameter, Failed, Unauthorized, Unavailable};
 use crate::dto::RestatementsDto;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::params::{
     ApiQuery, as_of_schema, date_schema, parse_as_of, parse_effective, parse_plan, plan_schema,
+    query_parameter,
 };
 use crate::state::{AppState, blocking};
 
 /// The two recorded times and the date.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
 pub(crate) struct RestatementParams {
-    /// The earlier recorded-at time (e.g. when the earlier report was computed): RFC 3339, or
-    /// `YYYY-MM-DD` meaning the end of that day in Asia/Shanghai.
-    #[param(schema_with = as_of_schema, required = true)]
     from: Option<String>,
-    /// The later recorded-at time, as `from` (default: now). Not before `from`.
-    #[param(schema_with = as_of_schema)]
     to: Option<String>,
-    /// The effective date whose figures are compared, `YYYY-MM-DD`.
-    #[param(schema_with = date_schema, required = true)]
     effective: Option<String>,
-    /// Plan id (default: the only plan).
-    #[param(schema_with = plan_schema)]
     plan: Option<String>,
+}
+
+impl IntoParams for RestatementParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            query_parameter(
+                "from",
+                true,
+                "The earlier recorded-at time (e.g. when the earlier report was computed): RFC \
+                 3339, or `YYYY-MM-DD` meaning the end of that day in Asia/Shanghai.",
+                as_of_schema(),
+            ),
+            query_parameter(
+                "to",
+                false,
+                "The later recorded-at time, as `from` (default: now). Not before `from`.",
+                as_of_schema(),
+            ),
+            query_parameter(
+                "effective",
+                true,
+                "The effective date whose figures are compared, `YYYY-MM-DD`.",
+                date_schema(),
+            ),
+            query_parameter(
+                "plan",
+                false,
+                "Plan id (default: the only plan).",
+                plan_schema(),
+            ),
+        ]
+    }
 }
 
 fn required(name: &str, value: Option<String>) -> ApiResult<String> {
@@ -55,6 +79,7 @@ fn required(name: &str, value: Option<String>) -> ApiResult<String> {
     responses(
         (status = 200, description = "the restatements", body = RestatementsDto),
         (status = 404, description = "no such plan is loaded at either time (`no_plan`)", body = ErrorBody),
+        (status = 422, description = "`to` is before `from` (`invalid_range`)", body = ErrorBody),
         BadParameter, Unauthorized, Unavailable, Failed,
     ))]
 pub(crate) async fn restatements(
@@ -68,7 +93,8 @@ pub(crate) async fn restatements(
     let effective = parse_effective(&required("effective", params.effective)?)?;
     let plan = parse_plan(params.plan)?;
     if to.is_some_and(|to| to < from) {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_range",
             "`to` is before `from`: restatements run from an earlier time to a later one",
         ));

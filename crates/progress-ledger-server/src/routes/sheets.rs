@@ -227,12 +227,19 @@ fn too_many(n: usize) -> ApiError {
     )
 }
 
+/// The body of `POST /v1/events/batch`: from one to `MAX_BATCH` updates (the limit is checked
+/// against `MAX_BATCH` by a test).
+#[derive(ToSchema)]
+#[schema(min_items = 1, max_items = 20000)]
+#[expect(dead_code, reason = "only described: the rows are read one by one")]
+pub(crate) struct UpdateBatch(Vec<NewEventRequest>);
+
 /// Records many updates at once, all or nothing: a JSON array of the update objects
 /// `POST /v1/events` takes. Every row is checked (fields, the plan, who may write what); if
 /// any is refused, nothing is written and every refused row is listed. A retry with the same
 /// ids writes nothing twice (rows without an id get one here: give ids to retry safely).
 #[utoipa::path(post, path = "/v1/events/batch", tag = "events", params(DryRun),
-    request_body(content = Vec<NewEventRequest>, description = "the updates, as for `POST /v1/events`"),
+    request_body(content = UpdateBatch, description = "the updates, as for `POST /v1/events`"),
     security((), ("bearer" = [])),
     responses(
         (status = 201, description = "recorded and durable", body = BatchRecorded),
@@ -484,4 +491,22 @@ fn percent(name: &str) -> String {
             other => format!("%{other:02X}"),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::PartialSchema;
+
+    use super::*;
+
+    #[test]
+    fn the_batch_body_is_described_with_the_limits_the_route_applies() {
+        let schema = serde_json::to_value(UpdateBatch::schema()).expect("serialises");
+        assert_eq!(schema["minItems"].as_u64(), Some(1), "{schema}");
+        assert_eq!(
+            schema["maxItems"].as_u64(),
+            u64::try_from(MAX_BATCH).ok(),
+            "{schema}"
+        );
+    }
 }

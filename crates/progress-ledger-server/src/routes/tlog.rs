@@ -12,12 +12,16 @@ use axum::response::{IntoResponse, Response};
 use progress_ledger_core::tlog::tile::{TilePath, parse_tile_path};
 use progress_ledger_core::{Error as CoreError, Ledger};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::Required;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{BadParameter, Failed, Unauthorized};
 use crate::checkpoints::{CheckpointError, Published, Publisher};
+use crate::dto::schema;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::params::{ApiQuery, NoParams, parse_count, seq_schema};
+use crate::params::{ApiQuery, NoParams, parse_positive, query_parameter, tree_size_schema};
 use crate::state::{AppState, blocking};
 
 impl From<CheckpointError> for ApiError {
@@ -112,7 +116,7 @@ async fn latest(state: AppState, headers: HeaderMap) -> ApiResult<Response> {
 /// Signs a checkpoint of every durable event now (or answers the latest, if the tree has not
 /// grown since), and answers it.
 #[utoipa::path(post, path = "/v1/checkpoint", tag = "audit",
-    security(("bearer" = [])),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "the signed checkpoint", content_type = "text/plain", body = String,
             headers(("Cache-Control" = String, description = "`no-cache`"))),
@@ -144,17 +148,31 @@ pub(crate) struct CheckpointUnavailable(
 );
 
 /// Which event, in which tree.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
 pub(crate) struct InclusionParams {
-    /// Sequence number of the event (its leaf index is `seq - 1`).
-    #[param(schema_with = seq_schema, required = true)]
     seq: Option<String>,
-    /// Size of the tree (a checkpoint's size); default: the latest checkpoint's, or every
-    /// durable event if the log signs none.
-    #[param(schema_with = seq_schema)]
     size: Option<String>,
+}
+
+impl IntoParams for InclusionParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            query_parameter(
+                "seq",
+                true,
+                "Sequence number of the event (its leaf index is `seq - 1`).",
+                schema::count("a sequence number", 1),
+            ),
+            query_parameter(
+                "size",
+                false,
+                "Size of the tree (a checkpoint's size); default: the latest checkpoint's, or \
+                 every durable event if the log signs none.",
+                tree_size_schema(),
+            ),
+        ]
+    }
 }
 
 /// An inclusion proof, in the JSON `progress-ledger-verify inclusion --proof-file` reads.
@@ -178,8 +196,10 @@ pub struct InclusionProofDto {
     responses(
         (status = 200, description = "the inclusion proof", body = InclusionProofDto),
         (status = 400, description = "a parameter is missing, unknown, repeated or outside its \
-            schema (`missing_parameter`, `unknown_parameter`, `invalid_parameter` …), or the \
-            event or the size is not in the log's tree (`not_in_tree`)", body = ErrorBody),
+            schema (`missing_parameter`, `unknown_parameter`, `invalid_parameter` …)", body = ErrorBody),
+        (status = 404, description = "the size is beyond the durable log (`beyond_log`)", body = ErrorBody),
+        (status = 422, description = "the event is not in the tree of that size: `seq` > `size` \
+            (`not_in_tree`)", body = ErrorBody),
         Unauthorized, CheckpointUnavailable, Failed,
     ))]
 pub(crate) async fn inclusion(
@@ -189,7 +209,7 @@ pub(crate) async fn inclusion(
 ) -> ApiResult<Json<InclusionProofDto>> {
     state.read_access(&headers)?;
     let seq = match params.seq.as_deref() {
-        Some(text) => parse_count("seq", text)?,
+        Some(text) => parse_positive("seq", text)?,
         None => {
             return Err(ApiError::bad_request(
                 "missing_parameter",
@@ -200,7 +220,7 @@ pub(crate) async fn inclusion(
     let size = params
         .size
         .as_deref()
-        .map(|text| parse_count("size", text))
+        .map(|text| parse_positive("size", text))
         .transpose()?;
     let ledger = state.tracker().ledger().clone();
     let publisher = state.publisher().ok().flatten();
@@ -211,7 +231,7 @@ pub(crate) async fn inclusion(
         };
         let hashes = ledger.prove_inclusion(seq, size)?;
         let event = ledger.get(seq)?.ok_or_else(|| {
-            ApiError::bad_request("not_in_tree", format!("event {seq} is not durable"))
+            ApiError::not_found("beyond_log", format!("event {seq} is not durable"))
         })?;
         Ok(InclusionProofDto {
             index: seq - 1,
@@ -235,16 +255,25 @@ fn default_size(ledger: &Ledger, publisher: Option<&Publisher>) -> u64 {
 }
 
 /// Two tree sizes.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
 pub(crate) struct ConsistencyParams {
-    /// The older tree size, at least 1.
-    #[param(schema_with = seq_schema, required = true)]
     from: Option<String>,
-    /// The newer tree size, at least `from`, at most the log's durable events.
-    #[param(schema_with = seq_schema, required = true)]
     to: Option<String>,
+}
+
+impl IntoParams for ConsistencyParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            query_parameter("from", true, "The older tree size.", tree_size_schema()),
+            query_parameter(
+                "to",
+                true,
+                "The newer tree size, at least `from`, at most the log's durable events.",
+                tree_size_schema(),
+            ),
+        ]
+    }
 }
 
 /// A consistency proof, in the JSON `progress-ledger-verify consistency` and `watch` read.
@@ -264,8 +293,9 @@ pub struct ConsistencyProofDto {
     responses(
         (status = 200, description = "the consistency proof", body = ConsistencyProofDto),
         (status = 400, description = "a parameter is missing, unknown, repeated or outside its \
-            schema (`missing_parameter`, `unknown_parameter`, `invalid_parameter` …), or the \
-            sizes are not 0 < from ≤ to ≤ the log's durable events (`not_in_tree`)", body = ErrorBody),
+            schema (`missing_parameter`, `unknown_parameter`, `invalid_parameter` …)", body = ErrorBody),
+        (status = 404, description = "`to` is beyond the durable log (`beyond_log`)", body = ErrorBody),
+        (status = 422, description = "the sizes are out of order: `from` > `to` (`not_in_tree`)", body = ErrorBody),
         Unauthorized, CheckpointUnavailable, Failed,
     ))]
 pub(crate) async fn consistency(
@@ -280,7 +310,7 @@ pub(crate) async fn consistency(
             "give from and to, the two tree sizes",
         ));
     };
-    let (from, to) = (parse_count("from", from)?, parse_count("to", to)?);
+    let (from, to) = (parse_positive("from", from)?, parse_positive("to", to)?);
     let ledger = state.tracker().ledger().clone();
     let hashes = blocking(move || Ok(ledger.prove_consistency(from, to)?)).await?;
     Ok(Json(ConsistencyProofDto {
@@ -290,15 +320,35 @@ pub(crate) async fn consistency(
     }))
 }
 
-/// A tile path.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub(crate) struct TileParams {
-    /// The rest of the tile's path after `tile/`, slashes unescaped: `<L>/<N>[.p/<W>]` for a hash
-    /// tile, `entries/<N>[.p/<W>]` for an entry bundle, `N` in three-digit groups
-    /// (`x001/x234/067`), as C2SP tlog-tiles writes it.
-    #[allow(dead_code, reason = "read from the wildcard path, described here")]
-    path: String,
+/// The canonical tile paths after `tile/` whose number fits in six groups (below 10^18, far
+/// beyond any tree this log holds): a level from 0 to 63 or `entries`, the number in
+/// three-digit groups without leading zero groups, and an optional partial width from 1 to 255.
+pub(crate) const TILE_PATH_PATTERN: &str = "^(?:[0-9]|[1-5][0-9]|6[0-3]|entries)/\
+    (?:[0-9]{3}|x(?:00[1-9]|0[1-9][0-9]|[1-9][0-9]{2})/(?:x[0-9]{3}/){0,4}[0-9]{3})\
+    (?:\\.p/(?:[1-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))?$";
+
+/// A tile path: the rest of it after `tile/`, read from the wildcard.
+pub(crate) struct TileParams;
+
+impl IntoParams for TileParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let schema = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(TILE_PATH_PATTERN));
+        vec![
+            ParameterBuilder::new()
+                .name("path")
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .description(Some(
+                    "The rest of the tile's path after `tile/`, slashes unescaped: `<L>/<N>[.p/<W>]` \
+                     for a hash tile, `entries/<N>[.p/<W>]` for an entry bundle, `N` in \
+                     three-digit groups (`x001/x234/067`), as C2SP tlog-tiles writes it.",
+                ))
+                .schema(Some(schema))
+                .build(),
+        ]
+    }
 }
 
 /// A C2SP tlog-tiles hash tile (`<L>/<N>[.p/<W>]`: 32-byte hashes, concatenated) or entry
@@ -334,7 +384,9 @@ pub(crate) async fn tile(
             TilePath::Entries(bundle) => ledger.entry_bundle(&bundle),
         };
         read.map_err(|e| match e {
-            CoreError::NotInTree(message) => ApiError::not_found("no_tile", message),
+            CoreError::NotInTree(message) | CoreError::BeyondLog(message) => {
+                ApiError::not_found("no_tile", message)
+            }
             other => other.into(),
         })
     })
@@ -354,4 +406,65 @@ pub(crate) async fn tile(
         bytes,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use progress_ledger_core::tlog::tile::{Bundle, Tile};
+    use proptest::prelude::*;
+    use regex::Regex;
+
+    use super::*;
+
+    fn pattern() -> Regex {
+        Regex::new(TILE_PATH_PATTERN).expect("the pattern compiles")
+    }
+
+    proptest! {
+        /// Every tile the log can serve has a path the pattern describes.
+        #[test]
+        fn every_canonical_tile_path_fits_the_pattern(
+            level in 0u8..=63,
+            n in prop_oneof![0u64..2_000, 0u64..1_000_000_000_000_000_000],
+            width in 1u16..=256,
+            entries: bool,
+        ) {
+            let path = if entries {
+                Bundle::new(n, width).map(|b| b.path())
+            } else {
+                Tile::new(level, n, width).map(|t| t.path())
+            };
+            let path = path.expect("a valid tile");
+            let rest = path.strip_prefix("tile/").expect("tile/");
+            prop_assert!(pattern().is_match(rest), "{rest}");
+        }
+
+        /// What the pattern describes, the server parses: a schema-valid path is never refused.
+        #[test]
+        fn every_path_the_pattern_allows_parses(
+            rest in "(?:[0-9]|[1-5][0-9]|6[0-3]|entries)/(?:[0-9]{3}|x(?:00[1-9]|0[1-9][0-9]|[1-9][0-9]{2})/(?:x[0-9]{3}/){0,4}[0-9]{3})(?:\\.p/(?:[1-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))?",
+        ) {
+            prop_assert!(pattern().is_match(&rest), "{rest}");
+            let parsed = parse_tile_path(&format!("tile/{rest}"));
+            prop_assert!(parsed.is_ok(), "{rest}: {parsed:?}");
+        }
+    }
+
+    #[test]
+    fn paths_out_of_canonical_form_do_not_fit_the_pattern() {
+        for rest in [
+            "64/000",
+            "01/000",
+            "0/x000/001",
+            "0/1",
+            "0/000.p/0",
+            "0/000.p/256",
+            "0/000.p/007",
+            "entries/x001/x002/x003/x004/x005/x006/007",
+            "0/000/",
+            "tile/0/000",
+        ] {
+            assert!(!pattern().is_match(rest), "{rest}");
+        }
+    }
 }

@@ -9,9 +9,10 @@
 //! every subtree it completes. `tree.bin` holds them in that order, one 36-byte record each:
 //! the hash, then the CRC32C of the record's stored-hash index (u64, little-endian) and the hash.
 //!
-//! The writer computes the new hashes under the writer lock as events are stored (two SHA-256
-//! per event on average, from the peaks it keeps in memory), and each write of the log's buffer
-//! writes them too, so that every durable event's hashes are in the file before it is durable.
+//! Each flush computes the hashes of the events it makes durable (two SHA-256 per event on
+//! average, from the peaks the tree writer keeps in memory) outside the writer lock, after the
+//! log's sync, and writes them to the file before it marks the events durable, so that every
+//! durable event's hashes are in the file.
 //! The file is never synced: it is derived. Opening checks every record's checksum and the last
 //! leaf against the log's event, keeps the matching prefix, and catches up or rebuilds the rest
 //! from the log. Proofs and tiles are given for durable sizes only.
@@ -55,8 +56,8 @@ pub(crate) fn event_leaf(hash: &Hash) -> TreeHash {
     leaf_hash(&hash.0)
 }
 
-/// The writer's side of the tree, under the writer lock: the leaves stored so far (durable or
-/// not), the peaks to continue from, and the records not yet written to `tree.bin`.
+/// The writing side of the tree, used by one flush at a time: the leaves added so far, the
+/// peaks to continue from, and the records not yet written to `tree.bin`.
 #[derive(Debug, Default)]
 pub(super) struct TreeWriter {
     leaves: u64,

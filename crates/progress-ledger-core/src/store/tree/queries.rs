@@ -13,7 +13,7 @@ impl Ledger {
     fn tree_reader(&self, size: u64) -> Result<FileReader<'_>> {
         let len = self.len();
         if size > len {
-            return Err(Error::NotInTree(format!(
+            return Err(Error::BeyondLog(format!(
                 "tree size {size} is beyond the log's {len} durable events"
             )));
         }
@@ -115,7 +115,7 @@ impl Ledger {
     fn check_covered(&self, covered: u64, path: &str) -> Result<()> {
         let len = self.len();
         if covered > len {
-            return Err(Error::NotInTree(format!(
+            return Err(Error::BeyondLog(format!(
                 "{path} needs a tree of {covered} leaves; the log has {len} durable events"
             )));
         }
