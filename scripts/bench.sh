@@ -8,6 +8,10 @@
 #   scripts/bench.sh --no-server   skip the HTTP load part
 #   scripts/bench.sh --server-only only the HTTP load part (its ratio to the library is then
 #                                  not computed)
+#   scripts/bench.sh --scale    only the scale figures (benches/scale.rs) of a 10M-event ledger
+#                               (PL_BENCH_SCALE_SIZE=3000000 for another size), each beside
+#                               its goal; building the ledger takes minutes the first time.
+#                               Not run in CI, nor by the other modes.
 #
 # Library benches: criterion (benches/append.rs, benches/replay.rs) and benches/footprint.rs.
 # The server part also runs benches/batch.rs (criterion: 10,000 updates in one request, as a
@@ -22,13 +26,15 @@ cd "$(dirname "$0")/.."
 quick=0
 server=1
 library=1
+scale=0
 for arg in "$@"; do
     case "$arg" in
         --quick) quick=1 ;;
         --no-server) server=0 ;;
         --server-only) library=0 ;;
+        --scale) scale=1 ;;
         -h | --help)
-            sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -65,6 +71,17 @@ run_bench() {
     grep -E '^[a-z_]+/[a-z0-9_]+|^ +(time|thrpt):|^bench=|events per flush|^built ' \
         "$logs/$name.log" >&2 || true
 }
+
+if [[ $scale == 1 ]]; then
+    step "cargo bench --bench scale (${PL_BENCH_SCALE_SIZE:-10000000} events; log: $logs/scale.log)"
+    if ! cargo bench --bench scale >"$logs/scale.log" 2>&1; then
+        tail -40 "$logs/scale.log" >&2
+        echo "bench scale failed" >&2
+        exit 1
+    fi
+    grep -E '^bench=|^goal:|^built |events in its history' "$logs/scale.log"
+    exit 0
+fi
 
 step "building the benches"
 cargo bench --no-run >"$logs/build.log" 2>&1 || {

@@ -10,6 +10,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::aggregate::{Latest, Sum, Tally};
 use super::state::{Contribution, IndicatorState, Update};
 use super::trace::{Counted, LevelRule, NoTrace, Node, Role, Step, Trace};
 use crate::plan::{Direction, IndicatorKind, IndicatorSpec, ItemStatus};
@@ -108,6 +109,8 @@ pub struct Evaluation {
     pub completion: Completion,
     /// Whether any update counts.
     pub started: bool,
+    /// How many updates count.
+    pub updates: usize,
 }
 
 fn ratio(numerator: Decimal, denominator: Decimal) -> Option<Decimal> {
@@ -165,6 +168,10 @@ pub fn evaluate(
 
 /// [`evaluate`], telling `trace` (if it wants the indicator) the role of every update that
 /// counts and each step from them to the value and the completion.
+///
+/// The figures come from the indicator's aggregates ([`IndicatorState::tally`]), whatever the
+/// number of updates; a trace that wants the indicator is also told each update's role, read
+/// from the same tally (which update is the latest, which deltas it sums).
 pub fn evaluate_traced<T: Trace>(
     spec: &IndicatorSpec,
     target: Option<Decimal>,
@@ -175,27 +182,32 @@ pub fn evaluate_traced<T: Trace>(
 ) -> Evaluation {
     let node = Node::Indicator(&spec.id);
     let traced = trace.wants(node);
-    let live: Vec<_> = state.live(effective).collect();
-    let started = !live.is_empty();
+    let tally = state.tally(effective);
+    // Only a trace reads the updates one by one.
+    let live: Vec<Update<'_>> = if traced {
+        state.live(effective).collect()
+    } else {
+        Vec::new()
+    };
+    let started = tally.live() > 0;
     let (value, raw) = match spec.kind {
         IndicatorKind::Cumulative => {
-            let mut sum = Decimal::ZERO;
-            let mut terms = 0;
-            for update in &live {
-                let role = match update.contribution {
-                    Contribution::Delta { amount, .. } => {
-                        sum += amount;
-                        terms += 1;
-                        Role::Summed
-                    }
-                    _ => Role::Unused,
-                };
-                if traced {
+            let sum = tally.deltas().value();
+            if traced {
+                for update in &live {
+                    let role = match update.contribution {
+                        Contribution::Delta { .. } => Role::Summed,
+                        _ => Role::Unused,
+                    };
                     trace.update(node, update, role);
                 }
-            }
-            if traced {
-                trace.step(node, Step::Sum { terms, value: sum });
+                trace.step(
+                    node,
+                    Step::Sum {
+                        terms: tally.deltas().terms(),
+                        value: sum,
+                    },
+                );
             }
             let raw = target.and_then(|t| {
                 let result = ratio(sum, t);
@@ -216,18 +228,12 @@ pub fn evaluate_traced<T: Trace>(
         IndicatorKind::Level => {
             // The measurement with the latest effective date (the later-recorded one on a tie);
             // plan-wide measurements only: district ones show in the district view.
-            let latest = latest_of(&live, |c| match c {
-                Contribution::Measurement {
-                    value,
-                    district: None,
-                } => Some(value),
-                _ => None,
-            });
+            let latest = tally.measured();
             if traced {
                 for update in &live {
                     let role = match update.contribution {
                         Contribution::Measurement { district: None, .. } => {
-                            if latest.is_some_and(|(order, _, _)| order == update.order) {
+                            if is_latest(latest, update) {
                                 Role::Latest
                             } else {
                                 Role::Superseded
@@ -241,12 +247,12 @@ pub fn evaluate_traced<T: Trace>(
                 trace.step(
                     node,
                     Step::Latest {
-                        effective: latest.map(|(_, date, _)| date),
-                        value: latest.map(|(_, _, v)| v),
+                        effective: latest.map(|l| l.effective),
+                        value: latest.map(|l| l.value),
                     },
                 );
             }
-            let latest = latest.map(|(_, _, v)| v);
+            let latest = latest.map(|l| l.value);
             let raw = match (latest, target) {
                 (Some(v), Some(t)) => {
                     let (rule, numerator, denominator) =
@@ -274,20 +280,19 @@ pub fn evaluate_traced<T: Trace>(
             (latest, raw)
         }
         IndicatorKind::Coverage => {
-            let per_district = district_sums(live.iter().map(|e| e.contribution));
+            let per_district = district_sums(state, &tally);
             let needed = target.unwrap_or(Decimal::ONE);
-            let met = per_district.values().filter(|sum| **sum >= needed).count();
+            let met = per_district
+                .values()
+                .filter(|sum| sum.value() >= needed)
+                .count();
             let met = Decimal::from(met);
             if traced {
-                let mut terms: BTreeMap<&str, usize> = BTreeMap::new();
                 for update in &live {
                     let role = match update.contribution {
                         Contribution::Delta {
-                            district: Some(d), ..
-                        } => {
-                            *terms.entry(d).or_default() += 1;
-                            Role::DistrictSum
-                        }
+                            district: Some(_), ..
+                        } => Role::DistrictSum,
                         _ => Role::Unused,
                     };
                     trace.update(node, update, role);
@@ -297,10 +302,10 @@ pub fn evaluate_traced<T: Trace>(
                         node,
                         Step::District {
                             district: (*district).to_owned(),
-                            terms: terms.get(district).copied().unwrap_or(0),
-                            sum: *sum,
+                            terms: sum.terms(),
+                            sum: sum.value(),
                             needed,
-                            met: *sum >= needed,
+                            met: sum.value() >= needed,
                         },
                     );
                 }
@@ -326,18 +331,19 @@ pub fn evaluate_traced<T: Trace>(
             (Some(met), raw)
         }
         IndicatorKind::Milestones => {
-            let mut done: BTreeSet<&str> = BTreeSet::new();
-            for update in &live {
-                let role = match update.contribution {
-                    Contribution::Milestone(name) if done.insert(name) => Role::Reached,
-                    Contribution::Milestone(_) => Role::AlreadyReached,
-                    _ => Role::Unused,
-                };
-                if traced {
+            let done = tally.names().filter(|(_, name)| name.reached > 0).count();
+            if traced {
+                let mut seen: BTreeSet<&str> = BTreeSet::new();
+                for update in &live {
+                    let role = match update.contribution {
+                        Contribution::Milestone(name) if seen.insert(name) => Role::Reached,
+                        Contribution::Milestone(_) => Role::AlreadyReached,
+                        _ => Role::Unused,
+                    };
                     trace.update(node, update, role);
                 }
             }
-            let done = Decimal::from(done.len());
+            let done = Decimal::from(done);
             let total = Decimal::from(spec.deliverables.len());
             let raw = ratio(done, total);
             if traced {
@@ -360,11 +366,8 @@ pub fn evaluate_traced<T: Trace>(
             (Some(done), raw)
         }
         IndicatorKind::Status => {
-            let latest = latest_of(&live, |c| match c {
-                Contribution::Status(s) => Some(s),
-                _ => None,
-            });
-            let status = latest.map_or(ItemStatus::NotStarted, |(_, _, s)| s);
+            let latest = tally.status();
+            let status = latest.map_or(ItemStatus::NotStarted, |l| l.value);
             let value = match status {
                 ItemStatus::NotStarted => Decimal::ZERO,
                 ItemStatus::InProgress => Decimal::new(5, 1),
@@ -373,11 +376,7 @@ pub fn evaluate_traced<T: Trace>(
             if traced {
                 for update in &live {
                     let role = match update.contribution {
-                        Contribution::Status(_)
-                            if latest.is_some_and(|(order, _, _)| order == update.order) =>
-                        {
-                            Role::Latest
-                        }
+                        Contribution::Status(_) if is_latest(latest, update) => Role::Latest,
                         Contribution::Status(_) => Role::Superseded,
                         _ => Role::Unused,
                     };
@@ -386,7 +385,7 @@ pub fn evaluate_traced<T: Trace>(
                 trace.step(
                     node,
                     Step::Latest {
-                        effective: latest.map(|(_, date, _)| date),
+                        effective: latest.map(|l| l.effective),
                         value: Some(value),
                     },
                 );
@@ -412,18 +411,13 @@ pub fn evaluate_traced<T: Trace>(
         value,
         completion,
         started,
+        updates: tally.live(),
     }
 }
 
-/// Of the updates that `pick` takes a value from, the one with the latest effective date (the
-/// later-recorded one on a tie): its place, date and value.
-fn latest_of<V: Copy>(
-    live: &[Update<'_>],
-    pick: impl Fn(Contribution<'_>) -> Option<V>,
-) -> Option<(usize, Date, V)> {
-    live.iter()
-        .filter_map(|e| pick(e.contribution).map(|v| (e.order, e.effective, v)))
-        .max_by_key(|(order, date, _)| (*date, *order))
+/// Whether `update` is the latest one of a tally.
+fn is_latest<V>(latest: Option<Latest<V>>, update: &Update<'_>) -> bool {
+    latest.is_some_and(|l| l.order as usize == update.order)
 }
 
 /// The schedule status of `node`, telling `trace` the step if it wants the node.
@@ -449,21 +443,27 @@ pub fn judge<T: Trace>(
     status
 }
 
-/// Sum of deltas per district.
-pub fn district_sums<'a>(
-    contributions: impl Iterator<Item = Contribution<'a>>,
+/// The sum of the deltas reported per district, of the districts with any, by name.
+pub(crate) fn district_sums<'a>(
+    state: &'a IndicatorState,
+    tally: &Tally,
+) -> BTreeMap<&'a str, Sum> {
+    tally
+        .names()
+        .filter(|(_, name)| name.deltas.terms() > 0)
+        .filter_map(|(index, name)| Some((state.name_at(index)?, name.deltas)))
+        .collect()
+}
+
+/// The latest measurement per district, of the districts with any, by name.
+pub(crate) fn district_measurements<'a>(
+    state: &'a IndicatorState,
+    tally: &Tally,
 ) -> BTreeMap<&'a str, Decimal> {
-    let mut sums = BTreeMap::new();
-    for contribution in contributions {
-        if let Contribution::Delta {
-            amount,
-            district: Some(d),
-        } = contribution
-        {
-            *sums.entry(d).or_insert(Decimal::ZERO) += amount;
-        }
-    }
-    sums
+    tally
+        .names()
+        .filter_map(|(index, name)| Some((state.name_at(index)?, name.measured?.value)))
+        .collect()
 }
 
 #[cfg(test)]

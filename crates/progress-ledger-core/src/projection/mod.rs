@@ -4,6 +4,7 @@
 //! [`Projection::apply`] folds one recorded event; it does no I/O and no validation.
 //! [`Projection::check`] validates a new event against the state folded so far.
 
+mod aggregate;
 mod catalog;
 mod explain;
 mod figures;
@@ -25,6 +26,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+pub use aggregate::{Latest, NameTally, Sum, Tally};
 pub use catalog::{Catalog, IndicatorDef, TargetRevision, indicator_id};
 pub use explain::{
     CountedUpdate, Elapsed, Explanation, IndicatorExplanation, Prepared, RollupExplanation, Scope,

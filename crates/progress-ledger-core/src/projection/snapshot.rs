@@ -320,7 +320,9 @@ impl Projection {
                     if order >= state_header.from {
                         return None;
                     }
-                    state.void(order as usize);
+                    if !state.mark_voided(order as usize) {
+                        return None;
+                    }
                 }
             }
             if !reader.bytes.is_empty() {

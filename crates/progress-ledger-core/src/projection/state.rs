@@ -2,11 +2,14 @@
 //!
 //! An update takes 28 bytes and no allocation of its own: its district or deliverable is an
 //! index into the indicator's small table of names (a plan has a dozen districts, an indicator
-//! a few deliverables), and its order in the log is its place in the vector.
+//! a few deliverables), and its order in the log is its place in the vector. Beside the
+//! updates, the state keeps what the live ones add up to (see [`super::aggregate`]), changed
+//! as each update is pushed or voided.
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
+use super::aggregate::{Kept, Tally};
 use crate::plan::ItemStatus;
 
 /// What one update contributes to its indicator.
@@ -90,7 +93,7 @@ fn status_code(status: ItemStatus) -> u32 {
     }
 }
 
-fn status_of(code: u32) -> ItemStatus {
+pub(crate) fn status_of(code: u32) -> ItemStatus {
     match code {
         0 => ItemStatus::NotStarted,
         1 => ItemStatus::InProgress,
@@ -98,13 +101,27 @@ fn status_of(code: u32) -> ItemStatus {
     }
 }
 
-/// Every update of one indicator, in log order.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// Every update of one indicator, in log order, and what the live ones add up to.
+#[derive(Clone, Debug, Default)]
 pub struct IndicatorState {
     /// Updates in log order, voided ones included (they are marked).
     entries: Vec<Entry>,
     /// Districts and deliverables the updates name, in order of first use.
     names: Vec<String>,
+    /// What the live updates add up to, in all, per month and per day: brought up to date
+    /// when asked for.
+    aggregates: Kept,
+}
+
+impl PartialEq for IndicatorState {
+    /// The same updates and names, and the same aggregates once both are up to date.
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+            && self.names == other.names
+            && self
+                .aggregates
+                .same(&self.entries, &other.aggregates, &other.entries)
+    }
 }
 
 impl IndicatorState {
@@ -129,13 +146,14 @@ impl IndicatorState {
             self.entries
                 .reserve_exact((self.entries.len() / 8).max(GROW_AT_LEAST));
         }
-        self.entries.push(Entry {
+        let entry = Entry {
             amount,
             effective,
             name,
             kind,
             voided: false,
-        });
+        };
+        self.entries.push(entry);
         self.entries.len() - 1
     }
 
@@ -156,10 +174,41 @@ impl IndicatorState {
         u32::try_from(index + 1).unwrap_or(u32::MAX)
     }
 
-    /// Marks the update at `order` voided (nothing if there is none).
+    /// Marks the update at `order` voided and takes it out of the aggregates (nothing if there
+    /// is none, or it is voided already).
     pub(crate) fn void(&mut self, order: usize) {
-        if let Some(entry) = self.entries.get_mut(order) {
-            entry.voided = true;
+        let Some(entry) = self.entries.get_mut(order) else {
+            return;
+        };
+        if entry.voided {
+            return;
+        }
+        entry.voided = true;
+        let entry = *entry;
+        self.aggregates.void(order, &entry, &self.entries);
+    }
+
+    /// What the updates that count on business date `effective` (all dates if `None`) add
+    /// up to: the same updates as [`IndicatorState::live`], from the aggregates, in time that
+    /// does not grow with their number (once the aggregates have folded the updates appended
+    /// since they were last asked for).
+    pub fn tally(&self, effective: Option<Date>) -> Tally {
+        self.aggregates.tally(&self.entries, effective)
+    }
+
+    /// The district or deliverable at `index` of the state's table of names (as a
+    /// [`Tally`]'s names are numbered).
+    pub fn name_at(&self, index: usize) -> Option<&str> {
+        self.names.get(index).map(String::as_str)
+    }
+
+    /// The same updates with their aggregates folded afresh from them: equal to this state
+    /// whenever the aggregates kept as updates came and were voided are right.
+    pub fn rebuilt(&self) -> IndicatorState {
+        IndicatorState {
+            entries: self.entries.clone(),
+            names: self.names.clone(),
+            aggregates: Kept::default(),
         }
     }
 
@@ -237,10 +286,24 @@ impl IndicatorState {
         IndicatorState {
             entries: Vec::with_capacity(capacity),
             names,
+            aggregates: Kept::default(),
         }
     }
 
-    /// Adds a decoded entry (for snapshots); false if it names no name of the table.
+    /// Marks a decoded entry voided (for snapshots; the aggregates fold the entries when first
+    /// asked for); false if there is no such entry.
+    pub(crate) fn mark_voided(&mut self, order: usize) -> bool {
+        match self.entries.get_mut(order) {
+            Some(entry) => {
+                entry.voided = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Adds a decoded entry (for snapshots; the aggregates fold the entries when first asked
+    /// for); false if it names no name of the table.
     pub(crate) fn push_entry(&mut self, entry: Entry) -> bool {
         let named = matches!(
             entry.kind,

@@ -8,8 +8,10 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::math::{Completion, Schedule, district_sums, elapsed_share, evaluate_traced, judge};
-use super::state::Contribution;
+use super::math::{
+    Completion, Schedule, district_measurements, district_sums, elapsed_share, evaluate_traced,
+    judge,
+};
 use super::trace::{NoTrace, Node, Step, Term, Trace};
 use super::{IndicatorDef, Projection};
 use crate::hash::Hash;
@@ -428,7 +430,7 @@ pub(crate) fn indicator_view<T: Trace>(
             elapsed,
             trace,
         ),
-        updates: state.live(effective).count(),
+        updates: evaluation.updates,
     }
 }
 
@@ -441,34 +443,20 @@ fn collect_districts(
     let Some(state) = projection.state(&def.spec.id) else {
         return;
     };
-    let sums = district_sums(state.live(effective).map(|e| e.contribution));
+    let tally = state.tally(effective);
     let coverage = def.spec.kind == IndicatorKind::Coverage;
     let needed = def.target().unwrap_or(Decimal::ONE);
-    for (district, value) in sums {
+    for (district, sum) in district_sums(state, &tally) {
         districts
             .entry(district.to_owned())
             .or_default()
             .push(DistrictValue {
                 id: def.spec.id.clone(),
-                value,
-                met: coverage.then_some(value >= needed),
+                value: sum.value(),
+                met: coverage.then_some(sum.value() >= needed),
             });
     }
-    let mut latest: BTreeMap<&str, (Date, usize, Decimal)> = BTreeMap::new();
-    for update in state.live(effective) {
-        if let Contribution::Measurement {
-            value,
-            district: Some(d),
-        } = update.contribution
-        {
-            let candidate = (update.effective, update.order, value);
-            let slot = latest.entry(d).or_insert(candidate);
-            if (candidate.0, candidate.1) > (slot.0, slot.1) {
-                *slot = candidate;
-            }
-        }
-    }
-    for (district, (_, _, value)) in latest {
+    for (district, value) in district_measurements(state, &tally) {
         districts
             .entry(district.to_owned())
             .or_default()

@@ -1,0 +1,202 @@
+//! The figures of a ledger at scale (10M events by default; `PL_BENCH_SCALE_SIZE` sets
+//! another size): open time and resident memory of a fresh process, progress now, as effective
+//! on a date, as recorded at mid-log, one indicator's history and explanation, and verify
+//! throughput, each beside its goal. Not a criterion bench: each answer is timed a few times
+//! and its median and worst printed. `scripts/bench.sh --scale` runs it; it is not part of
+//! the other modes (building the 10M-event ledger takes minutes, and it is cached in
+//! `target/bench-data` like the others).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use progress_ledger::projection::{self, Scope};
+use progress_ledger::{ProgressQuery, Tracker};
+
+/// The indicator whose history and explanation are asked for: 新增托位, cumulative, with
+/// district updates.
+const INDICATOR: &str = "t02-1-childcare-seats";
+
+/// The size measured unless `PL_BENCH_SCALE_SIZE` says otherwise.
+const DEFAULT_SIZE: u64 = 10_000_000;
+
+fn size() -> u64 {
+    std::env::var("PL_BENCH_SCALE_SIZE")
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(DEFAULT_SIZE)
+}
+
+/// A field of /proc/self/status in KiB, e.g. `VmRSS`.
+fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("{field} in /proc/self/status"))
+}
+
+/// Runs `f` once to warm up, then `runs` times; returns (median, worst) in milliseconds.
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, f64) {
+    std::hint::black_box(f());
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            std::hint::black_box(f());
+            started.elapsed()
+        })
+        .collect();
+    times.sort_unstable();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    (ms(times[times.len() / 2]), ms(times[times.len() - 1]))
+}
+
+/// Prints a timed answer's median and worst, and whether the worst meets `goal_ms`.
+fn answer(name: &str, label: &str, (median, worst): (f64, f64), goal_ms: f64) {
+    common::figure(&format!("scale/{name}_{label}"), median, "ms", None);
+    common::figure(&format!("scale/{name}_worst_{label}"), worst, "ms", None);
+    goal(
+        &format!("{name} < {goal_ms} ms"),
+        worst < goal_ms,
+        format!("{worst:.1} ms worst, {median:.1} ms median"),
+    );
+}
+
+fn goal(what: &str, met: bool, detail: String) {
+    let verdict = if met { "met" } else { "missed" };
+    eprintln!("goal: {what}: {verdict} ({detail})");
+}
+
+/// In a fresh process: open the tracker, note the time and resident memory, then time the
+/// answers.
+fn measure(path: &Path, size: u64) {
+    let label = common::label(size);
+    let started = Instant::now();
+    let tracker: Tracker = common::open_tracker(path, size);
+    let open = started.elapsed().as_secs_f64();
+    let rss = status_kib("VmRSS") as f64 / 1024.0;
+    let hwm = status_kib("VmHWM") as f64 / 1024.0;
+    assert_eq!(
+        tracker.with_live(|p| p.seq()),
+        size,
+        "the live projection is current"
+    );
+    common::figure(&format!("scale/open_{label}"), open, "s", None);
+    goal(
+        "open after a clean close < 2 s",
+        open < 2.0,
+        format!("{open:.2} s"),
+    );
+    common::figure(&format!("scale/rss_{label}"), rss, "MiB", None);
+    common::figure(&format!("scale/peak_rss_{label}"), hwm, "MiB", None);
+    common::figure(
+        &format!("scale/rss_per_event_{label}"),
+        rss * 1024.0 * 1024.0 / size as f64,
+        "bytes",
+        None,
+    );
+    goal(
+        "resident memory after opening < 400 MB",
+        rss * 1.048_576 < 400.0,
+        format!("{:.0} MB", rss * 1.048_576),
+    );
+
+    let plan = progress_ledger::plan::hefei_2023().expect("the Hefei plan parses");
+    let today = progress_ledger::today();
+    // The first answer after opening also folds the aggregates of every update once.
+    let started = Instant::now();
+    tracker.with_live(|p| std::hint::black_box(projection::progress_view(p, &plan, None, today)));
+    let first = started.elapsed().as_secs_f64() * 1e3;
+    common::figure(&format!("scale/first_progress_{label}"), first, "ms", None);
+    let rss_after = status_kib("VmRSS") as f64 / 1024.0;
+    common::figure(
+        &format!("scale/rss_after_first_answer_{label}"),
+        rss_after,
+        "MiB",
+        None,
+    );
+    // Progress now as an append leaves it: computed from the live projection, not the kept
+    // answer (which an append makes stale).
+    let now = time(10, || {
+        tracker.with_live(|p| projection::progress_view(p, &plan, None, today))
+    });
+    answer("progress_now", &label, now, 10.0);
+
+    let june = jiff::civil::date(2023, 6, 30);
+    let effective = time(10, || {
+        tracker
+            .progress(&ProgressQuery {
+                effective: Some(june),
+                ..ProgressQuery::default()
+            })
+            .expect("as effective")
+    });
+    answer("as_effective_june_30", &label, effective, 20.0);
+
+    let middle = tracker
+        .ledger()
+        .get(size / 2)
+        .expect("read")
+        .expect("the middle event")
+        .recorded_at;
+    let recorded = time(3, || {
+        tracker
+            .progress(&ProgressQuery {
+                as_of: Some(middle),
+                ..ProgressQuery::default()
+            })
+            .expect("as recorded")
+    });
+    answer("as_recorded_mid_log", &label, recorded, 200.0);
+
+    let events = tracker.history(INDICATOR).expect("history").len();
+    eprintln!("{INDICATOR}: {events} events in its history");
+    let history = time(3, || tracker.history(INDICATOR).expect("history"));
+    answer("history_indicator", &label, history, 50.0);
+
+    let scope = Scope::Indicator(INDICATOR.into());
+    let explain = time(3, || {
+        tracker
+            .explain(&ProgressQuery::default(), &scope)
+            .expect("explain")
+            .expect("the indicator is in the plan")
+    });
+    answer("explain_indicator", &label, explain, 50.0);
+
+    let ledger = tracker.ledger().clone();
+    drop(tracker);
+    let started = Instant::now();
+    let report = ledger.verify().expect("verify");
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(report.ok(), "the chain verifies: {:?}", report.problem);
+    let rate = size as f64 / seconds;
+    common::figure(&format!("scale/verify_{label}"), rate, "events/s", None);
+    goal(
+        "verify ≥ 1M events/s",
+        rate >= 1e6,
+        format!("{:.2}M events/s, {seconds:.1} s", rate / 1e6),
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--measure") {
+        let path = Path::new(&args[at + 1]);
+        let size: u64 = args[at + 2].parse().expect("size");
+        measure(path, size);
+        return;
+    }
+    let size = size();
+    let path = common::cached_ledger(size);
+    // A fresh process, so that its resident memory is what opening takes.
+    let status = Command::new(std::env::current_exe().expect("this binary"))
+        .arg("--measure")
+        .arg(&path)
+        .arg(size.to_string())
+        .status()
+        .expect("the measuring child runs");
+    assert!(status.success(), "the measuring child failed");
+}

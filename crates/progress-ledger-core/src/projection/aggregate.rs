@@ -1,0 +1,534 @@
+//! What an indicator's live updates add up to, kept as they are folded, so that an answer costs
+//! in proportion to the plan (its indicators, districts and days), not to the log.
+//!
+//! A [`Tally`] holds, for a set of updates: how many are live, the sum of their deltas, the
+//! latest plan-wide measurement and status, and per name (district or deliverable) the sum of
+//! the deltas, the latest measurement and how many milestones reached it. An indicator keeps
+//! one tally of all its live updates (the answer "now"), one per month and one per day of the
+//! effective dates it has seen: "as effective on D" merges the months before D's month and the
+//! days of D's month up to D, a few dozen tallies whatever the log's length.
+//!
+//! The aggregates are brought up to date when they are asked for ([`Kept`]): folding an event
+//! only appends its update, so a replay of the whole log (opening, an as-recorded query) costs
+//! what it did, and the first question after it folds every update once, by day, then the days
+//! into months and the months into the total. After that each question folds only the updates
+//! appended since the one before.
+//!
+//! Adding an update is exact and cheap. Taking one out (a correction voids it) is exact too:
+//! sums subtract, keeping the decimal scale a sum of the remaining deltas would have (the
+//! scale of a sum is the largest of its terms', so a tally counts the deltas of that scale);
+//! when that cannot be told from the tally alone (the voided update was the latest
+//! measurement or status, or the last delta of the largest scale), the day's tally is folded
+//! again from the indicator's updates of that day, and its month's and the total from the
+//! days and months.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::sync::{Mutex, MutexGuard};
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+use super::state::{Entry, Kind, status_of};
+use crate::plan::ItemStatus;
+
+/// The latest of some updates: the one with the latest effective date, the later-recorded
+/// one on a tie.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Latest<V> {
+    /// Its effective date.
+    pub effective: Date,
+    /// Its place among the indicator's updates.
+    pub order: u32,
+    /// What it says.
+    pub value: V,
+}
+
+fn later<V: Copy>(a: Option<Latest<V>>, b: Option<Latest<V>>) -> Option<Latest<V>> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if (y.effective, y.order) > (x.effective, x.order) {
+            y
+        } else {
+            x
+        }),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// A sum of deltas, with as many terms, whose scale is that of the sum of the terms.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sum {
+    value: Decimal,
+    terms: u32,
+    /// Terms whose scale is the sum's (the largest).
+    top: u32,
+}
+
+impl PartialEq for Sum {
+    /// Equal values of equal scale: "3.0" and "3" are different answers.
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+            && self.value.scale() == other.value.scale()
+            && self.terms == other.terms
+            && self.top == other.top
+    }
+}
+
+impl Sum {
+    /// The sum (zero with no term).
+    pub fn value(&self) -> Decimal {
+        self.value
+    }
+
+    /// How many deltas it sums.
+    pub fn terms(&self) -> usize {
+        self.terms as usize
+    }
+
+    fn add(&mut self, amount: Decimal) {
+        self.merge(&Sum {
+            value: amount,
+            terms: 1,
+            top: 1,
+        });
+    }
+
+    fn merge(&mut self, other: &Sum) {
+        let top = match self.value.scale().cmp(&other.value.scale()) {
+            Ordering::Greater => self.top,
+            Ordering::Equal => self.top + other.top,
+            Ordering::Less => other.top,
+        };
+        self.value += other.value;
+        self.terms += other.terms;
+        self.top = top;
+    }
+
+    /// Takes `amount` out; false if the sum of the remaining terms cannot be told exactly
+    /// (the tally is then folded again).
+    fn remove(&mut self, amount: Decimal) -> bool {
+        let scale = self.value.scale();
+        if self.terms <= 1 {
+            *self = Sum::default();
+            return true;
+        }
+        self.terms -= 1;
+        match amount.scale().cmp(&scale) {
+            Ordering::Greater => return false,
+            Ordering::Equal if self.top <= 1 => return false,
+            Ordering::Equal => self.top -= 1,
+            Ordering::Less => {}
+        }
+        // The difference keeps the larger scale, which is still the largest of the terms'.
+        self.value -= amount;
+        true
+    }
+}
+
+/// What the updates naming one district or deliverable add up to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NameTally {
+    /// Deltas reported for it.
+    pub deltas: Sum,
+    /// The latest measurement taken for it.
+    pub measured: Option<Latest<Decimal>>,
+    /// Milestone updates that reached it.
+    pub reached: u32,
+}
+
+impl NameTally {
+    fn merge(&mut self, other: &NameTally) {
+        self.deltas.merge(&other.deltas);
+        self.measured = later(self.measured, other.measured);
+        self.reached += other.reached;
+    }
+}
+
+/// What a set of an indicator's live updates adds up to (see the module's documentation).
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    /// Live updates.
+    live: u32,
+    /// Every delta, with a district or without.
+    deltas: Sum,
+    /// The latest measurement for no district.
+    measured: Option<Latest<Decimal>>,
+    /// The latest status.
+    status: Option<Latest<ItemStatus>>,
+    /// Per name of the indicator's table (its code − 1).
+    names: Vec<NameTally>,
+}
+
+impl PartialEq for Tally {
+    /// Names missing from one are the same as names with nothing.
+    fn eq(&self, other: &Self) -> bool {
+        let empty = NameTally::default();
+        let name = |tally: &'_ Tally, index: usize| -> NameTally {
+            tally
+                .names
+                .get(index)
+                .cloned()
+                .unwrap_or_else(|| empty.clone())
+        };
+        self.live == other.live
+            && self.deltas == other.deltas
+            && self.measured == other.measured
+            && self.status == other.status
+            && (0..self.names.len().max(other.names.len()))
+                .all(|index| name(self, index) == name(other, index))
+    }
+}
+
+impl Tally {
+    /// How many live updates.
+    pub fn live(&self) -> usize {
+        self.live as usize
+    }
+
+    /// Every delta, with a district or without.
+    pub fn deltas(&self) -> &Sum {
+        &self.deltas
+    }
+
+    /// The latest measurement for no district (the plan-wide one).
+    pub fn measured(&self) -> Option<Latest<Decimal>> {
+        self.measured
+    }
+
+    /// The latest status.
+    pub fn status(&self) -> Option<Latest<ItemStatus>> {
+        self.status
+    }
+
+    /// Per name (district or deliverable) of the indicator's table: its index there and its
+    /// tally.
+    pub fn names(&self) -> impl Iterator<Item = (usize, &NameTally)> {
+        self.names.iter().enumerate()
+    }
+
+    fn name_mut(&mut self, code: u32) -> Option<&mut NameTally> {
+        let index = usize::try_from(code.checked_sub(1)?).ok()?;
+        if self.names.len() <= index {
+            self.names.resize_with(index + 1, NameTally::default);
+        }
+        self.names.get_mut(index)
+    }
+
+    fn add(&mut self, order: u32, entry: &Entry) {
+        self.live += 1;
+        match entry.kind {
+            Kind::Delta => {
+                self.deltas.add(entry.amount);
+                if let Some(name) = self.name_mut(entry.name) {
+                    name.deltas.add(entry.amount);
+                }
+            }
+            Kind::Measurement => {
+                let latest = Some(Latest {
+                    effective: entry.effective,
+                    order,
+                    value: entry.amount,
+                });
+                match self.name_mut(entry.name) {
+                    Some(name) => name.measured = later(name.measured, latest),
+                    None => self.measured = later(self.measured, latest),
+                }
+            }
+            Kind::Milestone => {
+                if let Some(name) = self.name_mut(entry.name) {
+                    name.reached += 1;
+                }
+            }
+            Kind::Status => {
+                let latest = Some(Latest {
+                    effective: entry.effective,
+                    order,
+                    value: status_of(entry.name),
+                });
+                self.status = later(self.status, latest);
+            }
+        }
+    }
+
+    /// Takes out the update at `order`; false if the tally must be folded again.
+    fn remove(&mut self, order: u32, entry: &Entry) -> bool {
+        // Whether the tally can stay as it is when `latest` is its latest.
+        let kept = |latest: Option<Latest<Decimal>>| latest.is_none_or(|l| l.order != order);
+        self.live = self.live.saturating_sub(1);
+        match entry.kind {
+            Kind::Delta => {
+                let all = self.deltas.remove(entry.amount);
+                match self.name_mut(entry.name) {
+                    Some(name) => all && name.deltas.remove(entry.amount),
+                    None => all,
+                }
+            }
+            Kind::Measurement => match self.name_mut(entry.name) {
+                Some(name) => kept(name.measured),
+                None => kept(self.measured),
+            },
+            Kind::Milestone => {
+                if let Some(name) = self.name_mut(entry.name) {
+                    name.reached = name.reached.saturating_sub(1);
+                }
+                true
+            }
+            Kind::Status => self.status.is_none_or(|l| l.order != order),
+        }
+    }
+
+    fn merge(&mut self, other: &Tally) {
+        self.live += other.live;
+        self.deltas.merge(&other.deltas);
+        self.measured = later(self.measured, other.measured);
+        self.status = later(self.status, other.status);
+        if self.names.len() < other.names.len() {
+            self.names
+                .resize_with(other.names.len(), NameTally::default);
+        }
+        for (mine, theirs) in self.names.iter_mut().zip(&other.names) {
+            mine.merge(theirs);
+        }
+    }
+
+    fn merged<'a>(tallies: impl Iterator<Item = &'a Tally>) -> Tally {
+        let mut all = Tally::default();
+        for tally in tallies {
+            all.merge(tally);
+        }
+        all
+    }
+}
+
+/// A month as a number: year × 12 + month.
+fn month_of(date: Date) -> i32 {
+    i32::from(date.year()) * 12 + i32::from(date.month())
+}
+
+/// The tally under `key` in a vector sorted by key, added if missing.
+fn slot<K: Ord + Copy>(tallies: &mut Vec<(K, Tally)>, key: K) -> &mut Tally {
+    let at = match tallies.last() {
+        Some((last, _)) if *last == key => tallies.len() - 1,
+        _ => match tallies.binary_search_by_key(&key, |(k, _)| *k) {
+            Ok(at) => at,
+            Err(at) => {
+                tallies.insert(at, (key, Tally::default()));
+                at
+            }
+        },
+    };
+    &mut tallies[at].1
+}
+
+/// An indicator's tallies: of all its live updates, per month and per day of their effective
+/// dates (see the module's documentation).
+#[derive(Clone, Debug, Default)]
+struct Aggregates {
+    total: Tally,
+    months: Vec<(i32, Tally)>,
+    days: Vec<(Date, Tally)>,
+}
+
+impl PartialEq for Aggregates {
+    /// Months and days whose updates were all voided are the same as none.
+    fn eq(&self, other: &Self) -> bool {
+        fn kept<K: Copy>(tallies: &[(K, Tally)]) -> impl Iterator<Item = (K, &Tally)> {
+            tallies
+                .iter()
+                .filter(|(_, t)| t.live > 0)
+                .map(|(k, t)| (*k, t))
+        }
+        self.total == other.total
+            && kept(&self.months).eq(kept(&other.months))
+            && kept(&self.days).eq(kept(&other.days))
+    }
+}
+
+impl Aggregates {
+    /// The aggregates of `entries`, folded afresh: each live update into its day's tally,
+    /// then the days into their months and the months into the total.
+    fn of(entries: &[Entry]) -> Aggregates {
+        let mut days = Vec::new();
+        for (order, entry) in entries.iter().enumerate() {
+            if !entry.voided {
+                slot(&mut days, entry.effective).add(order_u32(order), entry);
+            }
+        }
+        let mut months: Vec<(i32, Tally)> = Vec::new();
+        for (day, tally) in &days {
+            slot(&mut months, month_of(*day)).merge(tally);
+        }
+        let total = Tally::merged(months.iter().map(|(_, t)| t));
+        Aggregates {
+            total,
+            months,
+            days,
+        }
+    }
+
+    /// Adds a live update.
+    fn add(&mut self, order: u32, entry: &Entry) {
+        self.total.add(order, entry);
+        slot(&mut self.months, month_of(entry.effective)).add(order, entry);
+        slot(&mut self.days, entry.effective).add(order, entry);
+    }
+
+    /// Takes out the update at `order`, just voided; `entries` are the indicator's updates,
+    /// with it marked voided.
+    fn remove(&mut self, order: u32, entry: &Entry, entries: &[Entry]) {
+        let date = entry.effective;
+        let month = month_of(date);
+        let day = slot(&mut self.days, date);
+        if !day.remove(order, entry) {
+            let mut again = Tally::default();
+            for (order, other) in entries.iter().enumerate() {
+                if !other.voided && other.effective == date {
+                    again.add(order_u32(order), other);
+                }
+            }
+            *day = again;
+        }
+        if !slot(&mut self.months, month).remove(order, entry) {
+            let start = self.days.partition_point(|(d, _)| month_of(*d) < month);
+            let again = Tally::merged(
+                self.days[start..]
+                    .iter()
+                    .take_while(|(d, _)| month_of(*d) == month)
+                    .map(|(_, t)| t),
+            );
+            *slot(&mut self.months, month) = again;
+        }
+        if !self.total.remove(order, entry) {
+            self.total = Tally::merged(self.months.iter().map(|(_, t)| t));
+        }
+    }
+
+    /// The tally of the updates that count on `effective` (all if `None`).
+    fn tally(&self, effective: Option<Date>) -> Cow<'_, Tally> {
+        let Some(day) = effective else {
+            return Cow::Borrowed(&self.total);
+        };
+        if self.days.last().is_none_or(|(last, _)| *last <= day) {
+            return Cow::Borrowed(&self.total);
+        }
+        let month = month_of(day);
+        let months = self.months.iter().take_while(|(m, _)| *m < month);
+        let start = self.days.partition_point(|(d, _)| month_of(*d) < month);
+        let days = self.days[start..].iter().take_while(|(d, _)| *d <= day);
+        Cow::Owned(Tally::merged(
+            months.map(|(_, t)| t).chain(days.map(|(_, t)| t)),
+        ))
+    }
+}
+
+fn order_u32(order: usize) -> u32 {
+    u32::try_from(order).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Decimal {
+        text.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_sum_keeps_the_scale_of_its_terms_as_they_leave() {
+        let mut sum = Sum::default();
+        for amount in ["1.50", "2", "0.5"] {
+            sum.add(d(amount));
+        }
+        assert_eq!(sum.value().to_string(), "4.00");
+        assert!(sum.remove(d("2")));
+        assert_eq!(sum.value().to_string(), "2.00");
+        // The last term of scale 2 leaving: the remaining sum's scale is not known here.
+        assert!(!sum.remove(d("1.50")));
+        let mut sum = Sum::default();
+        sum.add(d("1.5"));
+        assert!(sum.remove(d("1.5")));
+        assert_eq!(sum, Sum::default());
+        assert_eq!(sum.value().to_string(), "0");
+    }
+
+    #[test]
+    fn sums_of_different_scales_differ() {
+        let mut one = Sum::default();
+        one.add(d("3.0"));
+        let mut other = Sum::default();
+        other.add(d("3"));
+        assert_ne!(one, other);
+    }
+}
+
+/// An indicator's aggregates and how many of its updates they have folded: brought up to date
+/// when asked for (through `&self`, so that readers of a shared projection can), and told of
+/// voided updates they have folded.
+#[derive(Debug, Default)]
+pub(crate) struct Kept(Mutex<Caught>);
+
+#[derive(Clone, Debug, Default)]
+struct Caught {
+    /// Updates folded: `entries[..through]`.
+    through: usize,
+    aggregates: Aggregates,
+}
+
+impl Clone for Kept {
+    fn clone(&self) -> Self {
+        Kept(Mutex::new(self.lock().clone()))
+    }
+}
+
+impl Kept {
+    fn lock(&self) -> MutexGuard<'_, Caught> {
+        // Only whole values are written under the lock, so a poisoned one is still sound.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The aggregates brought up to date with `entries`, locked.
+    fn caught_up(&self, entries: &[Entry]) -> MutexGuard<'_, Caught> {
+        let mut caught = self.lock();
+        if caught.through == 0 {
+            caught.aggregates = Aggregates::of(entries);
+        } else {
+            for (order, entry) in entries.iter().enumerate().skip(caught.through) {
+                if !entry.voided {
+                    caught.aggregates.add(order_u32(order), entry);
+                }
+            }
+        }
+        caught.through = entries.len();
+        caught
+    }
+
+    /// Tells the aggregates that the update at `order` was just voided (`entries` has it
+    /// marked): taken out if they folded it, else skipped when they fold it.
+    pub(crate) fn void(&mut self, order: usize, entry: &Entry, entries: &[Entry]) {
+        let caught = self
+            .0
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if order < caught.through {
+            caught.aggregates.remove(order_u32(order), entry, entries);
+        }
+    }
+
+    /// The tally of the updates of `entries` that count on `effective` (all if `None`).
+    pub(crate) fn tally(&self, entries: &[Entry], effective: Option<Date>) -> Tally {
+        self.caught_up(entries)
+            .aggregates
+            .tally(effective)
+            .into_owned()
+    }
+
+    /// Whether these aggregates and `other`'s, brought up to date with their entries, are
+    /// equal.
+    pub(crate) fn same(&self, entries: &[Entry], other: &Kept, theirs: &[Entry]) -> bool {
+        let mine = self.caught_up(entries).aggregates.clone();
+        mine == other.caught_up(theirs).aggregates
+    }
+}
