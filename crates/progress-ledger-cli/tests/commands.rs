@@ -1,44 +1,11 @@
 //! The commands other than `serve`, run as a user would: the built binary on a temporary data
 //! directory.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-use serde_json::Value;
+use common::{json, ok, run, stderr, stdout};
 
-fn run(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_progress-ledger"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let output = run(data, args);
-    assert!(
-        output.status.success(),
-        "{args:?} failed ({:?}):\n{}",
-        output.status,
-        stderr(&output)
-    );
-    stdout(&output)
-}
-
-fn json(data: &Path, args: &[&str]) -> Value {
-    let text = ok(data, args);
-    serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {text:.300}"))
-}
+use std::process::{Command, Stdio};
 
 #[test]
 fn record_query_report_verify_export_and_import_from_the_command_line() {

@@ -2,37 +2,15 @@
 //! temporary data directory with a late report and a correction recorded after an earlier
 //! report.
 
+mod common;
+
+use common::{json, ok, run};
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
 const SEATS: &str = "t02-1-childcare-seats";
-
-fn run(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_progress-ledger"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let output = run(data, args);
-    assert!(
-        output.status.success(),
-        "{args:?} failed ({:?}):\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn json(data: &Path, args: &[&str]) -> Value {
-    let text = ok(data, args);
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{args:?}: no JSON ({e}): {text:.300}"))
-}
 
 fn seats(data: &Path, delta: &str, effective: &str) -> Value {
     json(

@@ -2,9 +2,13 @@
 //! directory): `template`, `record --from` (all or nothing, row by row, once), and the report
 //! as a workbook, read back with calamine (the workbooks are written with rust_xlsxwriter).
 
+mod common;
+
+use common::{ok, run, stderr, stdout};
+
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use calamine::{Data, DataType, Reader, Xlsx};
 use progress_ledger_core::{Event, Ledger, Payload};
@@ -14,35 +18,6 @@ use serde_json::Value;
 const SEATS: &str = "t02-1-childcare-seats";
 const RATE: &str = "t01-1-maternal-management-rate";
 const PM10: &str = "t46-0-pm10";
-
-fn run(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_progress-ledger"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let output = run(data, args);
-    assert!(
-        output.status.success(),
-        "{args:?} failed ({:?}):\n{}\n{}",
-        output.status,
-        stdout(&output),
-        stderr(&output)
-    );
-    stdout(&output)
-}
 
 /// A data directory with the Hefei plan loaded.
 fn loaded() -> (tempfile::TempDir, PathBuf) {

@@ -3,22 +3,12 @@
 //! private; `serve --open` refuses an address that is not loopback and a data directory where
 //! credentials were created.
 
+mod common;
+
+use common::{run, stderr};
+
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn run(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_progress-ledger"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 /// `token add`: the new token's id (from the message on stderr: "token <id> for …").
 fn add(data: &Path, unit: &str, extra: &[&str]) -> String {
