@@ -132,6 +132,8 @@ struct Inner {
     durable_end: AtomicU64,
     /// Sequence number up to which the index is saved in `index.bin`.
     saved: AtomicU64,
+    /// Held while the index is saved, so that saves come one at a time.
+    saving: Mutex<()>,
     /// The damage found at open, if any.
     damage: Option<Problem>,
     /// A torn tail found at open, if there was one.
@@ -293,14 +295,20 @@ impl Ledger {
     }
 
     /// Saves the index up to the durable `head`, durably. Derived data: if this fails, the next
-    /// open reads more of the log, nothing else, so the error is not passed on.
+    /// open reads more of the log, nothing else, so the error is not passed on. The file is
+    /// written outside the index's lock (appends and reads go on), one save at a time; the
+    /// index switches to it under the lock.
     fn save_index(&self, head: Head, end: u64) {
-        if self.inner.damage.is_none()
-            && self
-                .index()
-                .save(&*self.inner.files, &self.inner.path, head, end)
-                .is_ok()
-        {
+        if self.inner.damage.is_some() {
+            return;
+        }
+        let _saving = self.inner.saving.lock().unwrap_or_else(|p| p.into_inner());
+        if head.seq <= self.inner.saved.load(Ordering::Acquire) {
+            return;
+        }
+        let to_save = self.index().to_save(head, end);
+        if let Ok(saved) = to_save.write(&*self.inner.files, &self.inner.path) {
+            self.index_mut().switch_to(saved);
             self.inner.saved.store(head.seq, Ordering::Release);
         }
     }
@@ -416,7 +424,7 @@ impl Ledger {
     fn offset_of(&self, seq: u64) -> Result<u64> {
         // The index covers every durable event, so a durable seq it has no offset for cannot be
         // found in the log.
-        self.index().offset(seq).ok_or(Error::Corrupt {
+        self.index().offset(seq)?.ok_or(Error::Corrupt {
             seq,
             kind: ProblemKind::Missing,
         })
@@ -439,7 +447,7 @@ impl Ledger {
 
     /// The event with id `id`, if it exists and is durable.
     pub fn get_by_id(&self, id: Uuid) -> Result<Option<Event>> {
-        let seq = self.index().seq_of(&id);
+        let seq = self.index().seq_of(&id)?;
         match seq {
             Some(seq) => self.get(seq),
             None => Ok(None),
@@ -448,7 +456,7 @@ impl Ledger {
 
     /// Whether an event with this id is written (durable or about to be).
     pub fn contains_id(&self, id: Uuid) -> Result<bool> {
-        Ok(self.index().seq_of(&id).is_some())
+        Ok(self.index().seq_of(&id)?.is_some())
     }
 
     /// Up to `limit` durable events with sequence numbers greater than `after`, oldest first.
@@ -507,7 +515,8 @@ impl Ledger {
         after_version: u64,
         limit: usize,
     ) -> Result<Vec<Event>> {
-        self.durable_events(self.index().stream_seqs(stream, after_version, limit))
+        let seqs = self.index().stream_seqs(stream, after_version, limit)?;
+        self.durable_events(seqs)
     }
 
     /// Up to `limit` durable events of one stream with sequence numbers greater than
@@ -519,7 +528,8 @@ impl Ledger {
         after_seq: u64,
         limit: usize,
     ) -> Result<Vec<Event>> {
-        self.durable_events(self.index().stream_seqs_after_seq(stream, after_seq, limit))
+        let seqs = self.index().stream_seqs_after_seq(stream, after_seq, limit)?;
+        self.durable_events(seqs)
     }
 
     /// The events `seqs` names, in order, up to the first that is not durable yet.

@@ -130,7 +130,7 @@ impl Ledger {
             LogFile::open(&*files, &log_path)?
         };
         let log = Arc::new(log);
-        let opened = recover::open(&*files, &config.path, &log, config.read_only)?;
+        let mut opened = recover::open(&*files, &config.path, &log, config.read_only)?;
         let head = opened.head;
         // Derived data: a tree that cannot be opened or rebuilt is unavailable (proofs are
         // refused, saying why), and the ledger opens all the same.
@@ -182,6 +182,7 @@ impl Ledger {
                 commit: GroupCommit::starting_at(head.seq),
                 durable_end: AtomicU64::new(opened.end),
                 saved: AtomicU64::new(saved),
+                saving: Mutex::new(()),
                 damage: opened.damage,
                 set_aside: migrated.or(opened.set_aside),
                 tree,

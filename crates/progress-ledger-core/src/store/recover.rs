@@ -73,7 +73,7 @@ fn checkpoint_matches(log: &LogFile, index: &Index, head: Head, end: u64) -> Res
     if head.seq == 0 {
         return Ok(end == START);
     }
-    let Some(offset) = index.offset(head.seq) else {
+    let Some(offset) = index.offset(head.seq)? else {
         return Ok(false);
     };
     match log.frame_at(offset) {
@@ -292,7 +292,7 @@ fn damage_at(
 
 /// The event at `seq`, found through the index.
 fn last_event(log: &LogFile, index: &Index, seq: u64) -> Result<Event> {
-    let offset = index.offset(seq).ok_or(Error::Corrupt {
+    let offset = index.offset(seq)?.ok_or(Error::Corrupt {
         seq,
         kind: ProblemKind::Missing,
     })?;

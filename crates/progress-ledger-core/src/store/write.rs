@@ -236,7 +236,7 @@ impl Ledger {
         if let Some(&index) = staged.ids.get(&id) {
             return Ok(Some(staged.results[index].event.clone()));
         }
-        let Some(seq) = self.index().seq_of(&id) else {
+        let Some(seq) = self.index().seq_of(&id)? else {
             return Ok(None);
         };
         let offset = self.offset_of(seq)?;

@@ -237,9 +237,13 @@ impl Files for FaultyFiles {
         OsFiles.read(path)
     }
 
-    fn replace(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    fn replace_with(
+        &self,
+        path: &Path,
+        fill: &mut dyn FnMut(&mut dyn io::Write) -> io::Result<()>,
+    ) -> io::Result<()> {
         self.check(Op::Replace)?;
-        OsFiles.replace(path, bytes)
+        OsFiles.replace_with(path, fill)
     }
 }
 

@@ -30,7 +30,17 @@ pub trait Files: Send + Sync + fmt::Debug {
 
     /// Replaces `path` with `bytes` durably: written to a file beside it, synced, renamed over
     /// it, and the directory synced. After a crash the file holds the old bytes or the new.
-    fn replace(&self, path: &Path, bytes: &[u8]) -> io::Result<()>;
+    fn replace(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        self.replace_with(path, &mut |out| out.write_all(bytes))
+    }
+
+    /// Replaces `path` durably, as [`Files::replace`] does, with the bytes `fill` writes: for
+    /// files too large to hold in memory at once.
+    fn replace_with(
+        &self,
+        path: &Path,
+        fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<()>;
 }
 
 /// An open file, read and written at offsets.
@@ -92,12 +102,17 @@ impl Files for OsFiles {
         std::fs::read(path)
     }
 
-    fn replace(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    fn replace_with(
+        &self,
+        path: &Path,
+        fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<()> {
         let mut partial = path.as_os_str().to_owned();
         partial.push(".partial");
         let partial = std::path::PathBuf::from(partial);
-        let mut file = File::create(&partial)?;
-        file.write_all(bytes)?;
+        let mut out = io::BufWriter::with_capacity(1 << 20, File::create(&partial)?);
+        fill(&mut out)?;
+        let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
         file.sync_all()?;
         drop(file);
         std::fs::rename(&partial, path)?;

@@ -280,7 +280,7 @@ impl HashReader for FileReader<'_> {
 
 /// Offset of event `seq`'s frame, from the index.
 fn offset_of(index: &Index, seq: u64) -> Result<u64> {
-    index.offset(seq).ok_or(Error::Corrupt {
+    index.offset(seq)?.ok_or(Error::Corrupt {
         seq,
         kind: crate::verify::ProblemKind::Missing,
     })
