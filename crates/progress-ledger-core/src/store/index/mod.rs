@@ -257,12 +257,17 @@ impl Index {
             return;
         }
         let head = file.count;
+        // The recent part is given back its memory: after opening from the log alone it held
+        // every event.
         self.offsets.drain(..(head - old) as usize);
+        self.offsets.shrink_to_fit();
         self.ids.retain(|_, &mut seq| seq > head);
+        self.ids.shrink_to_fit();
         for (name, seqs) in streams {
             if let Some(stream) = self.streams.get_mut(&name) {
                 stream.saved = seqs;
                 stream.recent.retain(|&seq| seq > head);
+                stream.recent.shrink_to_fit();
             }
         }
         self.saved = Some(Arc::new(file));
