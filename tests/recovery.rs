@@ -1,5 +1,6 @@
 //! Opening after trouble: a torn tail left by a crash is set aside and the ledger goes on; an
-//! index that was removed is rebuilt from the log; a ledger of storage layout 1 (events in a
+//! index that was removed is rebuilt from the log, one that is damaged, cut or stale is not
+//! used; a ledger of storage layout 1 (events in a
 //! sled tree) is migrated to the log file.
 
 mod common;
@@ -125,6 +126,80 @@ fn a_removed_index_is_rebuilt_from_the_log() {
     );
     assert!(ledger.verify().expect("verify").ok());
     assert!(ledger.torn_tail().is_none());
+}
+
+/// What a ledger answers through its index: every event, by seq and by id, and every stream's
+/// version and events, whole and from the middle.
+fn answers(ledger: &Ledger) -> Vec<String> {
+    let events = common::whole_log(ledger);
+    let mut out = vec![format!("{:?}", ledger.streams())];
+    for event in &events {
+        let by_id = ledger.get_by_id(event.id).expect("by id");
+        out.push(format!("{:?} {:?}", event.seq, by_id.map(|e| e.seq)));
+    }
+    for (stream, version) in ledger.streams() {
+        let whole = ledger.read_stream(&stream, 0, usize::MAX).expect("stream");
+        let half = ledger.read_stream(&stream, version / 2, 7).expect("stream");
+        let after = ledger
+            .read_stream_after(&stream, events.len() as u64 / 2, 5)
+            .expect("stream after");
+        let seqs = |events: Vec<progress_ledger::Event>| -> Vec<u64> {
+            events.iter().map(|e| e.seq).collect()
+        };
+        out.push(format!("{stream:?} {version} {:?} {:?} {:?}", seqs(whole), seqs(half), seqs(after)));
+    }
+    out
+}
+
+#[test]
+fn a_damaged_cut_or_stale_index_is_not_used_and_the_answers_stay_right() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("index.bin");
+    // Enough events for several blocks of each section of the saved index.
+    let append = |n: usize| {
+        let ledger = Ledger::open(dir.path()).expect("open");
+        for chunk in 0..n / 100 {
+            let batch = (0..100).map(|i| common::progress((chunk + i) % 3, 1)).collect();
+            ledger.append_batch(batch).expect("batch");
+        }
+        ledger.close().expect("close");
+    };
+    append(300);
+    let stale = std::fs::read(&path).expect("the saved index");
+    append(500);
+    let saved = std::fs::read(&path).expect("the saved index");
+    let expected = {
+        let ledger = Ledger::open(dir.path()).expect("open");
+        answers(&ledger)
+    };
+    assert_eq!(std::fs::read(&path).expect("index"), saved, "not saved again");
+
+    let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
+    // A flipped byte in every block, in the header and in the footer.
+    let mut at = 9;
+    while at < saved.len() {
+        let mut damaged = saved.clone();
+        damaged[at] ^= 0x10;
+        cases.push((format!("byte {at} flipped"), damaged));
+        at += 4096;
+    }
+    for from_end in [1, 10, 15, 25, 200] {
+        let mut damaged = saved.clone();
+        let at = saved.len() - from_end;
+        damaged[at] ^= 0x01;
+        cases.push((format!("byte {at} flipped"), damaged));
+    }
+    for len in [0, 100, 4096, saved.len() / 2, saved.len() - 1] {
+        cases.push((format!("cut to {len} bytes"), saved[..len].to_vec()));
+    }
+    cases.push(("the index of 300 events".into(), stale));
+    for (case, bytes) in cases {
+        std::fs::write(&path, &bytes).expect("write the index");
+        let ledger = Ledger::open(dir.path()).expect("open");
+        assert!(!ledger.refuses_writes(), "{case}: opens writable");
+        assert_eq!(answers(&ledger), expected, "{case}: the same answers");
+        ledger.close().expect("close");
+    }
 }
 
 #[test]

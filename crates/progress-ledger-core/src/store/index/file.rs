@@ -256,7 +256,10 @@ impl SavedFile {
         let offsets_block = 1;
         let ids_block = offsets_block + blocks_for(header.count, U64S_PER_BLOCK);
         let streams_block = ids_block + blocks_for(header.ids, IDS_PER_BLOCK);
-        let stream_total: u64 = header.streams.iter().map(|s| s.1).sum();
+        let stream_total = header
+            .streams
+            .iter()
+            .try_fold(0u64, |total, stream| total.checked_add(stream.1))?;
         let filter_block = streams_block + blocks_for(stream_total, U64S_PER_BLOCK);
         let consistent = header.head_seq == header.count
             && header.offsets_block == offsets_block
@@ -264,6 +267,7 @@ impl SavedFile {
             && header.streams_block == streams_block
             && header.filter_block == filter_block
             && header.filter_words > 0
+            && (1..=32).contains(&header.filter_hashes)
             && blocks == filter_block + filter_blocks
             && header_at == blocks * BLOCK
             && header.fences.len() as u64 == blocks_for(header.ids, IDS_PER_BLOCK);
@@ -276,7 +280,7 @@ impl SavedFile {
             if at != next {
                 return None;
             }
-            next += count;
+            next = next.checked_add(count)?;
             streams.push((StreamId::new(name).ok()?, SavedSeqs { count, at }));
         }
         // Every block is checked now, so that a damaged file is never used.
