@@ -146,7 +146,12 @@ fn answers(ledger: &Ledger) -> Vec<String> {
         let seqs = |events: Vec<progress_ledger::Event>| -> Vec<u64> {
             events.iter().map(|e| e.seq).collect()
         };
-        out.push(format!("{stream:?} {version} {:?} {:?} {:?}", seqs(whole), seqs(half), seqs(after)));
+        out.push(format!(
+            "{stream:?} {version} {:?} {:?} {:?}",
+            seqs(whole),
+            seqs(half),
+            seqs(after)
+        ));
     }
     out
 }
@@ -159,7 +164,9 @@ fn a_damaged_cut_or_stale_index_is_not_used_and_the_answers_stay_right() {
     let append = |n: usize| {
         let ledger = Ledger::open(dir.path()).expect("open");
         for chunk in 0..n / 100 {
-            let batch = (0..100).map(|i| common::progress((chunk + i) % 3, 1)).collect();
+            let batch = (0..100)
+                .map(|i| common::progress((chunk + i) % 3, 1))
+                .collect();
             ledger.append_batch(batch).expect("batch");
         }
         ledger.close().expect("close");
@@ -172,7 +179,11 @@ fn a_damaged_cut_or_stale_index_is_not_used_and_the_answers_stay_right() {
         let ledger = Ledger::open(dir.path()).expect("open");
         answers(&ledger)
     };
-    assert_eq!(std::fs::read(&path).expect("index"), saved, "not saved again");
+    assert_eq!(
+        std::fs::read(&path).expect("index"),
+        saved,
+        "not saved again"
+    );
 
     let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
     // A flipped byte in every block, in the header and in the footer.

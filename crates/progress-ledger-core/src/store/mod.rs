@@ -528,7 +528,9 @@ impl Ledger {
         after_seq: u64,
         limit: usize,
     ) -> Result<Vec<Event>> {
-        let seqs = self.index().stream_seqs_after_seq(stream, after_seq, limit)?;
+        let seqs = self
+            .index()
+            .stream_seqs_after_seq(stream, after_seq, limit)?;
         self.durable_events(seqs)
     }
 

@@ -446,7 +446,13 @@ pub(super) fn write(
         .map(|(name, saved, seqs)| {
             let count = saved.count + seqs.len() as u64;
             at += count;
-            (name.clone(), SavedSeqs { count, at: at - count })
+            (
+                name.clone(),
+                SavedSeqs {
+                    count,
+                    at: at - count,
+                },
+            )
         })
         .collect();
     let mut result = None;
@@ -480,7 +486,8 @@ pub(super) fn write(
                 let bytes = old.read_blocks(old.ids_block + first, n)?;
                 let entries = (old.ids - first * IDS_PER_BLOCK).min(n * IDS_PER_BLOCK);
                 for i in 0..entries {
-                    let at = ((i / IDS_PER_BLOCK) * BLOCK + (i % IDS_PER_BLOCK) * ID_ENTRY) as usize;
+                    let at =
+                        ((i / IDS_PER_BLOCK) * BLOCK + (i % IDS_PER_BLOCK) * ID_ENTRY) as usize;
                     let (id, seq) = (u128_at(&bytes, at), u64_at(&bytes, at + 16));
                     while let Some(&&(new_id, new_seq)) = recent_ids.peek() {
                         if new_id >= id {

@@ -203,10 +203,7 @@ impl Index {
             Some(saved) if found.saved.count > 0 && after_seq < saved.count => {
                 saved.stream_count_upto(found.saved, after_seq)?
             }
-            _ => {
-                found.saved.count
-                    + found.recent.partition_point(|&seq| seq <= after_seq) as u64
-            }
+            _ => found.saved.count + found.recent.partition_point(|&seq| seq <= after_seq) as u64,
         };
         self.stream_from(found, from, limit)
     }
@@ -276,7 +273,13 @@ impl Index {
     /// Saves the index, covering events up to `head` whose last frame ends at `end`, to
     /// `index.bin` in `dir`, durably (written beside it, synced, renamed over it, the directory
     /// synced), and switches to it.
-    pub(crate) fn save(&mut self, files: &dyn Files, dir: &Path, head: Head, end: u64) -> Result<()> {
+    pub(crate) fn save(
+        &mut self,
+        files: &dyn Files,
+        dir: &Path,
+        head: Head,
+        end: u64,
+    ) -> Result<()> {
         let saved = self.to_save(head, end).write(files, dir)?;
         self.switch_to(saved);
         Ok(())
@@ -404,7 +407,10 @@ mod tests {
                 }
             }
             let probes = [0, 1, len / 3, len / 2, len.saturating_sub(1), len, len + 5];
-            let probes = probes.iter().copied().chain(seqs.iter().step_by(7).copied());
+            let probes = probes
+                .iter()
+                .copied()
+                .chain(seqs.iter().step_by(7).copied());
             for after_seq in probes {
                 for limit in [1, 5, usize::MAX] {
                     let expected: Vec<u64> = seqs
@@ -546,7 +552,10 @@ mod tests {
         let mut old = b"PLINDEX2".to_vec();
         old.extend_from_slice(&bytes[8..]);
         std::fs::write(&path, old)?;
-        assert!(Index::load(&OsFiles, dir.path()).is_none(), "another format is not used");
+        assert!(
+            Index::load(&OsFiles, dir.path()).is_none(),
+            "another format is not used"
+        );
         Ok(())
     }
 
@@ -565,7 +574,10 @@ mod tests {
             .write(true)
             .open(dir.path().join(FILE_NAME))?;
         std::os::unix::fs::FileExt::write_all_at(&file, &damaged, 0)?;
-        assert!(loaded.offset(5).is_err(), "an offset read from a damaged block");
+        assert!(
+            loaded.offset(5).is_err(),
+            "an offset read from a damaged block"
+        );
         let stream = StreamId::new(STREAMS[1]).expect("stream");
         assert!(loaded.stream_seqs(&stream, 0, 10).is_err());
         assert!(loaded.stream_seqs_after_seq(&stream, 3, 10).is_err());
