@@ -4,9 +4,10 @@
 //! one `write`, and a shared `fdatasync` ([`commit`]) makes them durable before anyone is told.
 //! The [`index`] (offsets, ids, streams) is read where it lies in `index.bin`, saved beside the
 //! log now and then, with the events since held in memory; opening ([`open`], [`recover`])
-//! catches it up from the log, so it can be deleted and is rebuilt. sled keeps the projection snapshots ([`snapshots`]). Readers only ever see durable
-//! events, so nothing a reader saw can vanish in a crash. A failed write or sync is final: the
-//! ledger refuses appends until it is reopened, so nothing refused can come back.
+//! catches it up from the log, so it can be deleted and is rebuilt. sled keeps the projection
+//! snapshots ([`snapshots`]). Readers only ever see durable events, so nothing a reader saw can
+//! vanish in a crash. A failed write or sync is final: the ledger refuses appends until it is
+//! reopened, so nothing refused can come back.
 
 mod commit;
 mod index;
