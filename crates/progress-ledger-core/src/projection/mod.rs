@@ -16,6 +16,7 @@ mod report_restated;
 mod restate;
 mod snapshot;
 mod state;
+mod tallies;
 mod trace;
 mod view;
 
