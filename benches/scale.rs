@@ -152,6 +152,31 @@ fn measure(path: &Path, size: u64) {
     });
     answer("as_recorded_mid_log", &label, recorded, 200.0);
 
+    // As recorded at twenty times spread over the log, each asked once: the worst is the
+    // answer that folds the most events after its tally checkpoint.
+    let times: Vec<_> = (0..20u64)
+        .map(|i| {
+            let seq = (size * (2 * i + 1) / 40).max(1) + i * 1_601;
+            tracker
+                .ledger()
+                .get(seq.min(size))
+                .expect("read")
+                .expect("an event")
+                .recorded_at
+        })
+        .collect();
+    let mut at = times.iter().cycle();
+    let spread = time(times.len() - 1, || {
+        let time = at.next().copied();
+        tracker
+            .progress(&ProgressQuery {
+                as_of: time,
+                ..ProgressQuery::default()
+            })
+            .expect("as recorded")
+    });
+    answer("as_recorded_spread", &label, spread, 200.0);
+
     let events = tracker.history(INDICATOR).expect("history").len();
     eprintln!("{INDICATOR}: {events} events in its history");
     let history = time(3, || tracker.history(INDICATOR).expect("history"));
