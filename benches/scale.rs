@@ -191,6 +191,25 @@ fn measure(path: &Path, size: u64) {
     });
     answer("explain_indicator", &label, explain, 50.0);
 
+    // What a tally checkpoint costs the fold that takes one (every 32,768 events), beside
+    // bringing the aggregates up to date: encoding it.
+    let encoded = tracker.with_live(|p| p.encode_tallies().expect("encodes").len());
+    let encode = time(10, || {
+        tracker.with_live(|p| p.encode_tallies().expect("encodes"))
+    });
+    common::figure(
+        &format!("scale/tally_checkpoint_encode_{label}"),
+        encode.0,
+        "ms",
+        None,
+    );
+    common::figure(
+        &format!("scale/tally_checkpoint_bytes_{label}"),
+        encoded as f64,
+        "bytes",
+        None,
+    );
+
     let over_http = progress_over_http(&tracker);
     answer("http_progress_after_append", &label, over_http, 20.0);
 

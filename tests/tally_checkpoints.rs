@@ -150,3 +150,24 @@ fn a_checkpoint_unreadable_or_of_another_history_is_not_used() {
     assert_eq!(value(&view, "seats").as_deref(), Some("60"));
     assert_eq!(view, folded_at(&tracker, last.event.recorded_at));
 }
+
+#[test]
+fn opening_removes_an_unusable_checkpoint_and_keeps_the_ones_before_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tracker = loaded(dir.path(), 3);
+    for d in 1..=9 {
+        record(&tracker, "seats", d, seats("10"));
+    }
+    let head = tracker.ledger().len();
+    let before: Vec<u64> = tracker.ledger().tallies_seqs().expect("seqs");
+    assert!(before.len() > 2, "checkpoints were stored: {before:?}");
+    tracker
+        .ledger()
+        .put_tallies(head, b"\x01not a checkpoint")
+        .expect("put");
+    drop(tracker);
+    let tracker = open(dir.path(), 1_000);
+    let after = tracker.ledger().tallies_seqs().expect("seqs");
+    let kept: Vec<u64> = before.into_iter().filter(|&seq| seq < head).collect();
+    assert_eq!(after, kept);
+}

@@ -121,11 +121,15 @@ impl Tracker {
     /// every `tallies_every` events. Returns the seq of the newest checkpoint.
     pub(super) fn fill_tallies(&self, head: u64) -> Result<u64> {
         let stored = self.ledger.tallies_seqs()?;
-        // Checkpoints past the head (a log cut short) or of another history are removed.
-        let newest_usable = match stored.iter().rev().find(|&&seq| seq <= head) {
-            Some(&seq) => self.tallies_at(seq)?,
-            None => None,
-        };
+        // Checkpoints after the newest usable one are removed: past the head (a log cut
+        // short), unreadable, or of another history.
+        let mut newest_usable = None;
+        for &seq in stored.iter().rev().filter(|&&seq| seq <= head) {
+            if let Some(usable) = self.tallies_at(seq)?.filter(|p| p.seq() == seq) {
+                newest_usable = Some(usable);
+                break;
+            }
+        }
         let from = newest_usable.as_ref().map_or(0, Projection::seq);
         if stored.last().is_some_and(|&last| last > from) {
             self.ledger.remove_tallies_after(from)?;
