@@ -1,7 +1,8 @@
 //! The figures of a ledger at scale (10M events by default; `PL_BENCH_SCALE_SIZE` sets
 //! another size): open time and resident memory of a fresh process, progress now, as effective
 //! on a date, as recorded at mid-log, one indicator's history and explanation, and verify
-//! throughput, each beside its goal. Not a criterion bench: each answer is timed a few times
+//! throughput, each beside its goal; then opening again after a child appending to the ledger
+//! was killed with SIGKILL. Not a criterion bench: each answer is timed a few times
 //! and its median and worst printed. `scripts/bench.sh --scale` runs it; it is not part of
 //! the other modes (building the 10M-event ledger takes minutes, and it is cached in
 //! `target/bench-data` like the others).
@@ -305,12 +306,77 @@ fn progress_over_http(tracker: &Tracker) -> (f64, f64) {
     })
 }
 
+/// In a child killed with SIGKILL: opens the tracker and appends batches of seeded updates
+/// until killed, saying on stdout once the first batch is in.
+fn append_until_killed(path: &Path, size: u64) {
+    let tracker = common::open_tracker(path, size);
+    let seed = jiff::Timestamp::now().as_nanosecond() as u64;
+    let (_, mut updates) = common::Updates::hefei(seed);
+    let mut said = false;
+    loop {
+        let batch = (0..1_000).map(|_| updates.next_event()).collect();
+        tracker.record_batch(batch).expect("batch recorded");
+        if !said {
+            println!("appending");
+            said = true;
+        }
+    }
+}
+
+/// Kills a child appending to the ledger with SIGKILL half a second into its appends (each
+/// run adds some 0.1M events to the cached ledger), then times opening in a fresh process.
+fn open_after_sigkill(path: &Path, size: u64) {
+    use std::io::BufRead;
+    let mut child = Command::new(std::env::current_exe().expect("this binary"))
+        .arg("--append-until-killed")
+        .arg(path)
+        .arg(size.to_string())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the appending child runs");
+    let stdout = child.stdout.take().expect("its stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the child says it appends");
+    assert_eq!(line.trim(), "appending", "the child appends");
+    std::thread::sleep(Duration::from_millis(500));
+    child.kill().expect("SIGKILL");
+    child.wait().expect("the child ends");
+    let status = Command::new(std::env::current_exe().expect("this binary"))
+        .arg("--reopen")
+        .arg(path)
+        .arg(size.to_string())
+        .status()
+        .expect("the reopening child runs");
+    assert!(status.success(), "the reopening child failed");
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    let child_args = |at: usize| (Path::new(&args[at + 1]), args[at + 2].parse().expect("size"));
     if let Some(at) = args.iter().position(|a| a == "--measure") {
-        let path = Path::new(&args[at + 1]);
-        let size: u64 = args[at + 2].parse().expect("size");
+        let (path, size) = child_args(at);
         measure(path, size);
+        return;
+    }
+    if let Some(at) = args.iter().position(|a| a == "--append-until-killed") {
+        let (path, size) = child_args(at);
+        append_until_killed(path, size);
+        return;
+    }
+    if let Some(at) = args.iter().position(|a| a == "--reopen") {
+        let (path, size) = child_args(at);
+        let started = Instant::now();
+        let tracker: Tracker = common::open_tracker(path, size);
+        let open = started.elapsed().as_secs_f64();
+        let label = common::label(size);
+        common::figure(&format!("scale/open_after_sigkill_{label}"), open, "s", None);
+        goal(
+            "open after a SIGKILL < 30 s",
+            open < 30.0,
+            format!("{open:.2} s, {} events", tracker.ledger().len()),
+        );
         return;
     }
     let size = size();
@@ -323,4 +389,5 @@ fn main() {
         .status()
         .expect("the measuring child runs");
     assert!(status.success(), "the measuring child failed");
+    open_after_sigkill(&path, size);
 }
