@@ -354,7 +354,12 @@ fn open_after_sigkill(path: &Path, size: u64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let child_args = |at: usize| (Path::new(&args[at + 1]), args[at + 2].parse().expect("size"));
+    let child_args = |at: usize| {
+        (
+            Path::new(&args[at + 1]),
+            args[at + 2].parse().expect("size"),
+        )
+    };
     if let Some(at) = args.iter().position(|a| a == "--measure") {
         let (path, size) = child_args(at);
         measure(path, size);
@@ -371,7 +376,12 @@ fn main() {
         let tracker: Tracker = common::open_tracker(path, size);
         let open = started.elapsed().as_secs_f64();
         let label = common::label(size);
-        common::figure(&format!("scale/open_after_sigkill_{label}"), open, "s", None);
+        common::figure(
+            &format!("scale/open_after_sigkill_{label}"),
+            open,
+            "s",
+            None,
+        );
         goal(
             "open after a SIGKILL < 30 s",
             open < 30.0,

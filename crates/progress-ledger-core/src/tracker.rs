@@ -135,7 +135,8 @@ pub struct TrailStep {
 struct Live {
     /// Every durable event folded, and nothing else: what readers see. Readers take a clone of
     /// the `Arc` and compute outside the lock; folding changes the projection in place when no
-    /// reader holds it, and copies it first when one does (`Arc::make_mut`).
+    /// reader holds it, and copies it first when one does (`Arc::make_mut`): a copy shares
+    /// every indicator's updates, and the fold copies only the states it changes.
     projection: Arc<Projection>,
     /// Events written to the log but not yet known durable, in log order: folded once they are.
     written: VecDeque<Event>,
@@ -540,7 +541,8 @@ impl Tracker {
 
     /// The live projection as it is now, shared: taken under the tracker's lock, read outside
     /// it, so that a long read never holds up an append. (An append that folds while a reader
-    /// holds it copies the projection first.)
+    /// holds it copies the projection first: its catalog and the states the fold changes, not
+    /// the updates of the others.)
     pub fn shared_live(&self) -> Arc<Projection> {
         Arc::clone(&self.lock().projection)
     }

@@ -12,6 +12,7 @@
 //! its own events ([`Projection::adopt`]).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use bincode::Options;
 use jiff::Timestamp;
@@ -86,7 +87,11 @@ impl Projection {
             positions.insert(state.indicator.clone(), u32::try_from(position).ok()?);
             states.push((
                 state.indicator,
-                IndicatorState::after_checkpoint(state.names, count, state.total),
+                Arc::new(IndicatorState::after_checkpoint(
+                    state.names,
+                    count,
+                    state.total,
+                )),
             ));
         }
         Some(Projection {
@@ -128,14 +133,13 @@ impl Projection {
             Some(&position) => position,
             None => {
                 let position = u32::try_from(self.states.len()).unwrap_or(u32::MAX);
-                self.states
-                    .push((indicator.to_owned(), IndicatorState::default()));
+                self.states.push((indicator.to_owned(), Arc::default()));
                 self.positions.insert(indicator.to_owned(), position);
                 position
             }
         };
         if let Some((_, mine)) = self.states.get_mut(position as usize) {
-            *mine = state.clone();
+            *mine = Arc::clone(state);
         }
         for slot in other.updates.slots().filter(|slot| slot.position == theirs) {
             self.updates
