@@ -211,6 +211,17 @@ fn measure(path: &Path, size: u64) {
         None,
     );
 
+    // An append while a reader holds the live projection (an explanation being computed, a
+    // page being drawn): the fold copies the projection first, sharing what it does not change.
+    let (_, mut updates) = common::Updates::hefei(jiff::Timestamp::now().as_nanosecond() as u64);
+    let held = time(5, || {
+        let reader = tracker.shared_live();
+        tracker.record(updates.next_event()).expect("recorded");
+        reader
+    });
+    common::figure(&format!("scale/append_while_read_{label}"), held.0, "ms", None);
+    common::figure(&format!("scale/append_while_read_worst_{label}"), held.1, "ms", None);
+
     let over_http = progress_over_http(&tracker);
     answer("http_progress_after_append", &label, over_http, 20.0);
 
