@@ -1,7 +1,8 @@
 //! The figures of a ledger at scale (10M events by default; `PL_BENCH_SCALE_SIZE` sets
 //! another size): open time and resident memory of a fresh process, progress now, as effective
 //! on a date, as recorded at mid-log, one indicator's history and explanation, and verify
-//! throughput, each beside its goal. Not a criterion bench: each answer is timed a few times
+//! throughput, each beside its goal; then opening again after a child appending to the ledger
+//! was killed with SIGKILL. Not a criterion bench: each answer is timed a few times
 //! and its median and worst printed. `scripts/bench.sh --scale` runs it; it is not part of
 //! the other modes (building the 10M-event ledger takes minutes, and it is cached in
 //! `target/bench-data` like the others).
@@ -79,9 +80,9 @@ fn measure(path: &Path, size: u64) {
     let open = started.elapsed().as_secs_f64();
     let rss = status_kib("VmRSS") as f64 / 1024.0;
     let hwm = status_kib("VmHWM") as f64 / 1024.0;
-    assert_eq!(
-        tracker.with_live(|p| p.seq()),
-        size,
+    // At least `size`: the HTTP figure adds a few events each run.
+    assert!(
+        tracker.with_live(|p| p.seq()) >= size,
         "the live projection is current"
     );
     common::figure(&format!("scale/open_{label}"), open, "s", None);
@@ -152,6 +153,31 @@ fn measure(path: &Path, size: u64) {
     });
     answer("as_recorded_mid_log", &label, recorded, 200.0);
 
+    // As recorded at twenty times spread over the log, each asked once: the worst is the
+    // answer that folds the most events after its tally checkpoint.
+    let times: Vec<_> = (0..20u64)
+        .map(|i| {
+            let seq = (size * (2 * i + 1) / 40).max(1) + i * 1_601;
+            tracker
+                .ledger()
+                .get(seq.min(size))
+                .expect("read")
+                .expect("an event")
+                .recorded_at
+        })
+        .collect();
+    let mut at = times.iter().cycle();
+    let spread = time(times.len() - 1, || {
+        let time = at.next().copied();
+        tracker
+            .progress(&ProgressQuery {
+                as_of: time,
+                ..ProgressQuery::default()
+            })
+            .expect("as recorded")
+    });
+    answer("as_recorded_spread", &label, spread, 200.0);
+
     let events = tracker.history(INDICATOR).expect("history").len();
     eprintln!("{INDICATOR}: {events} events in its history");
     let history = time(3, || tracker.history(INDICATOR).expect("history"));
@@ -165,6 +191,39 @@ fn measure(path: &Path, size: u64) {
             .expect("the indicator is in the plan")
     });
     answer("explain_indicator", &label, explain, 50.0);
+
+    // What a tally checkpoint costs the fold that takes one (every 32,768 events), beside
+    // bringing the aggregates up to date: encoding it.
+    let encoded = tracker.with_live(|p| p.encode_tallies().expect("encodes").len());
+    let encode = time(10, || {
+        tracker.with_live(|p| p.encode_tallies().expect("encodes"))
+    });
+    common::figure(
+        &format!("scale/tally_checkpoint_encode_{label}"),
+        encode.0,
+        "ms",
+        None,
+    );
+    common::figure(
+        &format!("scale/tally_checkpoint_bytes_{label}"),
+        encoded as f64,
+        "bytes",
+        None,
+    );
+
+    // An append while a reader holds the live projection (an explanation being computed, a
+    // page being drawn): the fold copies the projection first, sharing what it does not change.
+    let (_, mut updates) = common::Updates::hefei(jiff::Timestamp::now().as_nanosecond() as u64);
+    let held = time(5, || {
+        let reader = tracker.shared_live();
+        tracker.record(updates.next_event()).expect("recorded");
+        reader
+    });
+    common::figure(&format!("scale/append_while_read_{label}"), held.0, "ms", None);
+    common::figure(&format!("scale/append_while_read_worst_{label}"), held.1, "ms", None);
+
+    let over_http = progress_over_http(&tracker);
+    answer("http_progress_after_append", &label, over_http, 20.0);
 
     let ledger = tracker.ledger().clone();
     drop(tracker);
@@ -181,12 +240,164 @@ fn measure(path: &Path, size: u64) {
     );
 }
 
+/// Progress now over HTTP right after an append: a server on 127.0.0.1 serving `tracker`, a
+/// recorder of the indicator's lead unit appends one update of it, then the progress is asked
+/// for (the kept answer is stale, so it is computed afresh). Each of ten rounds times the
+/// `GET` only; returns (median, worst) in milliseconds. Each run adds ten events to the cached
+/// ledger.
+fn progress_over_http(tracker: &Tracker) -> (f64, f64) {
+    use progress_ledger_server::credentials::{Role, TokenStore};
+    use progress_ledger_server::{Server, ServerConfig, run};
+
+    let plan = progress_ledger::plan::hefei_2023().expect("the Hefei plan parses");
+    let unit = plan
+        .indicators()
+        .find(|(_, _, spec)| spec.id == INDICATOR)
+        .and_then(|(_, item, _)| item.lead_units.first().cloned())
+        .expect("the indicator has a lead unit");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (token, _) = TokenStore::in_data_dir(dir.path())
+        .add(&unit, Role::Recorder)
+        .expect("token");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let server = Server::new(tracker.clone(), ServerConfig::new(dir.path()));
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binds a loopback port");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = tokio::spawn(run(listener, server, async {
+            let _ = stopped.await;
+        }));
+        let client = reqwest::Client::new();
+        let mut times = Vec::new();
+        for round in 0..11 {
+            let body = serde_json::json!({
+                "indicator": INDICATOR, "type": "progress", "effective": "2023-06-30",
+                "delta": 1, "district": "蜀山区", "note": format!("scale bench round {round}"),
+            });
+            let appended = client
+                .post(format!("{base}/v1/events"))
+                .bearer_auth(&token)
+                .json(&body)
+                .send()
+                .await
+                .expect("the server answers");
+            assert!(
+                appended.status().is_success(),
+                "append: {}",
+                appended.status()
+            );
+            let started = Instant::now();
+            let progress = client
+                .get(format!("{base}/v1/progress"))
+                .send()
+                .await
+                .expect("the server answers");
+            assert!(
+                progress.status().is_success(),
+                "progress: {}",
+                progress.status()
+            );
+            progress.bytes().await.expect("the answer");
+            // The first round warms up.
+            if round > 0 {
+                times.push(started.elapsed());
+            }
+        }
+        let _ = stop.send(());
+        let _ = served.await;
+        times.sort_unstable();
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        (ms(times[times.len() / 2]), ms(times[times.len() - 1]))
+    })
+}
+
+/// In a child killed with SIGKILL: opens the tracker and appends batches of seeded updates
+/// until killed, saying on stdout once the first batch is in.
+fn append_until_killed(path: &Path, size: u64) {
+    let tracker = common::open_tracker(path, size);
+    let seed = jiff::Timestamp::now().as_nanosecond() as u64;
+    let (_, mut updates) = common::Updates::hefei(seed);
+    let mut said = false;
+    loop {
+        let batch = (0..1_000).map(|_| updates.next_event()).collect();
+        tracker.record_batch(batch).expect("batch recorded");
+        if !said {
+            println!("appending");
+            said = true;
+        }
+    }
+}
+
+/// Kills a child appending to the ledger with SIGKILL half a second into its appends (each
+/// run adds some 0.1M events to the cached ledger), then times opening in a fresh process.
+fn open_after_sigkill(path: &Path, size: u64) {
+    use std::io::BufRead;
+    let mut child = Command::new(std::env::current_exe().expect("this binary"))
+        .arg("--append-until-killed")
+        .arg(path)
+        .arg(size.to_string())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the appending child runs");
+    let stdout = child.stdout.take().expect("its stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the child says it appends");
+    assert_eq!(line.trim(), "appending", "the child appends");
+    std::thread::sleep(Duration::from_millis(500));
+    child.kill().expect("SIGKILL");
+    child.wait().expect("the child ends");
+    let status = Command::new(std::env::current_exe().expect("this binary"))
+        .arg("--reopen")
+        .arg(path)
+        .arg(size.to_string())
+        .status()
+        .expect("the reopening child runs");
+    assert!(status.success(), "the reopening child failed");
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    let child_args = |at: usize| {
+        (
+            Path::new(&args[at + 1]),
+            args[at + 2].parse().expect("size"),
+        )
+    };
     if let Some(at) = args.iter().position(|a| a == "--measure") {
-        let path = Path::new(&args[at + 1]);
-        let size: u64 = args[at + 2].parse().expect("size");
+        let (path, size) = child_args(at);
         measure(path, size);
+        return;
+    }
+    if let Some(at) = args.iter().position(|a| a == "--append-until-killed") {
+        let (path, size) = child_args(at);
+        append_until_killed(path, size);
+        return;
+    }
+    if let Some(at) = args.iter().position(|a| a == "--reopen") {
+        let (path, size) = child_args(at);
+        let started = Instant::now();
+        let tracker: Tracker = common::open_tracker(path, size);
+        let open = started.elapsed().as_secs_f64();
+        let label = common::label(size);
+        common::figure(
+            &format!("scale/open_after_sigkill_{label}"),
+            open,
+            "s",
+            None,
+        );
+        goal(
+            "open after a SIGKILL < 30 s",
+            open < 30.0,
+            format!("{open:.2} s, {} events", tracker.ledger().len()),
+        );
         return;
     }
     let size = size();
@@ -199,4 +410,5 @@ fn main() {
         .status()
         .expect("the measuring child runs");
     assert!(status.success(), "the measuring child failed");
+    open_after_sigkill(&path, size);
 }

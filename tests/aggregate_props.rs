@@ -443,10 +443,11 @@ fn check_answers(
     Ok(())
 }
 
-fn open(snapshot_every: u64) -> (tempfile::TempDir, Tracker) {
+fn open(snapshot_every: u64, tallies_every: u64) -> (tempfile::TempDir, Tracker) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = TrackerConfig::new(dir.path());
     config.snapshot_every = snapshot_every;
+    config.tallies_every = tallies_every;
     let tracker = Tracker::open_with(config).expect("open");
     tracker
         .load_plan(&common::small_plan(), "loader")
@@ -468,8 +469,10 @@ proptest! {
         dates in prop::collection::vec(0..370u16, 1..4),
         picks in prop::collection::vec(any::<prop::sample::Index>(), 1..4),
         every in 1..9u64,
+        tallies in prop_oneof![1..9u64, Just(u64::MAX)],
+        refill in 1..9u64,
     ) {
-        let (dir, tracker) = open(every);
+        let (dir, tracker) = open(every, tallies);
         let after_each = record_all(&tracker, &steps);
         let live = tracker.live_projection();
 
@@ -481,8 +484,11 @@ proptest! {
             }
         }
         drop(tracker);
+        // Reopened with another interval of tally checkpoints (or none before): opening
+        // stores those missing.
         let mut config = TrackerConfig::new(dir.path());
         config.snapshot_every = every;
+        config.tallies_every = refill;
         let tracker = Tracker::open_with(config).expect("reopen");
         prop_assert_eq!(&tracker.live_projection(), &live);
 
@@ -496,8 +502,9 @@ proptest! {
             check_answers(&live, &view, *at)?;
         }
 
-        // As recorded at the time of some event, as the tracker answers it (a snapshot and
-        // the events after it), against the projection the log held then.
+        // As recorded at the time of some event, as the tracker answers it (a tally
+        // checkpoint and the events after it in all, a snapshot and the events after it as
+        // effective on a date), against the projection the log held then.
         for pick in picks {
             let Some(then) = after_each.get(pick.index(after_each.len().max(1))) else {
                 continue;

@@ -261,6 +261,7 @@ pub fn open_tracker(path: &Path, size: u64) -> Tracker {
     Tracker::open_with(TrackerConfig {
         ledger: ledger_config(path),
         snapshot_every: snapshot_every(size),
+        tallies_every: TrackerConfig::DEFAULT_TALLIES_EVERY,
         rebuild_progress: None,
     })
     .expect("tracker opens")

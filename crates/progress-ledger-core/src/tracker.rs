@@ -24,6 +24,7 @@ use crate::store::{Appended, Ledger, LedgerConfig};
 
 mod audit;
 mod batch;
+mod recorded;
 
 pub use audit::{RestatementQuery, Since};
 use batch::Checks;
@@ -42,6 +43,9 @@ pub struct TrackerConfig {
     pub ledger: LedgerConfig,
     /// Take a projection snapshot every this many events (at least 1).
     pub snapshot_every: u64,
+    /// Store a tally checkpoint every this many events (at least 1): an answer "as recorded
+    /// at" a time folds at most about this many events after the nearest one.
+    pub tallies_every: u64,
     /// Called while opening rebuilds the projection from the first event (when no usable
     /// snapshot is stored) with the events folded and the events to fold, every 10,000 events
     /// and once at the end.
@@ -52,11 +56,15 @@ impl TrackerConfig {
     /// Default snapshot interval.
     pub const DEFAULT_SNAPSHOT_EVERY: u64 = 10_000;
 
+    /// Default tally checkpoint interval.
+    pub const DEFAULT_TALLIES_EVERY: u64 = 32_768;
+
     /// Defaults for the ledger at `path`.
     pub fn new(path: impl Into<std::path::PathBuf>) -> Self {
         Self {
             ledger: LedgerConfig::new(path),
             snapshot_every: Self::DEFAULT_SNAPSHOT_EVERY,
+            tallies_every: Self::DEFAULT_TALLIES_EVERY,
             rebuild_progress: None,
         }
     }
@@ -67,6 +75,7 @@ impl std::fmt::Debug for TrackerConfig {
         f.debug_struct("TrackerConfig")
             .field("ledger", &self.ledger)
             .field("snapshot_every", &self.snapshot_every)
+            .field("tallies_every", &self.tallies_every)
             .field("rebuild_progress", &self.rebuild_progress.is_some())
             .finish()
     }
@@ -126,12 +135,15 @@ pub struct TrailStep {
 struct Live {
     /// Every durable event folded, and nothing else: what readers see. Readers take a clone of
     /// the `Arc` and compute outside the lock; folding changes the projection in place when no
-    /// reader holds it, and copies it first when one does (`Arc::make_mut`).
+    /// reader holds it, and copies it first when one does (`Arc::make_mut`): a copy shares
+    /// every indicator's updates, and the fold copies only the states it changes.
     projection: Arc<Projection>,
     /// Events written to the log but not yet known durable, in log order: folded once they are.
     written: VecDeque<Event>,
     /// What the stored snapshot parts cover: the next part holds what came after.
     snapshot: SnapshotMark,
+    /// Seq of the newest tally checkpoint stored.
+    tallies: u64,
     /// The last "now" view computed: (plan asked for, schedule date, view). Valid while the
     /// projection has not moved past `view.seq`.
     current_view: Option<(Option<String>, Date, ProgressView)>,
@@ -143,6 +155,7 @@ pub struct Tracker {
     ledger: Ledger,
     live: Arc<Mutex<Live>>,
     snapshot_every: u64,
+    tallies_every: u64,
 }
 
 impl std::fmt::Debug for Tracker {
@@ -169,9 +182,11 @@ impl Tracker {
                 projection: Arc::new(Projection::default()),
                 written: VecDeque::new(),
                 snapshot: SnapshotMark::default(),
+                tallies: 0,
                 current_view: None,
             })),
             snapshot_every: config.snapshot_every.max(1),
+            tallies_every: config.tallies_every.max(1),
         };
         // The replay starts at the newest usable snapshot. If there is none but snapshots are
         // stored (an older snapshot format, a broken chain), the replay starts from the first
@@ -209,6 +224,7 @@ impl Tracker {
                 }
             }
         }
+        live.tallies = tracker.fill_tallies(head)?;
         tracker.maybe_snapshot(&mut live)?;
         drop(live);
         Ok(tracker)
@@ -431,7 +447,7 @@ impl Tracker {
         if live.projection.seq() >= live.snapshot.seq() + self.snapshot_every {
             self.take_snapshot(live)?;
         }
-        Ok(())
+        self.maybe_put_tallies(live)
     }
 
     /// Stores a snapshot part of what was folded since the last one.
@@ -525,7 +541,8 @@ impl Tracker {
 
     /// The live projection as it is now, shared: taken under the tracker's lock, read outside
     /// it, so that a long read never holds up an append. (An append that folds while a reader
-    /// holds it copies the projection first.)
+    /// holds it copies the projection first: its catalog and the states the fold changes, not
+    /// the updates of the others.)
     pub fn shared_live(&self) -> Arc<Projection> {
         Arc::clone(&self.lock().projection)
     }
@@ -561,6 +578,18 @@ impl Tracker {
             .effective
             .or_else(|| query.as_of.map(plan_date))
             .unwrap_or_else(today);
+        if let (Some(time), None) = (query.as_of, query.effective) {
+            let seq = self.ledger.seq_recorded_by(time)?;
+            if let Some(projection) = self.recorded_totals(seq)? {
+                let plan = pick_plan(&projection, query.plan.as_deref())?;
+                return Ok(projection::progress_view(
+                    &projection,
+                    &plan,
+                    None,
+                    schedule_date,
+                ));
+            }
+        }
         self.at(query.as_of, |projection| {
             let plan = pick_plan(projection, query.plan.as_deref())?;
             Ok(projection::progress_view(

@@ -28,13 +28,14 @@ use std::sync::{Mutex, MutexGuard};
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 use super::state::{Entry, Kind, status_of};
 use crate::plan::ItemStatus;
 
 /// The latest of some updates: the one with the latest effective date, the later-recorded
 /// one on a tie.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Latest<V> {
     /// Its effective date.
     pub effective: Date,
@@ -57,7 +58,7 @@ fn later<V: Copy>(a: Option<Latest<V>>, b: Option<Latest<V>>) -> Option<Latest<V
 }
 
 /// A sum of deltas, with as many terms, whose scale is that of the sum of the terms.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 pub struct Sum {
     value: Decimal,
     terms: u32,
@@ -127,7 +128,7 @@ impl Sum {
 }
 
 /// What the updates naming one district or deliverable add up to.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct NameTally {
     /// Deltas reported for it.
     pub deltas: Sum,
@@ -146,7 +147,7 @@ impl NameTally {
 }
 
 /// What a set of an indicator's live updates adds up to (see the module's documentation).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Tally {
     /// Live updates.
     live: u32,
@@ -290,6 +291,31 @@ impl Tally {
         for (mine, theirs) in self.names.iter_mut().zip(&other.names) {
             mine.merge(theirs);
         }
+    }
+
+    /// The tally of `count` earlier updates, whose tally is `self`, and the updates after
+    /// them, whose tally `later` numbers from 0: one tally of all, the later updates' places
+    /// moved past the earlier ones'.
+    pub(crate) fn followed_by(&self, count: usize, later: &Tally) -> Tally {
+        let shift = order_u32(count);
+        let moved = |latest: Option<Latest<Decimal>>| {
+            latest.map(|l| Latest {
+                order: l.order.saturating_add(shift),
+                ..l
+            })
+        };
+        let mut later = later.clone();
+        later.measured = moved(later.measured);
+        later.status = later.status.map(|l| Latest {
+            order: l.order.saturating_add(shift),
+            ..l
+        });
+        for name in &mut later.names {
+            name.measured = moved(name.measured);
+        }
+        let mut all = self.clone();
+        all.merge(&later);
+        all
     }
 
     fn merged<'a>(tallies: impl Iterator<Item = &'a Tally>) -> Tally {

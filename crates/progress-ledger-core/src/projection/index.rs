@@ -6,6 +6,7 @@
 //! times in all, by plain copies).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use uuid::Uuid;
 
@@ -23,8 +24,9 @@ const MIN_RECENT: usize = 1024;
 /// Event id → (indicator position, order).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct UpdateIndex {
-    /// Sorted by id, ids unique.
-    sorted: Vec<Slot>,
+    /// Sorted by id, ids unique; shared, so that copying the index copies only the recent
+    /// ids (a merge copies the vector if a copy of the index still holds it).
+    sorted: Arc<Vec<Slot>>,
     /// Ids added since the last merge (they win over `sorted`).
     recent: HashMap<Uuid, (u32, u32)>,
 }
@@ -39,7 +41,7 @@ impl UpdateIndex {
         slots.reverse();
         slots.shrink_to_fit();
         UpdateIndex {
-            sorted: slots,
+            sorted: Arc::new(slots),
             recent: HashMap::new(),
         }
     }
@@ -66,6 +68,7 @@ impl UpdateIndex {
 
     /// Moves the recent ids into the sorted vector.
     fn merge(&mut self) {
+        let sorted = Arc::make_mut(&mut self.sorted);
         let mut fresh: Vec<Slot> = Vec::with_capacity(self.recent.len());
         for (id, (position, order)) in self.recent.drain() {
             let slot = Slot {
@@ -74,33 +77,33 @@ impl UpdateIndex {
                 order,
             };
             // An id seen before (the ledger never records one twice): replace it in place.
-            match self.sorted.binary_search_by(|s| s.id.cmp(&slot.id)) {
-                Ok(at) => self.sorted[at] = slot,
+            match sorted.binary_search_by(|s| s.id.cmp(&slot.id)) {
+                Ok(at) => sorted[at] = slot,
                 Err(_) => fresh.push(slot),
             }
         }
         fresh.sort_unstable_by_key(|slot| slot.id);
         // Merge from the back, in place: grow once, by exactly what is added.
-        let old = self.sorted.len();
-        self.sorted.reserve_exact(fresh.len());
+        let old = sorted.len();
+        sorted.reserve_exact(fresh.len());
         let filler = Slot {
             id: [0; 16],
             position: 0,
             order: 0,
         };
-        self.sorted.resize(old + fresh.len(), filler);
+        sorted.resize(old + fresh.len(), filler);
         let (mut i, mut j) = (old, fresh.len());
-        for k in (0..self.sorted.len()).rev() {
-            let take_old = j == 0 || (i > 0 && self.sorted[i - 1].id > fresh[j - 1].id);
+        for k in (0..sorted.len()).rev() {
+            let take_old = j == 0 || (i > 0 && sorted[i - 1].id > fresh[j - 1].id);
             if take_old {
                 if i == k + 1 {
                     // The rest of the old slots are already in place.
                     break;
                 }
-                self.sorted[k] = self.sorted[i - 1];
+                sorted[k] = sorted[i - 1];
                 i -= 1;
             } else {
-                self.sorted[k] = fresh[j - 1];
+                sorted[k] = fresh[j - 1];
                 j -= 1;
             }
         }

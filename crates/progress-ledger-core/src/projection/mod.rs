@@ -16,10 +16,12 @@ mod report_restated;
 mod restate;
 mod snapshot;
 mod state;
+mod tallies;
 mod trace;
 mod view;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -63,8 +65,10 @@ pub struct Projection {
     hash: Hash,
     recorded_at: Option<Timestamp>,
     catalog: Catalog,
-    /// Every indicator with updates, in the order of its first update, with its updates.
-    states: Vec<(String, IndicatorState)>,
+    /// Every indicator with updates, in the order of its first update, with its updates: each
+    /// state shared, so that copying the projection (as an append does while a reader holds
+    /// it) copies no update, and a fold then copies only the states it changes.
+    states: Vec<(String, Arc<IndicatorState>)>,
     /// Position of each indicator in `states`.
     positions: HashMap<String, u32>,
     /// Where each correctable update is: event id → (position in `states`, place in its
@@ -164,7 +168,9 @@ impl Projection {
     /// The updates of one indicator (empty if it has none).
     pub fn state(&self, indicator: &str) -> Option<&IndicatorState> {
         let position = *self.positions.get(indicator)?;
-        self.states.get(position as usize).map(|(_, state)| state)
+        self.states
+            .get(position as usize)
+            .map(|(_, state)| state.as_ref())
     }
 
     /// The indicator id and the update made by event `id`.
@@ -196,7 +202,7 @@ impl Projection {
                 if let Some((position, order)) = self.updates.get(corrects) {
                     if let Some((name, state)) = self.states.get_mut(position as usize) {
                         if name == indicator {
-                            state.void(order as usize);
+                            Arc::make_mut(state).void(order as usize);
                         }
                     }
                 }
@@ -217,8 +223,7 @@ impl Projection {
             Some(&position) => position,
             None => {
                 let position = u32::try_from(self.states.len()).unwrap_or(u32::MAX);
-                self.states
-                    .push((indicator.to_owned(), IndicatorState::default()));
+                self.states.push((indicator.to_owned(), Arc::default()));
                 self.positions.insert(indicator.to_owned(), position);
                 position
             }
@@ -226,7 +231,7 @@ impl Projection {
         let Some((_, state)) = self.states.get_mut(position as usize) else {
             return;
         };
-        let order = state.push(event.effective, contribution);
+        let order = Arc::make_mut(state).push(event.effective, contribution);
         self.updates
             .insert(event.id, position, u32::try_from(order).unwrap_or(u32::MAX));
     }
@@ -477,5 +482,44 @@ pub fn kind_name(kind: IndicatorKind) -> &'static str {
         IndicatorKind::Coverage => "coverage",
         IndicatorKind::Milestones => "milestones",
         IndicatorKind::Status => "status",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn update(seq: u64, indicator: &str) -> Event {
+        Event {
+            seq,
+            id: Uuid::now_v7(),
+            stream: StreamId::indicator(indicator).expect("stream"),
+            version: 0,
+            recorded_at: Timestamp::UNIX_EPOCH,
+            effective: jiff::civil::date(2023, 1, 1),
+            actor: "test".into(),
+            note: None,
+            payload: Payload::ProgressReported {
+                delta: Decimal::ONE,
+                district: None,
+            },
+            prev_hash: Hash::ZERO,
+            hash: Hash::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_copy_shares_every_state_until_a_fold_changes_it() {
+        let mut projection = Projection::default();
+        for seq in 1..=6 {
+            projection.apply(&update(seq, ["a", "b", "c"][seq as usize % 3]));
+        }
+        let held = projection.clone();
+        projection.apply(&update(7, "a"));
+        for ((name, mine), (_, theirs)) in projection.states.iter().zip(&held.states) {
+            assert_eq!(Arc::ptr_eq(mine, theirs), name != "a", "state of {name}");
+        }
+        assert_eq!(held.state("a").map(IndicatorState::len), Some(2));
+        assert_eq!(projection.state("a").map(IndicatorState::len), Some(3));
     }
 }

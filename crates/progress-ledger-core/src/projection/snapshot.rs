@@ -13,6 +13,7 @@
 //! - the id of the event that made the update, 16 bytes, if any.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use bincode::Options;
 use jiff::Timestamp;
@@ -349,7 +350,10 @@ impl Projection {
                 None => None,
             },
             catalog: tip.catalog,
-            states,
+            states: states
+                .into_iter()
+                .map(|(indicator, state)| (indicator, Arc::new(state)))
+                .collect(),
             positions,
             updates: UpdateIndex::from_slots(slots),
         })

@@ -111,6 +111,17 @@ pub struct IndicatorState {
     /// What the live updates add up to, in all, per month and per day: brought up to date
     /// when asked for.
     aggregates: Kept,
+    /// For a state started from a tally checkpoint rather than the first update: the updates
+    /// before `entries` (`entries[0]` is update number `earlier.count`).
+    earlier: Option<Box<Earlier>>,
+}
+
+/// The updates before those a state holds: how many, and what the live ones add up to in all
+/// (no per-month or per-day tallies, so such a state answers only "in all").
+#[derive(Clone, Debug, PartialEq)]
+struct Earlier {
+    count: usize,
+    total: Tally,
 }
 
 impl PartialEq for IndicatorState {
@@ -118,6 +129,7 @@ impl PartialEq for IndicatorState {
     fn eq(&self, other: &Self) -> bool {
         self.entries == other.entries
             && self.names == other.names
+            && self.earlier == other.earlier
             && self
                 .aggregates
                 .same(&self.entries, &other.aggregates, &other.entries)
@@ -154,7 +166,7 @@ impl IndicatorState {
             voided: false,
         };
         self.entries.push(entry);
-        self.entries.len() - 1
+        self.len() - 1
     }
 
     /// 0 for no name, else the index + 1 of `name` in the table (added if new). A linear
@@ -177,7 +189,10 @@ impl IndicatorState {
     /// Marks the update at `order` voided and takes it out of the aggregates (nothing if there
     /// is none, or it is voided already).
     pub(crate) fn void(&mut self, order: usize) {
-        let Some(entry) = self.entries.get_mut(order) else {
+        let Some(at) = order.checked_sub(self.first()) else {
+            return;
+        };
+        let Some(entry) = self.entries.get_mut(at) else {
             return;
         };
         if entry.voided {
@@ -185,15 +200,31 @@ impl IndicatorState {
         }
         entry.voided = true;
         let entry = *entry;
-        self.aggregates.void(order, &entry, &self.entries);
+        self.aggregates.void(at, &entry, &self.entries);
+    }
+
+    /// Number of the first update `entries` holds: 0, or the count of the updates before
+    /// them for a state started from a tally checkpoint.
+    fn first(&self) -> usize {
+        self.earlier.as_ref().map_or(0, |earlier| earlier.count)
     }
 
     /// What the updates that count on business date `effective` (all dates if `None`) add
     /// up to: the same updates as [`IndicatorState::live`], from the aggregates, in time that
     /// does not grow with their number (once the aggregates have folded the updates appended
     /// since they were last asked for).
+    ///
+    /// A state started from a tally checkpoint (see [`super::Projection::from_tallies`]) knows
+    /// only the total of its earlier updates: it is asked only for all dates.
     pub fn tally(&self, effective: Option<Date>) -> Tally {
-        self.aggregates.tally(&self.entries, effective)
+        let later = self.aggregates.tally(&self.entries, effective);
+        match &self.earlier {
+            None => later,
+            Some(earlier) => {
+                debug_assert!(effective.is_none(), "a checkpoint has no per-day tallies");
+                earlier.total.followed_by(earlier.count, &later)
+            }
+        }
     }
 
     /// The district or deliverable at `index` of the state's table of names (as a
@@ -209,40 +240,45 @@ impl IndicatorState {
             entries: self.entries.clone(),
             names: self.names.clone(),
             aggregates: Kept::default(),
+            earlier: self.earlier.clone(),
         }
     }
 
     /// Number of updates, voided ones included.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.first() + self.entries.len()
     }
 
     /// Whether there is no update.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
-    /// The update at `order`.
+    /// The update at `order` (of those the state holds: none before a tally checkpoint's).
     pub fn get(&self, order: usize) -> Option<Update<'_>> {
-        self.entries.get(order).map(|e| self.read(order, e))
+        let at = order.checked_sub(self.first())?;
+        self.entries.get(at).map(|e| self.read(order, e))
     }
 
-    /// Every update in log order, voided ones included.
+    /// Every update the state holds in log order, voided ones included (of a state started
+    /// from a tally checkpoint, those after it).
     pub fn updates(&self) -> impl Iterator<Item = Update<'_>> {
+        let first = self.first();
         self.entries
             .iter()
             .enumerate()
-            .map(|(order, e)| self.read(order, e))
+            .map(move |(at, e)| self.read(first + at, e))
     }
 
     /// The updates that count on business date `effective` (all dates if `None`): not voided,
     /// and effective on or before it.
     pub fn live(&self, effective: Option<Date>) -> impl Iterator<Item = Update<'_>> {
+        let first = self.first();
         self.entries
             .iter()
             .enumerate()
             .filter(move |(_, e)| !e.voided && effective.is_none_or(|d| e.effective <= d))
-            .map(|(order, e)| self.read(order, e))
+            .map(move |(at, e)| self.read(first + at, e))
     }
 
     fn name(&self, name: u32) -> Option<&str> {
@@ -287,6 +323,16 @@ impl IndicatorState {
             entries: Vec::with_capacity(capacity),
             names,
             aggregates: Kept::default(),
+            earlier: None,
+        }
+    }
+
+    /// A state started from a tally checkpoint: its name table, and `count` earlier updates
+    /// whose live ones add up to `total`.
+    pub(crate) fn after_checkpoint(names: Vec<String>, count: usize, total: Tally) -> Self {
+        IndicatorState {
+            earlier: Some(Box::new(Earlier { count, total })),
+            ..IndicatorState::with_names(names, 0)
         }
     }
 

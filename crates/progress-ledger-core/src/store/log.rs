@@ -44,6 +44,9 @@ const KNOWN_FLAGS: u8 = BATCH_END | DURABLE_BEFORE;
 pub(crate) const GROW_BY: u64 = 4 << 20;
 /// Bytes read at a time by a sequential scan.
 const READ_AHEAD: usize = 256 << 10;
+/// Bytes the first read of a single frame asks for: its header and, for most events, all of
+/// its body.
+const FIRST_READ: usize = 512;
 /// The longest frame a writer writes.
 const MAX_FRAME: usize = HEADER + codec::MAX_EVENT_BYTES as usize;
 
@@ -299,24 +302,34 @@ impl LogFile {
     }
 
     /// Reads the frame that starts at `offset`, checking its checksum.
+    ///
+    /// One read covers most frames (a typical event is a few hundred bytes); a longer one
+    /// takes a second read for the rest.
     pub(crate) fn frame_at(&self, offset: u64) -> std::result::Result<Frame, FrameError> {
-        let mut header = [0u8; HEADER];
-        let got = self.read_at(offset, &mut header).map_err(FrameError::Io)?;
+        let mut stored = vec![0u8; FIRST_READ];
+        let got = self.read_at(offset, &mut stored).map_err(FrameError::Io)?;
         if got < HEADER {
-            return if header[..got].iter().all(|&b| b == 0) {
+            return if stored[..got].iter().all(|&b| b == 0) {
                 Err(FrameError::End)
             } else {
                 Err(FrameError::Truncated)
             };
         }
+        let mut header = [0u8; HEADER];
+        header.copy_from_slice(&stored[..HEADER]);
         let parsed = parse_header(&header)?;
-        let mut stored = vec![0u8; parsed.len];
-        let got = self
-            .read_at(offset + HEADER as u64, &mut stored)
-            .map_err(FrameError::Io)?;
-        if got < parsed.len {
-            return Err(FrameError::Truncated);
+        let end = HEADER + parsed.len;
+        if got < end {
+            stored.resize(end, 0);
+            let rest = self
+                .read_at(offset + got as u64, &mut stored[got..])
+                .map_err(FrameError::Io)?;
+            if got + rest < end {
+                return Err(FrameError::Truncated);
+            }
         }
+        stored.copy_within(HEADER..end, 0);
+        stored.truncate(parsed.len);
         check_crc(&parsed, &stored)?;
         Ok(Frame {
             stored,
