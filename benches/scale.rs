@@ -219,8 +219,18 @@ fn measure(path: &Path, size: u64) {
         tracker.record(updates.next_event()).expect("recorded");
         reader
     });
-    common::figure(&format!("scale/append_while_read_{label}"), held.0, "ms", None);
-    common::figure(&format!("scale/append_while_read_worst_{label}"), held.1, "ms", None);
+    common::figure(
+        &format!("scale/append_while_read_{label}"),
+        held.0,
+        "ms",
+        None,
+    );
+    common::figure(
+        &format!("scale/append_while_read_worst_{label}"),
+        held.1,
+        "ms",
+        None,
+    );
 
     let over_http = progress_over_http(&tracker);
     answer("http_progress_after_append", &label, over_http, 20.0);
