@@ -537,12 +537,19 @@ impl Ledger {
 
     /// The events `seqs` names, in order, up to the first that is not durable yet.
     fn durable_events(&self, seqs: Vec<u64>) -> Result<Vec<Event>> {
+        let durable = self.inner.commit.durable();
+        let seqs = &seqs[..seqs.partition_point(|&seq| seq != 0 && seq <= durable)];
+        let offsets = self.index().offsets(seqs)?;
         let mut out = Vec::with_capacity(seqs.len());
-        for seq in seqs {
-            match self.get(seq)? {
-                Some(event) => out.push(event),
-                None => break,
-            }
+        for (&seq, &offset) in seqs.iter().zip(&offsets) {
+            out.push(self.read_at(seq, offset)?);
+        }
+        if out.len() < seqs.len() {
+            // A durable seq the index has no offset for cannot be found in the log.
+            return Err(Error::Corrupt {
+                seq: seqs[out.len()],
+                kind: ProblemKind::Missing,
+            });
         }
         Ok(out)
     }

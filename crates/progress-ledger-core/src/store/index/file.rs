@@ -186,6 +186,27 @@ impl SavedFile {
         Ok(self.read_u64s(self.offsets_block, seq - 1, 1)?[0])
     }
 
+    /// Offsets of the frames of events `seqs` (ascending, each `1 <= seq <= count`), each
+    /// block read once however many of them it holds.
+    pub(super) fn offsets(&self, seqs: &[u64]) -> io::Result<Vec<u64>> {
+        let mut out = Vec::with_capacity(seqs.len());
+        let mut held: Option<(u64, Vec<u8>)> = None;
+        for &seq in seqs {
+            let position = seq - 1;
+            let block = position / U64S_PER_BLOCK;
+            let bytes = match &held {
+                Some((at, bytes)) if *at == block => bytes,
+                _ => {
+                    &held
+                        .insert((block, self.read_blocks(self.offsets_block + block, 1)?))
+                        .1
+                }
+            };
+            out.push(u64_at(bytes, ((position % U64S_PER_BLOCK) * 8) as usize));
+        }
+        Ok(out)
+    }
+
     /// Seq of the event with this id, if it is saved.
     pub(super) fn seq_of(&self, id: u128) -> io::Result<Option<u64>> {
         if !self.filter.contains_hash(id_hash(id)) {

@@ -129,6 +129,28 @@ impl Index {
         Ok(position.and_then(|p| self.offsets.get(p).copied()))
     }
 
+    /// Offsets of the frames of events `seqs` (ascending), as many as are indexed from the
+    /// first on; an error if `index.bin` cannot be read. Each block of the file is read once.
+    pub(crate) fn offsets(&self, seqs: &[u64]) -> Result<Vec<u64>> {
+        if seqs.first() == Some(&0) {
+            return Ok(Vec::new());
+        }
+        let saved = self.saved_count();
+        let (from_file, after) = seqs.split_at(seqs.partition_point(|&seq| seq <= saved));
+        let mut offsets = match &self.saved {
+            Some(file) if !from_file.is_empty() => file.offsets(from_file)?,
+            _ => Vec::new(),
+        };
+        for &seq in after {
+            let position = usize::try_from(seq - 1 - saved).ok();
+            match position.and_then(|p| self.offsets.get(p)) {
+                Some(&offset) => offsets.push(offset),
+                None => break,
+            }
+        }
+        Ok(offsets)
+    }
+
     /// Seq of the event with this id; an error if `index.bin` cannot be read.
     pub(crate) fn seq_of(&self, id: &Uuid) -> Result<Option<u64>> {
         if let Some(&seq) = self.ids.get(id) {
@@ -375,6 +397,17 @@ mod tests {
                 .checked_sub(1)
                 .and_then(|p| model.offsets.get(p as usize).copied());
             assert_eq!(index.offset(seq)?, expected, "offset of {seq}");
+        }
+        // Several at once, as many as are indexed from the first on.
+        for step in 1..4 {
+            let seqs: Vec<u64> = (1..=len + 2).step_by(step).collect();
+            let indexed = seqs.iter().take_while(|&&seq| seq <= len).count();
+            let expected: Vec<u64> = model.offsets.iter().step_by(step).copied().collect();
+            assert_eq!(
+                index.offsets(&seqs)?,
+                expected[..indexed],
+                "every {step}th offset"
+            );
         }
         for (id, &seq) in &model.ids {
             assert_eq!(index.seq_of(id)?, Some(seq), "seq of {id}");
