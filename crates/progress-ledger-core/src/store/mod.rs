@@ -516,8 +516,8 @@ impl Ledger {
         after_version: u64,
         limit: usize,
     ) -> Result<Vec<Event>> {
-        let seqs = self.index().stream_seqs(stream, after_version, limit)?;
-        self.durable_events(seqs)
+        let frames = self.index().stream_frames(stream, after_version, limit)?;
+        self.durable_events(&frames)
     }
 
     /// Up to `limit` durable events of one stream with sequence numbers greater than
@@ -529,29 +529,21 @@ impl Ledger {
         after_seq: u64,
         limit: usize,
     ) -> Result<Vec<Event>> {
-        let seqs = self
+        let frames = self
             .index()
-            .stream_seqs_after_seq(stream, after_seq, limit)?;
-        self.durable_events(seqs)
+            .stream_frames_after_seq(stream, after_seq, limit)?;
+        self.durable_events(&frames)
     }
 
-    /// The events `seqs` names, in order, up to the first that is not durable yet.
-    fn durable_events(&self, seqs: Vec<u64>) -> Result<Vec<Event>> {
+    /// The events at `frames` (seq, offset of its frame), in order, up to the first that is not
+    /// durable yet.
+    fn durable_events(&self, frames: &[(u64, u64)]) -> Result<Vec<Event>> {
         let durable = self.inner.commit.durable();
-        let seqs = &seqs[..seqs.partition_point(|&seq| seq != 0 && seq <= durable)];
-        let offsets = self.index().offsets(seqs)?;
-        let mut out = Vec::with_capacity(seqs.len());
-        for (&seq, &offset) in seqs.iter().zip(&offsets) {
-            out.push(self.read_at(seq, offset)?);
-        }
-        if out.len() < seqs.len() {
-            // A durable seq the index has no offset for cannot be found in the log.
-            return Err(Error::Corrupt {
-                seq: seqs[out.len()],
-                kind: ProblemKind::Missing,
-            });
-        }
-        Ok(out)
+        frames
+            .iter()
+            .take_while(|&&(seq, _)| seq <= durable)
+            .map(|&(seq, offset)| self.read_at(seq, offset))
+            .collect()
     }
 
     /// Waits until the ledger holds durable events beyond `seq`, for at most `timeout`, and

@@ -2,7 +2,7 @@
 //!
 //! The file is a run of 4 KiB blocks followed by a header and a footer:
 //!
-//! - block 0: the magic `PLINDEX3`, then zeros;
+//! - block 0: the magic `PLINDEX4`, then zeros;
 //! - offsets: the offset of each event's frame, a u64 per seq (512 a block), so that
 //!   `offset(seq)` reads one block;
 //! - ids: (id as a little-endian u128, seq as a u64) sorted by id, 170 a block (the last 16
@@ -10,6 +10,8 @@
 //!   the header) `seq_of(id)` reads one block;
 //! - stream seqs: each stream's seqs in order, one stream after the other (512 a block), so
 //!   that a page of a stream is one range;
+//! - stream offsets: the offset of the frame of each of those seqs, in the same order, so that
+//!   reading a page of a stream's events looks up no offset one by one;
 //! - filter: the bits of a Bloom filter of the ids (u64 words), held in memory once open, so
 //!   that an id that is not saved (every new id of an append) is known absent without a read;
 //! - the header (bincode): head, end offset, counts, where each section starts, each stream's
@@ -34,9 +36,9 @@ use crate::hash::Hash;
 
 /// Bytes of a block: the unit of checksums and reads.
 pub(super) const BLOCK: u64 = 4096;
-/// First bytes of the file (and last), with its format version (3: the sections of the module
+/// First bytes of the file (and last), with its format version (4: the sections of the module
 /// documentation).
-const MAGIC: &[u8; 8] = b"PLINDEX3";
+const MAGIC: &[u8; 8] = b"PLINDEX4";
 /// u64 values (offsets, stream seqs) in a block.
 const U64S_PER_BLOCK: u64 = BLOCK / 8;
 /// Bytes of an id entry: the id and its seq.
@@ -66,6 +68,7 @@ struct Header {
     offsets_block: u64,
     ids_block: u64,
     streams_block: u64,
+    stream_offsets_block: u64,
     filter_block: u64,
     filter_words: u64,
     filter_hashes: u32,
@@ -100,6 +103,7 @@ pub(super) struct SavedFile {
     offsets_block: u64,
     ids_block: u64,
     streams_block: u64,
+    stream_offsets_block: u64,
     fences: Vec<u128>,
     crcs: Vec<u32>,
     filter: BloomFilter,
@@ -186,27 +190,6 @@ impl SavedFile {
         Ok(self.read_u64s(self.offsets_block, seq - 1, 1)?[0])
     }
 
-    /// Offsets of the frames of events `seqs` (ascending, each `1 <= seq <= count`), each
-    /// block read once however many of them it holds.
-    pub(super) fn offsets(&self, seqs: &[u64]) -> io::Result<Vec<u64>> {
-        let mut out = Vec::with_capacity(seqs.len());
-        let mut held: Option<(u64, Vec<u8>)> = None;
-        for &seq in seqs {
-            let position = seq - 1;
-            let block = position / U64S_PER_BLOCK;
-            let bytes = match &held {
-                Some((at, bytes)) if *at == block => bytes,
-                _ => {
-                    &held
-                        .insert((block, self.read_blocks(self.offsets_block + block, 1)?))
-                        .1
-                }
-            };
-            out.push(u64_at(bytes, ((position % U64S_PER_BLOCK) * 8) as usize));
-        }
-        Ok(out)
-    }
-
     /// Seq of the event with this id, if it is saved.
     pub(super) fn seq_of(&self, id: u128) -> io::Result<Option<u64>> {
         if !self.filter.contains_hash(id_hash(id)) {
@@ -236,6 +219,16 @@ impl SavedFile {
     /// Seqs `from..from + n` of a stream saved as `seqs`.
     pub(super) fn stream_seqs(&self, seqs: SavedSeqs, from: u64, n: u64) -> io::Result<Vec<u64>> {
         self.read_u64s(self.streams_block, seqs.at + from, n)
+    }
+
+    /// The offsets of the frames of a stream's seqs `from..from + n` (as [`Self::stream_seqs`]).
+    pub(super) fn stream_offsets(
+        &self,
+        seqs: SavedSeqs,
+        from: u64,
+        n: u64,
+    ) -> io::Result<Vec<u64>> {
+        self.read_u64s(self.stream_offsets_block, seqs.at + from, n)
     }
 
     /// How many of a stream's saved seqs are at most `seq`: a binary search, one block read a
@@ -286,11 +279,13 @@ impl SavedFile {
             .streams
             .iter()
             .try_fold(0u64, |total, stream| total.checked_add(stream.1))?;
-        let filter_block = streams_block + blocks_for(stream_total, U64S_PER_BLOCK);
+        let stream_offsets_block = streams_block + blocks_for(stream_total, U64S_PER_BLOCK);
+        let filter_block = stream_offsets_block + blocks_for(stream_total, U64S_PER_BLOCK);
         let consistent = header.head_seq == header.count
             && header.offsets_block == offsets_block
             && header.ids_block == ids_block
             && header.streams_block == streams_block
+            && header.stream_offsets_block == stream_offsets_block
             && header.filter_block == filter_block
             && header.filter_words > 0
             && (1..=32).contains(&header.filter_hashes)
@@ -336,6 +331,7 @@ impl SavedFile {
             offsets_block,
             ids_block,
             streams_block,
+            stream_offsets_block,
             fences: header.fences,
             crcs: header.crcs,
             filter,
@@ -542,6 +538,30 @@ pub(super) fn write(
             .map(|(name, seqs)| (name.as_str().to_owned(), seqs.count, seqs.at))
             .collect();
         out.pad()?;
+        // The offsets of the stream seqs' frames, in the same order.
+        let stream_offsets_block = out.block();
+        for (_, saved, seqs) in &recent.streams {
+            copy_u64s(
+                &mut out,
+                old,
+                |o| o.stream_offsets_block,
+                saved.at,
+                saved.count,
+            )?;
+            let offsets = seqs
+                .iter()
+                .map(|&seq| {
+                    let position = seq
+                        .checked_sub(old_count + 1)
+                        .and_then(|p| usize::try_from(p).ok());
+                    position
+                        .and_then(|p| recent.offsets.get(p).copied())
+                        .ok_or_else(|| io::Error::other(format!("no offset for stream seq {seq}")))
+                })
+                .collect::<io::Result<Vec<u64>>>()?;
+            write_u64s(&mut out, &offsets)?;
+        }
+        out.pad()?;
         // Filter.
         let filter_block = out.block();
         let words = id_writer.filter.as_slice().to_vec();
@@ -556,6 +576,7 @@ pub(super) fn write(
             offsets_block,
             ids_block,
             streams_block,
+            stream_offsets_block,
             filter_block,
             filter_words: words.len() as u64,
             filter_hashes: FILTER_HASHES,
@@ -582,6 +603,7 @@ pub(super) fn write(
         offsets_block: header.offsets_block,
         ids_block: header.ids_block,
         streams_block: header.streams_block,
+        stream_offsets_block: header.stream_offsets_block,
         fences: header.fences,
         crcs: header.crcs,
         filter,

@@ -129,28 +129,6 @@ impl Index {
         Ok(position.and_then(|p| self.offsets.get(p).copied()))
     }
 
-    /// Offsets of the frames of events `seqs` (ascending), as many as are indexed from the
-    /// first on; an error if `index.bin` cannot be read. Each block of the file is read once.
-    pub(crate) fn offsets(&self, seqs: &[u64]) -> Result<Vec<u64>> {
-        if seqs.first() == Some(&0) {
-            return Ok(Vec::new());
-        }
-        let saved = self.saved_count();
-        let (from_file, after) = seqs.split_at(seqs.partition_point(|&seq| seq <= saved));
-        let mut offsets = match &self.saved {
-            Some(file) if !from_file.is_empty() => file.offsets(from_file)?,
-            _ => Vec::new(),
-        };
-        for &seq in after {
-            let position = usize::try_from(seq - 1 - saved).ok();
-            match position.and_then(|p| self.offsets.get(p)) {
-                Some(&offset) => offsets.push(offset),
-                None => break,
-            }
-        }
-        Ok(offsets)
-    }
-
     /// Seq of the event with this id; an error if `index.bin` cannot be read.
     pub(crate) fn seq_of(&self, id: &Uuid) -> Result<Option<u64>> {
         if let Some(&seq) = self.ids.get(id) {
@@ -174,50 +152,63 @@ impl Index {
             .map(|(name, stream)| (name, stream.version()))
     }
 
-    /// Seqs of a stream's events from position `from` (its version `from + 1`), at most
-    /// `limit`: the saved ones read in one range, then the recent ones.
-    fn stream_from(&self, stream: &Stream, from: u64, limit: usize) -> Result<Vec<u64>> {
-        let mut seqs = Vec::new();
+    /// A stream's events from position `from` (its version `from + 1`), at most `limit`: each
+    /// one's seq and the offset of its frame, the saved ones read in two ranges (seqs,
+    /// offsets), then the recent ones.
+    fn stream_from(&self, stream: &Stream, from: u64, limit: usize) -> Result<Vec<(u64, u64)>> {
+        let mut frames = Vec::new();
         let limit = limit as u64;
         if from < stream.saved.count {
             let n = (stream.saved.count - from).min(limit);
             if let Some(saved) = &self.saved {
-                seqs = saved.stream_seqs(stream.saved, from, n)?;
+                let seqs = saved.stream_seqs(stream.saved, from, n)?;
+                let offsets = saved.stream_offsets(stream.saved, from, n)?;
+                frames = seqs.into_iter().zip(offsets).collect();
             }
         }
         let skip = from.saturating_sub(stream.saved.count);
-        let room = limit - seqs.len() as u64;
-        seqs.extend(
-            stream
-                .recent
-                .iter()
-                .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-                .take(usize::try_from(room).unwrap_or(usize::MAX)),
-        );
-        Ok(seqs)
+        let room = limit - frames.len() as u64;
+        let saved = self.saved_count();
+        let recent = stream
+            .recent
+            .iter()
+            .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+            .take(usize::try_from(room).unwrap_or(usize::MAX));
+        for &seq in recent {
+            // The recent seqs are after the saved part, each with its offset.
+            let position = seq
+                .checked_sub(saved + 1)
+                .and_then(|p| usize::try_from(p).ok());
+            match position.and_then(|p| self.offsets.get(p)) {
+                Some(&offset) => frames.push((seq, offset)),
+                None => break,
+            }
+        }
+        Ok(frames)
     }
 
-    /// Seqs of a stream's events with versions greater than `after_version`, at most `limit`.
-    pub(crate) fn stream_seqs(
+    /// A stream's events with versions greater than `after_version`, at most `limit`: their
+    /// seqs and the offsets of their frames.
+    pub(crate) fn stream_frames(
         &self,
         stream: &StreamId,
         after_version: u64,
         limit: usize,
-    ) -> Result<Vec<u64>> {
+    ) -> Result<Vec<(u64, u64)>> {
         match self.streams.get(stream) {
             Some(found) => self.stream_from(found, after_version, limit),
             None => Ok(Vec::new()),
         }
     }
 
-    /// Seqs of a stream's events with sequence numbers greater than `after_seq`, at most
-    /// `limit`: a binary search in the stream's seqs, which are in log order.
-    pub(crate) fn stream_seqs_after_seq(
+    /// A stream's events with sequence numbers greater than `after_seq`, at most `limit` (as
+    /// [`Index::stream_frames`]): a binary search in the stream's seqs, which are in log order.
+    pub(crate) fn stream_frames_after_seq(
         &self,
         stream: &StreamId,
         after_seq: u64,
         limit: usize,
-    ) -> Result<Vec<u64>> {
+    ) -> Result<Vec<(u64, u64)>> {
         let Some(found) = self.streams.get(stream) else {
             return Ok(Vec::new());
         };
@@ -398,17 +389,6 @@ mod tests {
                 .and_then(|p| model.offsets.get(p as usize).copied());
             assert_eq!(index.offset(seq)?, expected, "offset of {seq}");
         }
-        // Several at once, as many as are indexed from the first on.
-        for step in 1..4 {
-            let seqs: Vec<u64> = (1..=len + 2).step_by(step).collect();
-            let indexed = seqs.iter().take_while(|&&seq| seq <= len).count();
-            let expected: Vec<u64> = model.offsets.iter().step_by(step).copied().collect();
-            assert_eq!(
-                index.offsets(&seqs)?,
-                expected[..indexed],
-                "every {step}th offset"
-            );
-        }
         for (id, &seq) in &model.ids {
             assert_eq!(index.seq_of(id)?, Some(seq), "seq of {id}");
         }
@@ -428,15 +408,21 @@ mod tests {
         assert_eq!(versions, expected);
         let absent = StreamId::new("indicator/absent").expect("stream");
         assert_eq!(index.version(&absent), 0);
-        assert!(index.stream_seqs(&absent, 0, 10)?.is_empty());
-        assert!(index.stream_seqs_after_seq(&absent, 0, 10)?.is_empty());
+        assert!(index.stream_frames(&absent, 0, 10)?.is_empty());
+        assert!(index.stream_frames_after_seq(&absent, 0, 10)?.is_empty());
+        // Each seq with the offset of its frame.
+        let frames = |seqs: Vec<u64>| -> Vec<(u64, u64)> {
+            seqs.into_iter()
+                .map(|seq| (seq, model.offsets[(seq - 1) as usize]))
+                .collect()
+        };
         for (stream, seqs) in &model.streams {
             assert_eq!(index.version(stream), seqs.len() as u64);
             let n = seqs.len();
             for after in [0, 1, n / 3, n / 2, n.saturating_sub(1), n, n + 1] {
                 for limit in [0, 1, 7, usize::MAX] {
-                    let expected: Vec<u64> = seqs.iter().skip(after).take(limit).copied().collect();
-                    assert_eq!(index.stream_seqs(stream, after as u64, limit)?, expected);
+                    let expected = frames(seqs.iter().skip(after).take(limit).copied().collect());
+                    assert_eq!(index.stream_frames(stream, after as u64, limit)?, expected);
                 }
             }
             let probes = [0, 1, len / 3, len / 2, len.saturating_sub(1), len, len + 5];
@@ -446,14 +432,15 @@ mod tests {
                 .chain(seqs.iter().step_by(7).copied());
             for after_seq in probes {
                 for limit in [1, 5, usize::MAX] {
-                    let expected: Vec<u64> = seqs
-                        .iter()
-                        .filter(|&&s| s > after_seq)
-                        .take(limit)
-                        .copied()
-                        .collect();
+                    let expected = frames(
+                        seqs.iter()
+                            .filter(|&&s| s > after_seq)
+                            .take(limit)
+                            .copied()
+                            .collect(),
+                    );
                     assert_eq!(
-                        index.stream_seqs_after_seq(stream, after_seq, limit)?,
+                        index.stream_frames_after_seq(stream, after_seq, limit)?,
                         expected,
                         "after seq {after_seq}"
                     );
@@ -612,8 +599,8 @@ mod tests {
             "an offset read from a damaged block"
         );
         let stream = StreamId::new(STREAMS[1]).expect("stream");
-        assert!(loaded.stream_seqs(&stream, 0, 10).is_err());
-        assert!(loaded.stream_seqs_after_seq(&stream, 3, 10).is_err());
+        assert!(loaded.stream_frames(&stream, 0, 10).is_err());
+        assert!(loaded.stream_frames_after_seq(&stream, 3, 10).is_err());
         Ok(())
     }
 }
