@@ -33,6 +33,11 @@ impl Ledger {
         }
     }
 
+    /// Whether snapshots and tally checkpoints are kept (not in a ledger opened read-only).
+    pub(crate) fn keeps_derived(&self) -> bool {
+        self.inner.db.is_some()
+    }
+
     fn put_derived(&self, name: &str, seq: u64, bytes: &[u8]) -> Result<()> {
         if let Some(tree) = self.derived_tree(name)? {
             tree.insert(seq_key(seq), bytes)?;

@@ -29,7 +29,9 @@ impl Tracker {
     /// Stores a tally checkpoint of the live projection once `tallies_every` events were folded
     /// since the last one.
     pub(super) fn maybe_put_tallies(&self, live: &mut Live) -> Result<()> {
-        if live.projection.seq() >= live.tallies.saturating_add(self.tallies_every) {
+        if self.ledger.keeps_derived()
+            && live.projection.seq() >= live.tallies.saturating_add(self.tallies_every)
+        {
             self.put_tallies(&live.projection)?;
             live.tallies = live.projection.seq();
         }
@@ -120,6 +122,10 @@ impl Tracker {
     /// that is of this log's history (after a crash, or a ledger of an earlier build), one
     /// every `tallies_every` events. Returns the seq of the newest checkpoint.
     pub(super) fn fill_tallies(&self, head: u64) -> Result<u64> {
+        // A ledger opened read-only keeps none: nothing to fill.
+        if !self.ledger.keeps_derived() {
+            return Ok(0);
+        }
         let stored = self.ledger.tallies_seqs()?;
         // Checkpoints after the newest usable one are removed: past the head (a log cut
         // short), unreadable, or of another history.
