@@ -32,16 +32,6 @@ fn file_bytes(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |meta| meta.blocks() * 512)
 }
 
-/// A field of /proc/self/status in KiB, e.g. `VmRSS`.
-fn status_kib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("{field} in /proc/self/status"))
-}
-
 /// In the child: open a Tracker (or only its Ledger) and report resident memory.
 fn measure_memory(path: &Path, size: u64, what: &str) {
     if what == "ledger" {
@@ -59,8 +49,8 @@ fn measure_memory(path: &Path, size: u64, what: &str) {
 fn print_memory() {
     println!(
         "rss_kib={} hwm_kib={}",
-        status_kib("VmRSS"),
-        status_kib("VmHWM")
+        common::status_kib("VmRSS"),
+        common::status_kib("VmHWM")
     );
 }
 

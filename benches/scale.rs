@@ -30,16 +30,6 @@ fn size() -> u64 {
         .unwrap_or(DEFAULT_SIZE)
 }
 
-/// A field of /proc/self/status in KiB, e.g. `VmRSS`.
-fn status_kib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("{field} in /proc/self/status"))
-}
-
 /// Runs `f` once to warm up, then `runs` times; returns (median, worst) in milliseconds.
 fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, f64) {
     std::hint::black_box(f());
@@ -78,8 +68,8 @@ fn measure(path: &Path, size: u64) {
     let started = Instant::now();
     let tracker: Tracker = common::open_tracker(path, size);
     let open = started.elapsed().as_secs_f64();
-    let rss = status_kib("VmRSS") as f64 / 1024.0;
-    let hwm = status_kib("VmHWM") as f64 / 1024.0;
+    let rss = common::status_kib("VmRSS") as f64 / 1024.0;
+    let hwm = common::status_kib("VmHWM") as f64 / 1024.0;
     // At least `size`: the HTTP figure adds a few events each run.
     assert!(
         tracker.with_live(|p| p.seq()) >= size,
@@ -112,7 +102,7 @@ fn measure(path: &Path, size: u64) {
     tracker.with_live(|p| std::hint::black_box(projection::progress_view(p, &plan, None, today)));
     let first = started.elapsed().as_secs_f64() * 1e3;
     common::figure(&format!("scale/first_progress_{label}"), first, "ms", None);
-    let rss_after = status_kib("VmRSS") as f64 / 1024.0;
+    let rss_after = common::status_kib("VmRSS") as f64 / 1024.0;
     common::figure(
         &format!("scale/rss_after_first_answer_{label}"),
         rss_after,

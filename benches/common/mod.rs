@@ -516,3 +516,13 @@ pub fn cached_sqlite(size: u64) -> PathBuf {
     std::fs::rename(&building, &path).expect("rename the built SQLite file");
     path
 }
+
+/// A field of /proc/self/status in KiB, e.g. `VmRSS`.
+pub fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("{field} in /proc/self/status"))
+}

@@ -218,8 +218,9 @@ impl Projection {
         }
     }
 
-    fn push(&mut self, indicator: &str, event: &Event, contribution: Contribution<'_>) {
-        let position = match self.positions.get(indicator) {
+    /// Position of `indicator` in `states`, added (with no update) if it has none.
+    fn position_of(&mut self, indicator: &str) -> u32 {
+        match self.positions.get(indicator) {
             Some(&position) => position,
             None => {
                 let position = u32::try_from(self.states.len()).unwrap_or(u32::MAX);
@@ -227,7 +228,11 @@ impl Projection {
                 self.positions.insert(indicator.to_owned(), position);
                 position
             }
-        };
+        }
+    }
+
+    fn push(&mut self, indicator: &str, event: &Event, contribution: Contribution<'_>) {
+        let position = self.position_of(indicator);
         let Some((_, state)) = self.states.get_mut(position as usize) else {
             return;
         };

@@ -129,15 +129,7 @@ impl Projection {
         let Some((_, state)) = other.states.get(theirs as usize) else {
             return;
         };
-        let position = match self.positions.get(indicator) {
-            Some(&position) => position,
-            None => {
-                let position = u32::try_from(self.states.len()).unwrap_or(u32::MAX);
-                self.states.push((indicator.to_owned(), Arc::default()));
-                self.positions.insert(indicator.to_owned(), position);
-                position
-            }
-        };
+        let position = self.position_of(indicator);
         if let Some((_, mine)) = self.states.get_mut(position as usize) {
             *mine = Arc::clone(state);
         }
