@@ -123,19 +123,19 @@ fn main() {
         (bytes, count)
     };
     assert_eq!(events, size, "every event counted");
-    let (snapshots, snapshot_count) = {
-        let db = common::open_raw_sled(&path.join("snapshots"));
-        let tree = db.open_tree("snapshots").expect("tree");
-        tree.iter().fold((0u64, 0u64), |(bytes, count), entry| {
-            let (_, value) = entry.expect("entry");
-            (bytes + value.len() as u64, count + 1)
-        })
-    };
+    let (snapshots, snapshot_count) = std::fs::read_dir(path.join("snapshot-parts"))
+        .expect("snapshot files")
+        .map(|entry| entry.expect("dir entry").path())
+        .filter(|file| file.extension().is_some_and(|e| e == "part"))
+        .fold((0u64, 0u64), |(bytes, count), file| {
+            (bytes + file_bytes(&file), count + 1)
+        });
     let encoded = encoded as f64;
     for (part, bytes) in [
         ("log", file_bytes(&path.join("events.log"))),
         ("index", file_bytes(&path.join("index.bin"))),
-        ("snapshot_db", disk_bytes(&path.join("snapshots"))),
+        ("snapshot_files", disk_bytes(&path.join("snapshot-parts"))),
+        ("checkpoint_db", disk_bytes(&path.join("snapshots"))),
     ] {
         common::figure(
             &format!("disk/{part}_{label}"),

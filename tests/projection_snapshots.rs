@@ -1,7 +1,8 @@
 //! Projection snapshots as a chain of parts: each part holds only what came after the one
 //! before it, a reopened tracker starts from the chain and equals a rebuild (corrections of
 //! updates from earlier parts included), snapshots of an older format are replaced in place when
-//! a tracker opens the ledger, and snapshots of another history are never used.
+//! a tracker opens the ledger, snapshots of another history are never used, a damaged snapshot
+//! file is neither used nor kept, and the snapshots an earlier build kept in sled move to files.
 
 mod common;
 
@@ -209,10 +210,12 @@ fn snapshots_of_another_history_are_not_used() {
         }
         tracker.ledger().close().expect("close");
     }
-    // Their snapshots put beside our log, as a restore from mixed backups would.
-    let snapshots = |dir: &tempfile::TempDir| dir.path().join("snapshots");
-    std::fs::remove_dir_all(snapshots(&ours)).expect("remove");
-    std::fs::rename(snapshots(&theirs), snapshots(&ours)).expect("move");
+    // Their snapshots (and tally checkpoints) put beside our log, as a restore from mixed
+    // backups would.
+    for name in ["snapshot-parts", "snapshots"] {
+        std::fs::remove_dir_all(ours.path().join(name)).expect("remove");
+        std::fs::rename(theirs.path().join(name), ours.path().join(name)).expect("move");
+    }
 
     let tracker = open(ours.path(), 10);
     assert_eq!(
@@ -234,5 +237,90 @@ fn snapshots_of_another_history_are_not_used() {
     assert_eq!(
         folded, 0,
         "their parts were rewritten from our log on opening"
+    );
+}
+
+/// The snapshot files of the ledger at `path`, oldest first.
+fn part_files(path: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(path.join("snapshot-parts"))
+        .expect("snapshot files")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|file| file.extension().is_some_and(|e| e == "part"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_damaged_snapshot_file_is_not_used_and_is_written_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tracker = with_updates(dir.path(), 60);
+    let live = tracker.live_projection();
+    let seqs = tracker.ledger().snapshot_seqs().expect("seqs");
+    tracker.ledger().close().expect("close");
+    drop(tracker);
+
+    let files = part_files(dir.path());
+    assert_eq!(files.len(), seqs.len());
+    // One byte flipped in the updates of one part, another part cut short.
+    let flipped = &files[files.len() / 2];
+    let mut bytes = std::fs::read(flipped).expect("read");
+    let at = bytes.len() - 10;
+    bytes[at] ^= 0x20;
+    std::fs::write(flipped, &bytes).expect("write");
+    let cut = files.last().expect("a part");
+    let bytes = std::fs::read(cut).expect("read");
+    std::fs::write(cut, &bytes[..bytes.len() - 3]).expect("write");
+
+    let (reopened, rebuilt) = open_reporting(dir.path(), 10);
+    let head = reopened.ledger().len();
+    assert_eq!(rebuilt, vec![(head, head)], "rebuilt from the log");
+    assert_eq!(reopened.live_projection(), live);
+    // Both were written again from the log, each where it was.
+    let parts = stored_parts(reopened.ledger());
+    assert_eq!(parts.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), seqs);
+    for (seq, bytes) in parts {
+        assert!(!bytes.is_empty(), "part at {seq} readable");
+        assert_eq!(reopened.projection_at(seq).expect("replay").1, 0);
+    }
+}
+
+#[test]
+fn snapshots_an_earlier_build_kept_in_sled_move_to_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tracker = with_updates(dir.path(), 60);
+    let live = tracker.live_projection();
+    let parts = stored_parts(tracker.ledger());
+    tracker.ledger().close().expect("close");
+    drop(tracker);
+
+    // As an earlier build left them: values of the sled tree `snapshots`, no files.
+    std::fs::remove_dir_all(dir.path().join("snapshot-parts")).expect("remove");
+    {
+        let db = sled::open(dir.path().join("snapshots")).expect("sled");
+        let tree = db.open_tree("snapshots").expect("tree");
+        for (seq, bytes) in &parts {
+            tree.insert(seq.to_be_bytes(), bytes.as_slice())
+                .expect("insert");
+        }
+        db.flush().expect("flush");
+    }
+
+    let (reopened, rebuilt) = open_reporting(dir.path(), 10);
+    assert!(
+        rebuilt.is_empty(),
+        "opened from the moved parts: {rebuilt:?}"
+    );
+    assert_eq!(reopened.live_projection(), live);
+    assert_eq!(part_files(dir.path()).len(), parts.len());
+    assert_eq!(stored_parts(reopened.ledger()), parts);
+    reopened.ledger().close().expect("close");
+    drop(reopened);
+    let db = sled::open(dir.path().join("snapshots")).expect("sled");
+    assert!(
+        !db.tree_names()
+            .iter()
+            .any(|name| name == b"snapshots".as_slice()),
+        "the sled tree is dropped"
     );
 }

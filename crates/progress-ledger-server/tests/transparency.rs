@@ -339,7 +339,9 @@ async fn a_server_whose_files_were_rewritten_is_caught() {
         std::fs::copy(forged_dir.join(name), ledger_dir.join(name)).expect("copy");
     }
     let _ = std::fs::remove_file(ledger_dir.join("index.bin"));
-    let _ = std::fs::remove_dir_all(ledger_dir.join("snapshots"));
+    for name in ["snapshots", "snapshot-parts"] {
+        let _ = std::fs::remove_dir_all(ledger_dir.join(name));
+    }
 
     // Restarted on the rewritten files, the server itself sees that its log no longer extends
     // the checkpoint it published, and signs nothing.

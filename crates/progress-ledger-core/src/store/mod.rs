@@ -43,7 +43,8 @@ pub use write::{Appended, Pending};
 #[derive(Clone, Debug)]
 pub struct LedgerConfig {
     /// Directory of the ledger (created if missing): the log file `events.log`, its saved
-    /// index `index.bin`, and the sled database of snapshots in `snapshots/`.
+    /// index `index.bin`, its Merkle tree `tree.bin`, projection snapshots in
+    /// `snapshot-parts/`, and the sled database of tally checkpoints in `snapshots/`.
     pub path: PathBuf,
     /// Bytes of sled page cache for the snapshots. Set explicitly: sled's default is 1 GiB.
     pub cache_capacity: u64,

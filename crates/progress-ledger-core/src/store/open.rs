@@ -1,6 +1,7 @@
-//! Opening a ledger: migrate an earlier storage layout, open the snapshots' sled database
-//! (waiting briefly for a lock that a closing handle still holds), open the log and recover it
-//! (see [`super::recover`]).
+//! Opening a ledger: migrate an earlier storage layout, open the sled database of tally
+//! checkpoints (waiting briefly for a lock that a closing handle still holds, and moving the
+//! snapshots an earlier build kept there to files), open the log and recover it (see
+//! [`super::recover`]).
 
 use std::path::Path;
 use std::sync::atomic::AtomicU64;
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::commit::GroupCommit;
 use super::log::{self, Layout, LogFile};
+use super::snapshots::PARTS_DIR;
 use super::{
     Inner, Ledger, LedgerConfig, Refusal, SAVE_INDEX_EVERY, Writer, migrate, recover, tree,
 };
@@ -18,7 +20,8 @@ use crate::error::{Error, Result};
 /// How long to wait for a database's file lock held by a handle that is still closing.
 const LOCK_WAIT: Duration = Duration::from_secs(5);
 
-/// Folder of the sled database of snapshots inside the ledger directory.
+/// Folder of the sled database of tally checkpoints inside the ledger directory (named for the
+/// snapshots earlier builds kept there too).
 const SNAPSHOT_DIR: &str = "snapshots";
 
 /// Opens the sled database in `dir` (the snapshots, or a layout-1 ledger) of the ledger in
@@ -112,16 +115,18 @@ impl Ledger {
             None
         } else {
             let snapshots = config.path.join(SNAPSHOT_DIR);
-            Some(open_sled(
+            let db = open_sled(
                 &sled::Config::new()
                     .path(&snapshots)
                     .cache_capacity(config.cache_capacity)
-                    // Snapshots are derived data: sled writes them out in the background and at
-                    // close.
+                    // Tally checkpoints are derived data: sled writes them out in the
+                    // background and at close.
                     .flush_every_ms(Some(1000)),
                 &snapshots,
                 &config.path,
-            )?)
+            )?;
+            super::snapshots::move_snapshots_to_files(&db, &config.path.join(PARTS_DIR))?;
+            Some(db)
         };
         let (log, allocated) = if config.read_only {
             let log = LogFile::open_read_only(&*files, &log_path)?;

@@ -1,8 +1,17 @@
-//! Projection snapshots and tally checkpoints, kept beside the log each in their own tree, and
-//! lookups by time.
+//! Projection snapshots (one file each, in `snapshot-parts/`) and tally checkpoints (a tree of
+//! the sled database), kept beside the log, and lookups by time.
 //!
-//! Both are derived data: losing one costs a longer replay, never an event. They are
-//! written without a flush of their own; sled writes them out in the background and at close.
+//! Both are derived data: losing one costs a longer replay, never an event. They are written
+//! without a flush of their own: a snapshot file is written beside its place and renamed into
+//! it, sled writes checkpoints out in the background and at close. A snapshot file carries a
+//! checksum; one that does not match reads as empty bytes, which the tracker does not use.
+//!
+//! Snapshots are files and not sled values because sled 0.34 keeps a whole leaf in its cache,
+//! whatever its size and whatever the cache's capacity: a tree of snapshot parts of some MiB
+//! each stayed in memory after opening (200 MiB at ten million events).
+
+use std::io;
+use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
@@ -19,10 +28,104 @@ fn key_seq(key: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(key.try_into().ok()?))
 }
 
-/// Name of the tree of projection snapshots.
+/// Name of the sled tree where earlier builds kept projection snapshots (moved to files at
+/// open).
 const SNAPSHOTS: &str = "snapshots";
 /// Name of the tree of tally checkpoints.
 const TALLIES: &str = "tallies";
+/// Directory of the snapshot files, in the ledger's directory.
+pub(super) const PARTS_DIR: &str = "snapshot-parts";
+/// First bytes of a snapshot file.
+const PART_MAGIC: &[u8; 8] = b"PLSNAP\x00\x01";
+/// Ending of a snapshot file's name.
+const PART_EXTENSION: &str = "part";
+
+/// The file of the snapshot taken at `seq`: the seq in 20 decimal digits, so that name order
+/// is seq order.
+fn part_path(dir: &Path, seq: u64) -> PathBuf {
+    dir.join(format!("{seq:020}.{PART_EXTENSION}"))
+}
+
+/// The seq of a snapshot file's name; `None` for any other name.
+fn part_seq(name: &str) -> Option<u64> {
+    let digits = name.strip_suffix(PART_EXTENSION)?.strip_suffix('.')?;
+    if digits.len() != 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// A snapshot file's bytes: magic ‖ bytes ‖ CRC32C(magic ‖ bytes) (u32 LE).
+fn sealed_part(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(PART_MAGIC.len() + bytes.len() + 4);
+    out.extend_from_slice(PART_MAGIC);
+    out.extend_from_slice(bytes);
+    let crc = crc32c::crc32c(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// The bytes a snapshot file holds; `None` if its magic or checksum does not match.
+fn opened_part(mut file: Vec<u8>) -> Option<Vec<u8>> {
+    let body_len = file.len().checked_sub(4)?;
+    let crc = u32::from_le_bytes(file.get(body_len..)?.try_into().ok()?);
+    file.truncate(body_len);
+    if !file.starts_with(PART_MAGIC) || crc32c::crc32c(&file) != crc {
+        return None;
+    }
+    file.drain(..PART_MAGIC.len());
+    Some(file)
+}
+
+/// Writes a snapshot file: beside its place, then renamed into it (no flush).
+fn write_part(dir: &Path, seq: u64, bytes: &[u8]) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let path = part_path(dir, seq);
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, sealed_part(bytes))?;
+    std::fs::rename(&partial, &path)
+}
+
+/// The seqs of the snapshot files in `dir`, ascending (none if there is no such directory).
+fn part_seqs(dir: &Path) -> io::Result<Vec<u64>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut seqs = Vec::new();
+    for entry in entries {
+        if let Some(seq) = entry?.file_name().to_str().and_then(part_seq) {
+            seqs.push(seq);
+        }
+    }
+    seqs.sort_unstable();
+    Ok(seqs)
+}
+
+/// Moves the snapshots an earlier build kept in the sled tree `snapshots` to files in `dir`,
+/// then drops the tree. Files already there are kept.
+pub(super) fn move_snapshots_to_files(db: &sled::Db, dir: &Path) -> Result<()> {
+    if !db
+        .tree_names()
+        .iter()
+        .any(|name| name == SNAPSHOTS.as_bytes())
+    {
+        return Ok(());
+    }
+    let tree = db.open_tree(SNAPSHOTS)?;
+    for entry in tree.iter() {
+        let (key, value) = entry?;
+        if let Some(seq) = key_seq(&key) {
+            if !part_path(dir, seq).exists() {
+                write_part(dir, seq, &value)?;
+            }
+        }
+    }
+    drop(tree);
+    db.drop_tree(SNAPSHOTS)?;
+    Ok(())
+}
 
 impl Ledger {
     /// A tree of the snapshots' database; `None` in a ledger opened read-only, which has none.
@@ -68,20 +171,50 @@ impl Ledger {
             .collect()
     }
 
-    /// Stores an opaque snapshot of state folded up to `seq` (nothing in a ledger opened
-    /// read-only).
+    /// The directory of snapshot files; `None` in a ledger opened read-only, which keeps none.
+    fn parts_dir(&self) -> Option<PathBuf> {
+        self.keeps_derived()
+            .then(|| self.inner.path.join(PARTS_DIR))
+    }
+
+    /// Stores an opaque snapshot of state folded up to `seq`, in place of any taken at `seq`
+    /// before (nothing in a ledger opened read-only).
     pub fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<()> {
-        self.put_derived(SNAPSHOTS, seq, bytes)
+        if let Some(dir) = self.parts_dir() {
+            write_part(&dir, seq, bytes)?;
+        }
+        Ok(())
     }
 
-    /// The newest snapshot taken at or before `seq`: (its seq, its bytes).
+    /// The newest snapshot taken at or before `seq`: (its seq, its bytes). The bytes are empty
+    /// if its file is damaged (its checksum does not match).
     pub fn snapshot_at_or_before(&self, seq: u64) -> Result<Option<(u64, Vec<u8>)>> {
-        self.derived_at_or_before(SNAPSHOTS, seq)
+        let Some(dir) = self.parts_dir() else {
+            return Ok(None);
+        };
+        let Some(&found) = part_seqs(&dir)?.iter().rev().find(|&&at| at <= seq) else {
+            return Ok(None);
+        };
+        let file = match std::fs::read(part_path(&dir, found)) {
+            Ok(file) => file,
+            // Removed since it was listed: the lookup finds the ones before it.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return match found.checked_sub(1) {
+                    Some(before) => self.snapshot_at_or_before(before),
+                    None => Ok(None),
+                };
+            }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Some((found, opened_part(file).unwrap_or_default())))
     }
 
-    /// Sequence numbers of every stored snapshot.
+    /// Sequence numbers of every stored snapshot, ascending.
     pub fn snapshot_seqs(&self) -> Result<Vec<u64>> {
-        self.derived_seqs(SNAPSHOTS)
+        match self.parts_dir() {
+            Some(dir) => Ok(part_seqs(&dir)?),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Stores an opaque tally checkpoint of state folded up to `seq` (nothing in a ledger
