@@ -20,7 +20,7 @@ use crate::policy::{self, Identity, Place};
 use crate::projection::{
     self, Completion, ProgressView, Projection, Report, SnapshotMark, Unfolded, indicator_id,
 };
-use crate::store::{Appended, Ledger, LedgerConfig};
+use crate::store::{self, Appended, Ledger, LedgerConfig};
 
 mod audit;
 mod batch;
@@ -175,7 +175,30 @@ impl Tracker {
     /// Opens a ledger and brings its projection up to date: from the newest snapshot, folding
     /// only the events after it.
     pub fn open_with(config: TrackerConfig) -> Result<Tracker> {
-        let ledger = Ledger::open_with(config.ledger)?;
+        // The ledger opens on a thread of its own while this one reads and decodes the newest
+        // snapshot chain: checking the ledger's index and tree takes about as long (a second
+        // each at ten million events), and the two share no file. The projection is decoded
+        // here so that its memory comes from this thread's allocator arena, not from one that
+        // a finished thread leaves fragmented.
+        let parts_dir = config.ledger.path.join(store::PARTS_DIR);
+        let opening = std::thread::Builder::new()
+            .name("ledger-open".to_owned())
+            .spawn({
+                let config = config.ledger.clone();
+                move || Ledger::open_with(config)
+            });
+        let early = if config.ledger.read_only {
+            Ok(None)
+        } else {
+            chain_at(u64::MAX, |at| store::part_at_or_before(&parts_dir, at))
+        };
+        let ledger = match opening {
+            Ok(opening) => opening.join().map_err(|_| {
+                Error::Damaged("opening the ledger failed unexpectedly".to_owned())
+            })??,
+            // No thread to be had: the ledger opens here, after the snapshots.
+            Err(_) => Ledger::open_with(config.ledger)?,
+        };
         let tracker = Tracker {
             ledger,
             live: Arc::new(Mutex::new(Live {
@@ -195,7 +218,18 @@ impl Tracker {
         // beside the new ones, are gone.
         let head = tracker.ledger.len();
         let mut live = tracker.lock();
-        match tracker.snapshot_at(head)? {
+        // The chain read early is used if it ends within this log and is of it; otherwise (a
+        // log cut short since, snapshots moved from an earlier build's sled while it read, a
+        // failed read) the search starts again from the head.
+        let early = match early {
+            Ok(Some(projection)) if projection.seq() <= head => tracker.of_this_log(projection)?,
+            _ => None,
+        };
+        let start = match early {
+            Some(found) => Some(found),
+            None => tracker.snapshot_at(head)?,
+        };
+        match start {
             Some((start, mark)) => {
                 live.projection = Arc::new(tracker.fold_onto(start, head)?.0);
                 live.snapshot = mark;
@@ -464,38 +498,19 @@ impl Tracker {
     }
 
     /// The projection held by the newest snapshot at or before `seq` and the chain of parts
-    /// under it, with the mark of what they cover; `None` if there is none or the chain is
-    /// unreadable.
+    /// under it, with the mark of what they cover; `None` if there is none, the chain is
+    /// unreadable, or it is of another history.
     fn snapshot_at(&self, seq: u64) -> Result<Option<(Projection, SnapshotMark)>> {
-        let mut parts = Vec::new();
-        let mut at = seq;
-        loop {
-            let Some((found, bytes)) = self.ledger.snapshot_at_or_before(at)? else {
-                return Ok(None);
-            };
-            // A base must be stored at exactly its sequence number.
-            if !parts.is_empty() && found != at {
-                return Ok(None);
-            }
-            let base = match bytes.split_first() {
-                Some((&SNAPSHOT_FORMAT, part)) => projection::snapshot_base(part),
-                _ => None,
-            };
-            let Some(base) = base.filter(|&base| base < found) else {
-                return Ok(None);
-            };
-            parts.push(bytes);
-            if base == 0 {
-                break;
-            }
-            at = base;
+        match chain_at(seq, |at| self.ledger.snapshot_at_or_before(at))? {
+            Some(projection) => self.of_this_log(projection),
+            None => Ok(None),
         }
-        let oldest_first: Vec<&[u8]> = parts.iter().rev().map(|bytes| &bytes[1..]).collect();
-        let Some(projection) = Projection::from_snapshots(&oldest_first) else {
-            return Ok(None);
-        };
-        // A snapshot of another history (a log restored, rewritten or cut short since) is not
-        // used: the event it ends at must be in the log with the same hash.
+    }
+
+    /// `projection` and its mark if it is of this log: a snapshot of another history (a log
+    /// restored, rewritten or cut short since) is not used, so the event it ends at must be in
+    /// the log with the same hash.
+    fn of_this_log(&self, projection: Projection) -> Result<Option<(Projection, SnapshotMark)>> {
         let head = projection.head();
         if self.ledger.get(head.seq)?.map(|event| event.head()) != Some(head) {
             return Ok(None);
@@ -706,4 +721,38 @@ fn pick_plan(projection: &Projection, id: Option<&str>) -> Result<Plan> {
         path: id.unwrap_or("(any)").to_owned(),
         reason: "no such plan is loaded in this ledger (at that time)".into(),
     })
+}
+
+/// The projection held by the newest chain of snapshot parts at or before `seq`, each part
+/// found by `part_at_or_before`; `None` if there is none or the chain is unreadable. Whether it
+/// is of this log is not checked here.
+fn chain_at(
+    seq: u64,
+    mut part_at_or_before: impl FnMut(u64) -> Result<Option<(u64, Vec<u8>)>>,
+) -> Result<Option<Projection>> {
+    let mut parts = Vec::new();
+    let mut at = seq;
+    loop {
+        let Some((found, bytes)) = part_at_or_before(at)? else {
+            return Ok(None);
+        };
+        // A base must be stored at exactly its sequence number.
+        if !parts.is_empty() && found != at {
+            return Ok(None);
+        }
+        let base = match bytes.split_first() {
+            Some((&SNAPSHOT_FORMAT, part)) => projection::snapshot_base(part),
+            _ => None,
+        };
+        let Some(base) = base.filter(|&base| base < found) else {
+            return Ok(None);
+        };
+        parts.push(bytes);
+        if base == 0 {
+            break;
+        }
+        at = base;
+    }
+    let oldest_first: Vec<&[u8]> = parts.iter().rev().map(|bytes| &bytes[1..]).collect();
+    Ok(Projection::from_snapshots(&oldest_first))
 }

@@ -355,7 +355,7 @@ impl Projection {
                 .map(|(indicator, state)| (indicator, Arc::new(state)))
                 .collect(),
             positions,
-            updates: UpdateIndex::from_slots(slots),
+            updates: UpdateIndex::from_slots(slots)?,
         })
     }
 }

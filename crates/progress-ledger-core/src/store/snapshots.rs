@@ -34,7 +34,7 @@ const SNAPSHOTS: &str = "snapshots";
 /// Name of the tree of tally checkpoints.
 const TALLIES: &str = "tallies";
 /// Directory of the snapshot files, in the ledger's directory.
-pub(super) const PARTS_DIR: &str = "snapshot-parts";
+pub(crate) const PARTS_DIR: &str = "snapshot-parts";
 /// First bytes of a snapshot file.
 const PART_MAGIC: &[u8; 8] = b"PLSNAP\x00\x01";
 /// Ending of a snapshot file's name.
@@ -101,6 +101,23 @@ fn part_seqs(dir: &Path) -> io::Result<Vec<u64>> {
     }
     seqs.sort_unstable();
     Ok(seqs)
+}
+
+/// The newest snapshot file in `dir` taken at or before `seq`: (its seq, its bytes), the bytes
+/// empty if the file is damaged. Needs no open ledger: the tracker reads the snapshots while the
+/// ledger opens.
+pub(crate) fn part_at_or_before(dir: &Path, seq: u64) -> Result<Option<(u64, Vec<u8>)>> {
+    let mut seqs = part_seqs(dir)?;
+    seqs.retain(|&at| at <= seq);
+    // Newest first; one removed since it was listed is passed over.
+    for found in seqs.into_iter().rev() {
+        match std::fs::read(part_path(dir, found)) {
+            Ok(file) => return Ok(Some((found, opened_part(file).unwrap_or_default()))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(None)
 }
 
 /// Moves the snapshots an earlier build kept in the sled tree `snapshots` to files in `dir`,
@@ -189,24 +206,10 @@ impl Ledger {
     /// The newest snapshot taken at or before `seq`: (its seq, its bytes). The bytes are empty
     /// if its file is damaged (its checksum does not match).
     pub fn snapshot_at_or_before(&self, seq: u64) -> Result<Option<(u64, Vec<u8>)>> {
-        let Some(dir) = self.parts_dir() else {
-            return Ok(None);
-        };
-        let Some(&found) = part_seqs(&dir)?.iter().rev().find(|&&at| at <= seq) else {
-            return Ok(None);
-        };
-        let file = match std::fs::read(part_path(&dir, found)) {
-            Ok(file) => file,
-            // Removed since it was listed: the lookup finds the ones before it.
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return match found.checked_sub(1) {
-                    Some(before) => self.snapshot_at_or_before(before),
-                    None => Ok(None),
-                };
-            }
-            Err(e) => return Err(e.into()),
-        };
-        Ok(Some((found, opened_part(file).unwrap_or_default())))
+        match self.parts_dir() {
+            Some(dir) => part_at_or_before(&dir, seq),
+            None => Ok(None),
+        }
     }
 
     /// Sequence numbers of every stored snapshot, ascending.
