@@ -252,7 +252,7 @@ fn part_files(path: &Path) -> Vec<std::path::PathBuf> {
 }
 
 #[test]
-fn a_damaged_snapshot_file_is_not_used_and_is_written_again() {
+fn a_damaged_snapshot_file_is_not_used_and_is_written_again_and_a_partial_one_is_removed() {
     let dir = tempfile::tempdir().expect("temp dir");
     let tracker = with_updates(dir.path(), 60);
     let live = tracker.live_projection();
@@ -271,10 +271,14 @@ fn a_damaged_snapshot_file_is_not_used_and_is_written_again() {
     let cut = files.last().expect("a part");
     let bytes = std::fs::read(cut).expect("read");
     std::fs::write(cut, &bytes[..bytes.len() - 3]).expect("write");
+    // What a crash while writing one leaves.
+    let partial = cut.with_extension("partial");
+    std::fs::write(&partial, &bytes[..100]).expect("write");
 
     let (reopened, rebuilt) = open_reporting(dir.path(), 10);
     let head = reopened.ledger().len();
     assert_eq!(rebuilt, vec![(head, head)], "rebuilt from the log");
+    assert!(!partial.exists(), "a partly written file is removed");
     assert_eq!(reopened.live_projection(), live);
     // Both were written again from the log, each where it was.
     let parts = stored_parts(reopened.ledger());

@@ -125,7 +125,9 @@ impl Ledger {
                 &snapshots,
                 &config.path,
             )?;
-            super::snapshots::move_snapshots_to_files(&db, &config.path.join(PARTS_DIR))?;
+            let parts = config.path.join(PARTS_DIR);
+            super::snapshots::remove_partial_parts(&parts)?;
+            super::snapshots::move_snapshots_to_files(&db, &parts)?;
             Some(db)
         };
         let (log, allocated) = if config.read_only {

@@ -120,6 +120,22 @@ pub(crate) fn part_at_or_before(dir: &Path, seq: u64) -> Result<Option<(u64, Vec
     Ok(None)
 }
 
+/// Removes the `.partial` files a crash left in `dir` (a snapshot file being written).
+pub(super) fn remove_partial_parts(dir: &Path) -> io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "partial") {
+            std::fs::remove_file(path)?;
+        }
+    }
+    Ok(())
+}
+
 /// Moves the snapshots an earlier build kept in the sled tree `snapshots` to files in `dir`,
 /// then drops the tree. Files already there are kept.
 pub(super) fn move_snapshots_to_files(db: &sled::Db, dir: &Path) -> Result<()> {
