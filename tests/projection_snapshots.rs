@@ -2,7 +2,8 @@
 //! before it, a reopened tracker starts from the chain and equals a rebuild (corrections of
 //! updates from earlier parts included), snapshots of an older format are replaced in place when
 //! a tracker opens the ledger, snapshots of another history are never used, a damaged snapshot
-//! file is neither used nor kept, and the snapshots an earlier build kept in sled move to files.
+//! file is neither used nor kept, snapshots past the end of a restored log are passed over, and
+//! the snapshots an earlier build kept in sled move to files.
 
 mod common;
 
@@ -327,4 +328,36 @@ fn snapshots_an_earlier_build_kept_in_sled_move_to_files() {
             .any(|name| name == b"snapshots".as_slice()),
         "the sled tree is dropped"
     );
+}
+
+#[test]
+fn snapshots_past_the_end_of_a_restored_log_are_passed_over() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tracker = with_updates(dir.path(), 40);
+    let then = tracker.live_projection();
+    tracker.ledger().close().expect("close");
+    drop(tracker);
+    let log = dir.path().join("events.log");
+    let backup = dir.path().join("events.log.backup");
+    std::fs::copy(&log, &backup).expect("back up");
+
+    let tracker = open(dir.path(), 10);
+    record(&tracker, 30);
+    tracker.ledger().close().expect("close");
+    drop(tracker);
+    let newest = part_files(dir.path()).pop().expect("a part");
+
+    // The log restored from its backup; the files derived from it go with the restore, the
+    // snapshots, newer than the restored log, stay.
+    std::fs::copy(&backup, &log).expect("restore");
+    for name in ["index.bin", "tree.bin"] {
+        std::fs::remove_file(dir.path().join(name)).expect("remove");
+    }
+    let (reopened, rebuilt) = open_reporting(dir.path(), 10);
+    assert!(
+        rebuilt.is_empty(),
+        "started from a snapshot within the restored log: {rebuilt:?}"
+    );
+    assert_eq!(reopened.live_projection(), then);
+    assert!(newest.exists(), "the newer parts are kept, not used");
 }
