@@ -2,8 +2,9 @@
 //! before it, a reopened tracker starts from the chain and equals a rebuild (corrections of
 //! updates from earlier parts included), snapshots of an older format are replaced in place when
 //! a tracker opens the ledger, snapshots of another history are never used, a damaged snapshot
-//! file is neither used nor kept, snapshots past the end of a restored log are passed over, and
-//! the snapshots an earlier build kept in sled move to files.
+//! file is neither used nor kept, snapshots past the end of a restored log are passed over, a
+//! snapshot that cannot be stored fails no append and is reported, and the snapshots an earlier
+//! build kept in sled move to files.
 
 mod common;
 
@@ -360,4 +361,42 @@ fn snapshots_past_the_end_of_a_restored_log_are_passed_over() {
     );
     assert_eq!(reopened.live_projection(), then);
     assert!(newest.exists(), "the newer parts are kept, not used");
+}
+
+#[test]
+fn a_snapshot_that_cannot_be_stored_fails_no_append_and_is_reported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tracker = open(dir.path(), 10);
+    tracker
+        .load_plan(&common::small_plan(), "loader")
+        .expect("load");
+    // The snapshots' directory replaced by a file: no snapshot can be written or listed.
+    let parts = dir.path().join("snapshot-parts");
+    let _ = std::fs::remove_dir_all(&parts);
+    std::fs::write(&parts, b"not a directory").expect("write");
+
+    record(&tracker, 40);
+    let problem = tracker.derived_problem().expect("the failure is reported");
+    assert!(problem.contains("storing a snapshot"), "{problem}");
+    let live = tracker.live_projection();
+    assert_eq!(live, tracker.rebuild().expect("rebuild"));
+    tracker.ledger().close().expect("close");
+    drop(tracker);
+
+    // Reopened as it is: the ledger opens, replays its log, and says why.
+    let (reopened, rebuilt) = open_reporting(dir.path(), 10);
+    let head = reopened.ledger().len();
+    assert_eq!(rebuilt, vec![(head, head)], "replayed from the log");
+    assert_eq!(reopened.live_projection(), live);
+    assert!(reopened.derived_problem().is_some());
+
+    // With the directory back, the next part is stored and the problem is gone.
+    std::fs::remove_file(&parts).expect("remove");
+    record(&reopened, 20);
+    assert_eq!(reopened.derived_problem(), None);
+    assert!(!part_files(dir.path()).is_empty(), "snapshots stored again");
+    assert_eq!(
+        reopened.live_projection(),
+        reopened.rebuild().expect("rebuild")
+    );
 }

@@ -147,6 +147,23 @@ struct Live {
     /// The last "now" view computed: (plan asked for, schedule date, view). Valid while the
     /// projection has not moved past `view.seq`.
     current_view: Option<(Option<String>, Date, ProgressView)>,
+    /// No snapshot part is tried before the projection reaches this seq (after a failed one).
+    snapshot_retry_at: u64,
+    /// Why the last snapshot or tally checkpoint could not be read or stored, until one is.
+    derived_problem: Option<String>,
+}
+
+impl Live {
+    /// The value of `result`, or `None` with its error kept as the derived-data problem.
+    fn derived<T>(&mut self, what: &str, result: Result<T>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.derived_problem = Some(format!("{what}: {e}"));
+                None
+            }
+        }
+    }
 }
 
 /// A ledger with its live projection. Cheap to clone; thread-safe.
@@ -207,6 +224,8 @@ impl Tracker {
                 snapshot: SnapshotMark::default(),
                 tallies: 0,
                 current_view: None,
+                snapshot_retry_at: 0,
+                derived_problem: None,
             })),
             snapshot_every: config.snapshot_every.max(1),
             tallies_every: config.tallies_every.max(1),
@@ -225,9 +244,14 @@ impl Tracker {
             Ok(Some(projection)) if projection.seq() <= head => tracker.of_this_log(projection)?,
             _ => None,
         };
+        // Snapshots that cannot be read (a directory that cannot be listed, a read error)
+        // mean a replay from the first event, not a ledger that does not open.
         let start = match early {
             Some(found) => Some(found),
-            None => tracker.snapshot_at(head)?,
+            None => {
+                let found = tracker.snapshot_at(head);
+                live.derived("reading the snapshots", found).flatten()
+            }
         };
         match start {
             Some((start, mark)) => {
@@ -235,7 +259,10 @@ impl Tracker {
                 live.snapshot = mark;
             }
             None => {
-                let mut stale = tracker.ledger.snapshot_seqs()?;
+                let stale = tracker.ledger.snapshot_seqs();
+                let mut stale = live
+                    .derived("listing the snapshots", stale)
+                    .unwrap_or_default();
                 stale.sort_unstable();
                 let progress = config.rebuild_progress.as_deref();
                 for event in tracker.ledger.events_from(1) {
@@ -245,7 +272,8 @@ impl Tracker {
                     }
                     Arc::make_mut(&mut live.projection).apply(&event);
                     if stale.binary_search(&event.seq).is_ok() {
-                        tracker.take_snapshot(&mut live)?;
+                        let taken = tracker.take_snapshot(&mut live);
+                        live.derived("storing a snapshot", taken);
                     }
                     if let Some(progress) = progress {
                         if event.seq % PROGRESS_EVERY == 0 {
@@ -258,8 +286,11 @@ impl Tracker {
                 }
             }
         }
-        live.tallies = tracker.fill_tallies(head)?;
-        tracker.maybe_snapshot(&mut live)?;
+        let filled = tracker.fill_tallies(head);
+        live.tallies = live
+            .derived("filling in the tally checkpoints", filled)
+            .unwrap_or(head);
+        tracker.maybe_snapshot(&mut live);
         drop(live);
         Ok(tracker)
     }
@@ -441,7 +472,8 @@ impl Tracker {
         if self.ledger.refuses_writes() {
             live.written.clear();
         }
-        self.maybe_snapshot(live)
+        self.maybe_snapshot(live);
+        Ok(())
     }
 
     /// Loads a plan: checks it ([`crate::plan::validate_plan`]), then writes atomically the
@@ -475,13 +507,36 @@ impl Tracker {
         outcome
     }
 
-    /// Stores a snapshot part once `snapshot_every` events were folded since the last one: it
-    /// holds only the updates folded since then.
-    fn maybe_snapshot(&self, live: &mut Live) -> Result<()> {
-        if live.projection.seq() >= live.snapshot.seq() + self.snapshot_every {
-            self.take_snapshot(live)?;
+    /// Stores a snapshot part once `snapshot_every` events were folded since the last one (it
+    /// holds only the updates folded since then), and a tally checkpoint when one is due.
+    ///
+    /// Both are derived data: one that cannot be stored (a full disk, a directory that cannot
+    /// be written) fails no append, whose events are durable all the same. The reason is kept
+    /// for [`Tracker::derived_problem`]; a snapshot part is tried again `snapshot_every` events
+    /// later (the next part must be based on the last one stored), a tally checkpoint at the
+    /// next interval, and opening fills in those missing.
+    fn maybe_snapshot(&self, live: &mut Live) {
+        let seq = live.projection.seq();
+        if seq >= live.snapshot.seq() + self.snapshot_every && seq >= live.snapshot_retry_at {
+            let taken = self.take_snapshot(live);
+            if live.derived("storing a snapshot", taken).is_some() {
+                live.derived_problem = None;
+            } else {
+                live.snapshot_retry_at = seq.saturating_add(self.snapshot_every);
+            }
         }
-        self.maybe_put_tallies(live)
+        if let Some(put) = self.maybe_put_tallies(live) {
+            if live.derived("storing a tally checkpoint", put).is_some() {
+                live.derived_problem = None;
+            }
+        }
+    }
+
+    /// Why the last projection snapshot or tally checkpoint could not be read or stored, if
+    /// the last attempt failed. They are derived data: without them the ledger records and
+    /// answers all the same, but opening and answers as recorded at a time fold more events.
+    pub fn derived_problem(&self) -> Option<String> {
+        self.lock().derived_problem.clone()
     }
 
     /// Stores a snapshot part of what was folded since the last one.

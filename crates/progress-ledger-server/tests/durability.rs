@@ -1,6 +1,7 @@
 //! Readers see only durable events: between an append and the sync that makes it durable,
 //! `/v1/progress` and the tracker's views do not include it; after a failed sync the ledger
-//! refuses appends and `/health` answers 503 with the reason.
+//! refuses appends and `/health` answers 503 with the reason; a snapshot that cannot be stored
+//! fails no append, and `/health` says why.
 
 mod common;
 
@@ -106,5 +107,34 @@ async fn after_a_failed_sync_writes_are_refused_and_health_says_why() {
     let (status, body) = server.post_event(&seats(6)).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["error"]["code"], "ledger_poisoned");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_that_cannot_be_stored_fails_no_append_and_health_says_why() {
+    let server = common::start_opening_with(|tracker| tracker.snapshot_every = 3).await;
+    let (_, health) = server.get("/health").await;
+    assert_eq!(health["derived_data_problem"], Value::Null, "{health}");
+
+    // The snapshots' directory replaced by a file, as a disk that takes no more files would.
+    let parts = server.dir.path().join("ledger").join("snapshot-parts");
+    let _ = std::fs::remove_dir_all(&parts);
+    std::fs::write(&parts, b"not a directory").expect("write");
+    let before = server.log_len();
+    for delta in 1..=4 {
+        let (status, body) = server.post_event(&seats(delta)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    assert_eq!(server.log_len(), before + 4);
+
+    let (status, health) = server.get("/health").await;
+    assert_eq!(status, StatusCode::OK, "appends go on: {health}");
+    assert_eq!(health["status"], "ok");
+    assert!(
+        health["derived_data_problem"]
+            .as_str()
+            .is_some_and(|why| why.contains("snapshot")),
+        "{health}"
+    );
     server.stop().await;
 }

@@ -27,15 +27,16 @@ impl Tracker {
     }
 
     /// Stores a tally checkpoint of the live projection once `tallies_every` events were folded
-    /// since the last one.
-    pub(super) fn maybe_put_tallies(&self, live: &mut Live) -> Result<()> {
-        if self.ledger.keeps_derived()
-            && live.projection.seq() >= live.tallies.saturating_add(self.tallies_every)
+    /// since the last one; `None` if none was due. A checkpoint that cannot be stored is
+    /// skipped: the next is due `tallies_every` events later.
+    pub(super) fn maybe_put_tallies(&self, live: &mut Live) -> Option<Result<()>> {
+        if !self.ledger.keeps_derived()
+            || live.projection.seq() < live.tallies.saturating_add(self.tallies_every)
         {
-            self.put_tallies(&live.projection)?;
-            live.tallies = live.projection.seq();
+            return None;
         }
-        Ok(())
+        live.tallies = live.projection.seq();
+        Some(self.put_tallies(&live.projection))
     }
 
     /// The projection held by the tally checkpoint at or before `seq`, if one is stored,

@@ -1,5 +1,6 @@
 //! `GET /health`: liveness, whether the ledger takes appends (503 with the reason when it does
-//! not), what opening set aside, and the credential mode (loudly, in open development mode).
+//! not), what opening set aside, derived data that could not be stored, and the credential mode
+//! (loudly, in open development mode).
 
 use axum::Json;
 use axum::extract::State;
@@ -46,6 +47,10 @@ pub struct Health {
     pub refusing_writes: Option<String>,
     /// Bytes set aside when the ledger was opened, if any.
     pub torn_tail: Option<TornTailDto>,
+    /// Why the last projection snapshot or tally checkpoint could not be read or stored (a
+    /// full disk, a directory that cannot be written), if so. They are derived data: appends
+    /// and answers go on, but restarting and answers as recorded at a time take longer.
+    pub derived_data_problem: Option<String>,
     /// `open_development` (started with `--open` and no credentials were ever created: anyone
     /// may write), `no_tokens` (no credentials were ever created: writes are refused), `tokens`,
     /// or `credentials_unavailable` (credentials were created but the token file is missing or
@@ -112,6 +117,7 @@ pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<H
         .into(),
         refusing_writes,
         torn_tail: ledger.torn_tail().map(TornTailDto::from),
+        derived_data_problem: state.tracker().derived_problem(),
         mode: mode.into(),
         warning,
         reads_require_token: state.config().require_token_for_reads,

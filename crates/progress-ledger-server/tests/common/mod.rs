@@ -72,6 +72,11 @@ pub async fn start_with_files(
     start_on(move |tracker| tracker.ledger.files = files, |_, _| {}).await
 }
 
+/// Starts a server after `open` adjusts how its tracker is opened.
+pub async fn start_opening_with(open: impl FnOnce(&mut TrackerConfig)) -> TestServer {
+    start_on(open, |_, _| {}).await
+}
+
 /// Starts a server after `open` adjusts how its tracker is opened and `configure` its
 /// configuration.
 async fn start_on(
