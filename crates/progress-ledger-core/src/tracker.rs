@@ -207,7 +207,9 @@ impl Tracker {
         let early = if config.ledger.read_only {
             Ok(None)
         } else {
-            chain_at(u64::MAX, |at| store::part_at_or_before(&parts_dir, at))
+            store::SnapshotFiles::list(&parts_dir)
+                .map_err(Error::from)
+                .and_then(|files| chain_at(u64::MAX, |at| files.at_or_before(at)))
         };
         let ledger = match opening {
             Ok(opening) => opening.join().map_err(|_| {
@@ -556,7 +558,8 @@ impl Tracker {
     /// under it, with the mark of what they cover; `None` if there is none, the chain is
     /// unreadable, or it is of another history.
     fn snapshot_at(&self, seq: u64) -> Result<Option<(Projection, SnapshotMark)>> {
-        match chain_at(seq, |at| self.ledger.snapshot_at_or_before(at))? {
+        let files = self.ledger.snapshot_files()?;
+        match chain_at(seq, |at| files.at_or_before(at))? {
             Some(projection) => self.of_this_log(projection),
             None => Ok(None),
         }
@@ -781,9 +784,9 @@ fn pick_plan(projection: &Projection, id: Option<&str>) -> Result<Plan> {
 /// The projection held by the newest chain of snapshot parts at or before `seq`, each part
 /// found by `part_at_or_before`; `None` if there is none or the chain is unreadable. Whether it
 /// is of this log is not checked here.
-fn chain_at(
+fn chain_at<B: AsRef<[u8]>>(
     seq: u64,
-    mut part_at_or_before: impl FnMut(u64) -> Result<Option<(u64, Vec<u8>)>>,
+    mut part_at_or_before: impl FnMut(u64) -> Result<Option<(u64, B)>>,
 ) -> Result<Option<Projection>> {
     let mut parts = Vec::new();
     let mut at = seq;
@@ -795,7 +798,7 @@ fn chain_at(
         if !parts.is_empty() && found != at {
             return Ok(None);
         }
-        let base = match bytes.split_first() {
+        let base = match bytes.as_ref().split_first() {
             Some((&SNAPSHOT_FORMAT, part)) => projection::snapshot_base(part),
             _ => None,
         };
@@ -808,6 +811,10 @@ fn chain_at(
         }
         at = base;
     }
-    let oldest_first: Vec<&[u8]> = parts.iter().rev().map(|bytes| &bytes[1..]).collect();
+    let oldest_first: Vec<&[u8]> = parts
+        .iter()
+        .rev()
+        .filter_map(|bytes| bytes.as_ref().get(1..))
+        .collect();
     Ok(Projection::from_snapshots(&oldest_first))
 }

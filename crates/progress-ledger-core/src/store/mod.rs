@@ -36,7 +36,7 @@ use crate::hash::Hash;
 use crate::verify::{Problem, ProblemKind};
 
 use commit::GroupCommit;
-pub(crate) use snapshots::{PARTS_DIR, part_at_or_before};
+pub(crate) use snapshots::{PARTS_DIR, SnapshotFiles};
 pub use subscribe::Subscription;
 pub use write::{Appended, Pending};
 

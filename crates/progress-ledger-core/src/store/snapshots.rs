@@ -65,16 +65,33 @@ fn sealed_part(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The bytes a snapshot file holds; `None` if its magic or checksum does not match.
-fn opened_part(mut file: Vec<u8>) -> Option<Vec<u8>> {
-    let body_len = file.len().checked_sub(4)?;
-    let crc = u32::from_le_bytes(file.get(body_len..)?.try_into().ok()?);
-    file.truncate(body_len);
-    if !file.starts_with(PART_MAGIC) || crc32c::crc32c(&file) != crc {
-        return None;
+/// A snapshot file as read: the bytes it holds, or none if its magic or checksum does not
+/// match. Keeps the file's own buffer (no copy of the bytes).
+pub(crate) struct PartBytes {
+    file: Vec<u8>,
+    body: std::ops::Range<usize>,
+}
+
+impl PartBytes {
+    fn opened(file: Vec<u8>) -> PartBytes {
+        let body = Self::checked_body(&file).unwrap_or_default();
+        PartBytes { file, body }
     }
-    file.drain(..PART_MAGIC.len());
-    Some(file)
+
+    fn checked_body(file: &[u8]) -> Option<std::ops::Range<usize>> {
+        let body_len = file.len().checked_sub(4)?;
+        let crc = u32::from_le_bytes(file.get(body_len..)?.try_into().ok()?);
+        let sealed = file.get(..body_len)?;
+        (sealed.starts_with(PART_MAGIC) && crc32c::crc32c(sealed) == crc)
+            .then_some(PART_MAGIC.len()..body_len)
+    }
+}
+
+impl AsRef<[u8]> for PartBytes {
+    /// The bytes the file holds; empty if it is damaged.
+    fn as_ref(&self) -> &[u8] {
+        self.file.get(self.body.clone()).unwrap_or_default()
+    }
 }
 
 /// Writes a snapshot file: beside its place, then renamed into it (no flush).
@@ -86,49 +103,65 @@ fn write_part(dir: &Path, seq: u64, bytes: &[u8]) -> io::Result<()> {
     std::fs::rename(&partial, &path)
 }
 
-/// The seqs of the snapshot files in `dir`, ascending (none if there is no such directory).
-fn part_seqs(dir: &Path) -> io::Result<Vec<u64>> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    let mut seqs = Vec::new();
-    for entry in entries {
-        if let Some(seq) = entry?.file_name().to_str().and_then(part_seq) {
-            seqs.push(seq);
-        }
+/// The entries of `dir`; none if there is no such directory.
+fn entries(dir: &Path) -> io::Result<Vec<std::fs::DirEntry>> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => entries.collect(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
     }
-    seqs.sort_unstable();
-    Ok(seqs)
 }
 
-/// The newest snapshot file in `dir` taken at or before `seq`: (its seq, its bytes), the bytes
-/// empty if the file is damaged. Needs no open ledger: the tracker reads the snapshots while the
-/// ledger opens.
-pub(crate) fn part_at_or_before(dir: &Path, seq: u64) -> Result<Option<(u64, Vec<u8>)>> {
-    let mut seqs = part_seqs(dir)?;
-    seqs.retain(|&at| at <= seq);
-    // Newest first; one removed since it was listed is passed over.
-    for found in seqs.into_iter().rev() {
-        match std::fs::read(part_path(dir, found)) {
-            Ok(file) => return Ok(Some((found, opened_part(file).unwrap_or_default()))),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e.into()),
+/// The snapshot files of a directory, listed once: walking a chain of parts reads several of
+/// them without listing the directory for each.
+pub(crate) struct SnapshotFiles {
+    dir: PathBuf,
+    /// Ascending.
+    seqs: Vec<u64>,
+}
+
+impl SnapshotFiles {
+    /// Lists the snapshot files in `dir` (none if there is no such directory). Needs no open
+    /// ledger: the tracker reads the snapshots while the ledger opens.
+    pub(crate) fn list(dir: &Path) -> io::Result<SnapshotFiles> {
+        let mut seqs: Vec<u64> = entries(dir)?
+            .iter()
+            .filter_map(|entry| entry.file_name().to_str().and_then(part_seq))
+            .collect();
+        seqs.sort_unstable();
+        Ok(SnapshotFiles {
+            dir: dir.to_owned(),
+            seqs,
+        })
+    }
+
+    /// No snapshot files (a ledger opened read-only keeps none).
+    fn none() -> SnapshotFiles {
+        SnapshotFiles {
+            dir: PathBuf::new(),
+            seqs: Vec::new(),
         }
     }
-    Ok(None)
+
+    /// The newest snapshot taken at or before `seq`: its seq and its file, whose bytes are
+    /// empty if it is damaged. A file removed since the listing is passed over.
+    pub(crate) fn at_or_before(&self, seq: u64) -> Result<Option<(u64, PartBytes)>> {
+        let listed = self.seqs.partition_point(|&at| at <= seq);
+        for &found in self.seqs[..listed].iter().rev() {
+            match std::fs::read(part_path(&self.dir, found)) {
+                Ok(file) => return Ok(Some((found, PartBytes::opened(file)))),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(None)
+    }
 }
 
 /// Removes the `.partial` files a crash left in `dir` (a snapshot file being written).
 pub(super) fn remove_partial_parts(dir: &Path) -> io::Result<()> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    for entry in entries {
-        let path = entry?.path();
+    for entry in entries(dir)? {
+        let path = entry.path();
         if path.extension().is_some_and(|e| e == "partial") {
             std::fs::remove_file(path)?;
         }
@@ -204,17 +237,19 @@ impl Ledger {
             .collect()
     }
 
-    /// The directory of snapshot files; `None` in a ledger opened read-only, which keeps none.
-    fn parts_dir(&self) -> Option<PathBuf> {
-        self.keeps_derived()
-            .then(|| self.inner.path.join(PARTS_DIR))
+    /// The snapshot files, listed now (none in a ledger opened read-only, which keeps none).
+    pub(crate) fn snapshot_files(&self) -> Result<SnapshotFiles> {
+        if !self.keeps_derived() {
+            return Ok(SnapshotFiles::none());
+        }
+        Ok(SnapshotFiles::list(&self.inner.path.join(PARTS_DIR))?)
     }
 
     /// Stores an opaque snapshot of state folded up to `seq`, in place of any taken at `seq`
     /// before (nothing in a ledger opened read-only).
     pub fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<()> {
-        if let Some(dir) = self.parts_dir() {
-            write_part(&dir, seq, bytes)?;
+        if self.keeps_derived() {
+            write_part(&self.inner.path.join(PARTS_DIR), seq, bytes)?;
         }
         Ok(())
     }
@@ -222,18 +257,13 @@ impl Ledger {
     /// The newest snapshot taken at or before `seq`: (its seq, its bytes). The bytes are empty
     /// if its file is damaged (its checksum does not match).
     pub fn snapshot_at_or_before(&self, seq: u64) -> Result<Option<(u64, Vec<u8>)>> {
-        match self.parts_dir() {
-            Some(dir) => part_at_or_before(&dir, seq),
-            None => Ok(None),
-        }
+        let found = self.snapshot_files()?.at_or_before(seq)?;
+        Ok(found.map(|(at, bytes)| (at, bytes.as_ref().to_vec())))
     }
 
     /// Sequence numbers of every stored snapshot, ascending.
     pub fn snapshot_seqs(&self) -> Result<Vec<u64>> {
-        match self.parts_dir() {
-            Some(dir) => Ok(part_seqs(&dir)?),
-            None => Ok(Vec::new()),
-        }
+        Ok(self.snapshot_files()?.seqs)
     }
 
     /// Stores an opaque tally checkpoint of state folded up to `seq` (nothing in a ledger
@@ -282,5 +312,43 @@ impl Ledger {
             }
         }
         Ok(low)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_finds_the_newest_file_at_or_before_and_passes_over_removed_ones() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for seq in [10, 20, 30] {
+            write_part(dir.path(), seq, &seq.to_le_bytes()).expect("write");
+        }
+        let files = SnapshotFiles::list(dir.path()).expect("list");
+        std::fs::remove_file(part_path(dir.path(), 20)).expect("remove");
+        let found = |seq| {
+            let found = files.at_or_before(seq).expect("read");
+            found.map(|(at, bytes)| (at, bytes.as_ref().to_vec()))
+        };
+        assert_eq!(found(9), None);
+        assert_eq!(found(25), Some((10, 10u64.to_le_bytes().to_vec())));
+        assert_eq!(found(u64::MAX), Some((30, 30u64.to_le_bytes().to_vec())));
+    }
+
+    #[test]
+    fn a_damaged_file_reads_as_no_bytes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        write_part(dir.path(), 7, b"projection").expect("write");
+        let path = part_path(dir.path(), 7);
+        let mut file = std::fs::read(&path).expect("read");
+        file[PART_MAGIC.len() + 2] ^= 1;
+        std::fs::write(&path, &file).expect("damage");
+        let files = SnapshotFiles::list(dir.path()).expect("list");
+        let (at, bytes) = files.at_or_before(7).expect("read").expect("found");
+        assert_eq!((at, bytes.as_ref()), (7, &b""[..]));
+        std::fs::write(&path, &file[..3]).expect("cut");
+        let (_, bytes) = files.at_or_before(7).expect("read").expect("found");
+        assert!(bytes.as_ref().is_empty());
     }
 }
