@@ -72,6 +72,51 @@ fn reads_by_stream_and_by_id() {
     assert_eq!(ledger.get_by_id(uuid::Uuid::new_v4()).expect("by id"), None);
 }
 
+/// A stream long enough that its events are read on two threads, half each.
+const LONG_STREAM: usize = 3_000;
+
+#[test]
+fn a_long_stream_reads_whole_in_order_and_damage_in_either_half_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ledger = Ledger::open(dir.path()).expect("open");
+    for chunk in (0..2 * LONG_STREAM).collect::<Vec<_>>().chunks(500) {
+        let batch = chunk.iter().map(|&n| common::progress(n % 2, n as i64 + 1));
+        ledger.append_batch(batch.collect()).expect("append");
+    }
+    let stream = ledger
+        .read_stream(&common::stream(0), 0, usize::MAX)
+        .expect("stream");
+    assert_eq!(
+        stream
+            .iter()
+            .map(|e| (e.seq, e.version))
+            .collect::<Vec<_>>(),
+        (1..=LONG_STREAM as u64)
+            .map(|version| (2 * version - 1, version))
+            .collect::<Vec<_>>()
+    );
+    ledger.close().expect("close");
+    drop(ledger);
+
+    let (frames, file) = common::log_frames(dir.path());
+    // The stream's 10th event (first half) and its 2,990th (second half).
+    for version in [10u64, 2_990] {
+        let seq = 2 * version - 1;
+        let (at, _) = frames[seq as usize - 1];
+        let mut damaged = file.clone();
+        damaged[at + common::FRAME_HEADER + 3] ^= 0x40;
+        std::fs::write(dir.path().join("events.log"), &damaged).expect("damage");
+        let ledger = Ledger::open(dir.path()).expect("a damaged ledger still opens");
+        let read = ledger.read_stream(&common::stream(0), 0, usize::MAX);
+        assert!(
+            matches!(read, Err(progress_ledger::Error::Corrupt { seq: at, .. }) if at == seq),
+            "version {version}: {read:?}"
+        );
+        drop(ledger);
+        std::fs::write(dir.path().join("events.log"), &file).expect("restore");
+    }
+}
+
 #[test]
 fn recorded_at_strictly_increases() {
     let (_dir, ledger) = ledger_with(50);

@@ -201,6 +201,9 @@ enum Refusal {
 /// The index is saved when this many events were added since it was last saved (and at close).
 const SAVE_INDEX_EVERY: u64 = 100_000;
 
+/// From this many frames on, [`Ledger::durable_events`] reads on two threads.
+const READ_IN_TWO_FROM: usize = 2048;
+
 impl Ledger {
     fn writer(&self) -> MutexGuard<'_, Writer> {
         // The writer state is only changed after a write succeeded, in plain assignments, so a
@@ -537,13 +540,38 @@ impl Ledger {
         self.durable_events(&frames)
     }
 
-    /// The events at `frames` (seq, offset of its frame), in order, up to the first that is not
-    /// durable yet.
+    /// The events at `frames` (seq, offset of its frame; in log order), up to the first that
+    /// is not durable yet. Many frames are read on two threads, half each: a stream's events
+    /// are scattered through the log, one read each, and reading and decoding them is most of
+    /// the cost of an indicator's history.
     fn durable_events(&self, frames: &[(u64, u64)]) -> Result<Vec<Event>> {
         let durable = self.inner.commit.durable();
+        let frames = &frames[..frames.partition_point(|&(seq, _)| seq <= durable)];
+        if frames.len() < READ_IN_TWO_FROM {
+            return self.events_at(frames);
+        }
+        let (first, second) = frames.split_at(frames.len() / 2);
+        std::thread::scope(|scope| {
+            let other = std::thread::Builder::new()
+                .name("stream-read".to_owned())
+                .spawn_scoped(scope, || self.events_at(second));
+            let mut events = self.events_at(first)?;
+            let rest = match other {
+                Ok(other) => other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                // No thread to be had: this one reads the second half too.
+                Err(_) => self.events_at(second),
+            };
+            events.extend(rest?);
+            Ok(events)
+        })
+    }
+
+    /// The events at `frames`, in order.
+    fn events_at(&self, frames: &[(u64, u64)]) -> Result<Vec<Event>> {
         frames
             .iter()
-            .take_while(|&&(seq, _)| seq <= durable)
             .map(|&(seq, offset)| self.read_at(seq, offset))
             .collect()
     }
