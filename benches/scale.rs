@@ -201,6 +201,41 @@ fn measure(path: &Path, size: u64) {
         None,
     );
 
+    // What a projection snapshot part costs the fold that takes one (every `snapshot_every`
+    // events, 10,000 by default): encoding the part of the last 10,000 events from the
+    // updates and voids listed since the part before it; and encoding it since a mark the
+    // listing does not cover (one event earlier), which walks every update, as a part after
+    // more than 65,536 updates and voids does.
+    let head = tracker.ledger().len();
+    let (mut projection, _) = tracker.projection_at(head - 10_001).expect("a projection");
+    let mut events = tracker.ledger().events_from(head - 10_000);
+    let uncovered = projection.snapshot_mark();
+    if let Some(event) = events.next() {
+        projection.apply(&event.expect("an event"));
+    }
+    let mark = projection.snapshot_mark();
+    projection.snapshot_taken();
+    for event in events {
+        projection.apply(&event.expect("an event"));
+    }
+    let listed = time(10, || projection.encode_snapshot(&mark).expect("encodes"));
+    common::figure(
+        &format!("scale/snapshot_part_encode_{label}"),
+        listed.0,
+        "ms",
+        None,
+    );
+    let walked = time(3, || {
+        projection.encode_snapshot(&uncovered).expect("encodes")
+    });
+    common::figure(
+        &format!("scale/snapshot_part_encode_walking_{label}"),
+        walked.0,
+        "ms",
+        None,
+    );
+    drop(projection);
+
     // An append while a reader holds the live projection (an explanation being computed, a
     // page being drawn): the fold copies the projection first, sharing what it does not change.
     let (_, mut updates) = common::Updates::hefei(jiff::Timestamp::now().as_nanosecond() as u64);

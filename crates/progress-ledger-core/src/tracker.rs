@@ -551,6 +551,7 @@ impl Tracker {
         bytes.extend_from_slice(&part);
         self.ledger.put_snapshot(live.projection.seq(), &bytes)?;
         live.snapshot = live.projection.snapshot_mark();
+        Arc::make_mut(&mut live.projection).snapshot_taken();
         Ok(())
     }
 

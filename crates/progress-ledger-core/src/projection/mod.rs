@@ -74,6 +74,8 @@ pub struct Projection {
     /// Where each correctable update is: event id → (position in `states`, place in its
     /// updates).
     updates: index::UpdateIndex,
+    /// What was folded since the last snapshot part, for the next one.
+    folded: snapshot::FoldedSince,
 }
 
 /// What a check must see beyond the projection: events written to the log but not folded yet
@@ -201,8 +203,8 @@ impl Projection {
             } => {
                 if let Some((position, order)) = self.updates.get(corrects) {
                     if let Some((name, state)) = self.states.get_mut(position as usize) {
-                        if name == indicator {
-                            Arc::make_mut(state).void(order as usize);
+                        if name == indicator && Arc::make_mut(state).void(order as usize) {
+                            self.folded.void(position, order);
                         }
                     }
                 }
@@ -236,9 +238,20 @@ impl Projection {
         let Some((_, state)) = self.states.get_mut(position as usize) else {
             return;
         };
-        let order = Arc::make_mut(state).push(event.effective, contribution);
-        self.updates
-            .insert(event.id, position, u32::try_from(order).unwrap_or(u32::MAX));
+        let order = u32::try_from(Arc::make_mut(state).push(event.effective, contribution))
+            .unwrap_or(u32::MAX);
+        self.updates.insert(event.id, position, order);
+        self.folded.push(index::Slot {
+            id: event.id.into_bytes(),
+            position,
+            order,
+        });
+    }
+
+    /// Forgets what was folded up to now: a snapshot part holds it, and the next part is
+    /// based on that one.
+    pub fn snapshot_taken(&mut self) {
+        self.folded = snapshot::FoldedSince::after(self.seq);
     }
 
     /// Checks that `new` may be recorded: its indicator exists and is not retired, its payload

@@ -185,21 +185,22 @@ impl IndicatorState {
         u32::try_from(index + 1).unwrap_or(u32::MAX)
     }
 
-    /// Marks the update at `order` voided and takes it out of the aggregates (nothing if there
-    /// is none, or it is voided already).
-    pub(crate) fn void(&mut self, order: usize) {
+    /// Marks the update at `order` voided and takes it out of the aggregates; false (and
+    /// nothing done) if there is none, or it is voided already.
+    pub(crate) fn void(&mut self, order: usize) -> bool {
         let Some(at) = order.checked_sub(self.first()) else {
-            return;
+            return false;
         };
         let Some(entry) = self.entries.get_mut(at) else {
-            return;
+            return false;
         };
         if entry.voided {
-            return;
+            return false;
         }
         entry.voided = true;
         let entry = *entry;
         self.aggregates.void(at, &entry, &self.entries);
+        true
     }
 
     /// Number of the first update `entries` holds: 0, or the count of the updates before

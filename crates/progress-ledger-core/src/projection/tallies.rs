@@ -105,6 +105,8 @@ impl Projection {
             states,
             positions,
             updates: UpdateIndex::default(),
+            // Not snapshotted: a projection from a checkpoint answers one query.
+            folded: super::snapshot::FoldedSince::none(),
         })
     }
 
