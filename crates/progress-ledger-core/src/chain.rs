@@ -90,7 +90,9 @@ impl Chain {
         if event.prev_hash != self.head.hash {
             return Err(ProblemKind::BrokenLink);
         }
-        let expected = self.versions.get(&event.stream).copied().unwrap_or(0) + 1;
+        // One lookup: its stream's version, to be advanced in place if the event follows.
+        let version = self.versions.get_mut(&event.stream);
+        let expected = version.as_deref().map_or(0, |&v| v) + 1;
         if event.version != expected {
             return Err(ProblemKind::StreamVersionGap {
                 stream: event.stream.clone(),
@@ -106,8 +108,8 @@ impl Chain {
                 });
             }
         }
-        // Look up before inserting: `insert` would clone the stream name for every event.
-        match self.versions.get_mut(&event.stream) {
+        // Inserted only when new: `insert` would clone the stream name for every event.
+        match version {
             Some(version) => *version = event.version,
             None => {
                 self.versions.insert(event.stream.clone(), event.version);

@@ -21,6 +21,16 @@ use crate::plan::{IndicatorSpec, ItemStatus, Plan};
 #[serde(try_from = "String", into = "String")]
 pub struct StreamId(String);
 
+/// Whether `text` holds a control character: byte by byte if it is ASCII (every event's stream
+/// name is checked when it is decoded).
+fn has_control(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes().any(|b| b.is_ascii_control())
+    } else {
+        text.chars().any(char::is_control)
+    }
+}
+
 impl StreamId {
     /// Longest accepted stream name, in bytes.
     pub const MAX_LEN: usize = 200;
@@ -28,7 +38,7 @@ impl StreamId {
     /// Checks and wraps a stream name.
     pub fn new(name: impl Into<String>) -> Result<Self, crate::Error> {
         let name = name.into();
-        if name.is_empty() || name.len() > Self::MAX_LEN || name.chars().any(char::is_control) {
+        if name.is_empty() || name.len() > Self::MAX_LEN || has_control(&name) {
             return Err(crate::Error::InvalidEvent(format!(
                 "stream name {name:?} must be 1 to {} bytes of printable text",
                 Self::MAX_LEN
@@ -280,4 +290,34 @@ impl Head {
         seq: 0,
         hash: Hash::ZERO,
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn stream_names_with_control_characters_are_refused_ascii_or_not() {
+        for name in ["a\nb", "a\u{7f}", "\u{0}", "指标\u{85}", "指标\t"] {
+            assert!(StreamId::new(name).is_err(), "{name:?}");
+        }
+        for name in ["indicator/t02-1", "指标/托位", "a b"] {
+            assert!(StreamId::new(name).is_ok(), "{name:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_ascii_check_agrees_with_the_character_check(text in any::<String>()) {
+            prop_assert_eq!(has_control(&text), text.chars().any(char::is_control));
+        }
+
+        #[test]
+        fn ascii_text_agrees_too(bytes in prop::collection::vec(0u8..0x80, 0..40)) {
+            let text = String::from_utf8(bytes).expect("ASCII");
+            prop_assert_eq!(has_control(&text), text.chars().any(char::is_control));
+        }
+    }
 }
