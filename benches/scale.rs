@@ -225,6 +225,13 @@ fn measure(path: &Path, size: u64) {
         "ms",
         None,
     );
+    let bytes = projection.encode_snapshot(&mark).expect("encodes").len();
+    common::figure(
+        &format!("scale/snapshot_part_bytes_{label}"),
+        bytes as f64,
+        "bytes",
+        None,
+    );
     let walked = time(3, || {
         projection.encode_snapshot(&uncovered).expect("encodes")
     });

@@ -32,9 +32,9 @@ pub use batch::{BatchOutcome, RefusedUpdate};
 
 /// Format byte of projection snapshots (bump when their encoding changes; an unreadable
 /// snapshot is ignored and the state is rebuilt from the log): chained parts, each with only
-/// the updates since the part before it and the (seq, hash) of the last event it covers (see
-/// `projection/snapshot.rs`).
-const SNAPSHOT_FORMAT: u8 = 4;
+/// the updates since the part before it, the catalog only if it may have changed since then,
+/// and the (seq, hash) of the last event it covers (see `projection/snapshot.rs`).
+const SNAPSHOT_FORMAT: u8 = 5;
 
 /// How to open a tracker.
 #[derive(Clone)]

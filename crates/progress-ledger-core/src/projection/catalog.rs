@@ -55,8 +55,10 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Folds one event (events that define nothing are ignored).
-    pub fn apply(&mut self, event: &Event) {
+    /// Folds one event (events that define nothing are ignored). Returns whether it is a
+    /// definition (a plan, an indicator, a target revision, a retirement): only those can
+    /// change the catalog.
+    pub fn apply(&mut self, event: &Event) -> bool {
         match &event.payload {
             Payload::PlanDefined(plan) => {
                 self.plans.insert(plan.id.clone(), plan.clone());
@@ -100,8 +102,9 @@ impl Catalog {
                     def.retired = true;
                 }
             }
-            _ => {}
+            _ => return false,
         }
+        true
     }
 
     fn indicator_of_stream_mut(&mut self, event: &Event) -> Option<&mut IndicatorDef> {

@@ -191,7 +191,9 @@ impl Projection {
         self.seq = event.seq;
         self.hash = event.hash;
         self.recorded_at = Some(event.recorded_at);
-        self.catalog.apply(event);
+        if self.catalog.apply(event) {
+            self.folded.define();
+        }
         let Some(indicator) = indicator_id(event.stream.as_str()) else {
             return;
         };

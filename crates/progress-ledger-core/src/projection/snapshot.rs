@@ -1,7 +1,8 @@
-//! Snapshots of a projection as a chain of parts. Each part holds what is small (the catalog,
-//! the indicators and their name tables) in full, and of the updates only those folded since
-//! the part before it (its base), each in about 22 bytes: the first part has base 0 and holds
-//! every update so far. The updates' ids go with them, so the id index is rebuilt on loading.
+//! Snapshots of a projection as a chain of parts. Each part holds what was folded since the
+//! part before it (its base): every indicator, with the names its table gained, the updates
+//! folded (each in about 22 bytes) and those voided; and the catalog if it may have changed
+//! (else the chain's newest catalog before it stands). The first part has base 0 and holds
+//! everything so far. The updates' ids go with them, so the id index is rebuilt on loading.
 //!
 //! A part is `base` (u64, little-endian), the header's length (u32, little-endian), the header
 //! (bincode), then per indicator of the header, in order, its new updates:
@@ -26,12 +27,14 @@ use super::state::{Entry, IndicatorState, Kind};
 use super::{Catalog, Projection};
 use crate::hash::Hash;
 
-/// What the last snapshot part covered: its sequence number and how many updates each
-/// indicator had then. The next part holds only what came after.
+/// What the last snapshot part covered: its sequence number and how many updates and names
+/// each indicator had then. The next part holds only what came after.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SnapshotMark {
     seq: u64,
     counts: Vec<u32>,
+    /// How many names each indicator's table had then.
+    names: Vec<u32>,
 }
 
 impl SnapshotMark {
@@ -59,6 +62,8 @@ pub(crate) struct FoldedSince {
     pushed: Vec<Slot>,
     /// Each update voided: (its indicator's position, its place).
     voided: Vec<(u32, u32)>,
+    /// Whether a definition (which may change the catalog) was folded.
+    defined: bool,
 }
 
 impl Default for FoldedSince {
@@ -81,6 +86,7 @@ impl FoldedSince {
             after: Some(seq),
             pushed: Vec::new(),
             voided: Vec::new(),
+            defined: false,
         }
     }
 
@@ -90,6 +96,7 @@ impl FoldedSince {
             after: None,
             pushed: Vec::new(),
             voided: Vec::new(),
+            defined: true,
         }
     }
 
@@ -109,6 +116,11 @@ impl FoldedSince {
         }
     }
 
+    /// Notes a definition folded.
+    pub(crate) fn define(&mut self) {
+        self.defined = true;
+    }
+
     fn bound(&mut self) {
         if self.pushed.len() + self.voided.len() > FOLDED_LIMIT {
             *self = Self::none();
@@ -121,20 +133,35 @@ impl FoldedSince {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+/// A part's header, as read.
+#[derive(Deserialize)]
 struct Header {
     seq: u64,
     /// Hash of the event at `seq` (zero for none): opening checks it against the log.
     hash: Hash,
     recorded_at: Option<i64>,
-    catalog: Catalog,
+    /// The catalog, in a part whose base is 0 or after which a definition was folded; in
+    /// the others, that of the newest part before it that holds one.
+    catalog: Option<Catalog>,
+    states: Vec<StateHeader>,
+}
+
+/// A part's header, as written (the same encoding as [`Header`]).
+#[derive(Serialize)]
+struct HeaderOut<'a> {
+    seq: u64,
+    hash: Hash,
+    recorded_at: Option<i64>,
+    catalog: Option<&'a Catalog>,
     states: Vec<StateHeader>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct StateHeader {
     indicator: String,
+    /// The names of the indicator's table added since the base, from place `names_from`.
     names: Vec<String>,
+    names_from: u32,
     /// Updates of this indicator in the parts before this one.
     from: u32,
     /// Updates of this indicator in this part.
@@ -216,6 +243,11 @@ impl Projection {
                 .iter()
                 .map(|(_, state)| u32::try_from(state.len()).unwrap_or(u32::MAX))
                 .collect(),
+            names: self
+                .states
+                .iter()
+                .map(|(_, state)| u32::try_from(state.names().len()).unwrap_or(u32::MAX))
+                .collect(),
         }
     }
 
@@ -228,13 +260,20 @@ impl Projection {
                 .counts
                 .iter()
                 .zip(&self.states)
-                .all(|(&count, (_, state))| count as usize <= state.len());
-        let (base, from) = if past {
-            (since.seq, since.counts.as_slice())
+                .all(|(&count, (_, state))| count as usize <= state.len())
+            && since.names.len() <= self.states.len()
+            && since
+                .names
+                .iter()
+                .zip(&self.states)
+                .all(|(&names, (_, state))| names as usize <= state.names().len());
+        let (base, from, names_from) = if past {
+            (since.seq, since.counts.as_slice(), since.names.as_slice())
         } else {
-            (0, &[][..])
+            (0, &[][..], &[][..])
         };
         let from_of = |position: usize| from.get(position).map_or(0, |&c| c as usize);
+        let names_from_of = |position: usize| names_from.get(position).map_or(0, |&c| c as usize);
 
         // What was folded since the base: listed, or else found by walking every update.
         let listed = self.folded.covers(base);
@@ -294,9 +333,11 @@ impl Projection {
             let mut voided = std::mem::take(&mut voided_before[position]);
             voided.sort_unstable();
             voided.dedup();
+            let names_start = names_from_of(position);
             states.push(StateHeader {
                 indicator: indicator.clone(),
-                names: state.names().to_vec(),
+                names: state.names()[names_start..].to_vec(),
+                names_from: u32::try_from(names_start).unwrap_or(u32::MAX),
                 from: u32::try_from(start).unwrap_or(u32::MAX),
                 count: u32::try_from(entries.len() - start).unwrap_or(u32::MAX),
                 voided_before: voided,
@@ -320,11 +361,13 @@ impl Projection {
                 }
             }
         }
-        let header = Header {
+        let header = HeaderOut {
             seq: self.seq,
             hash: self.hash,
             recorded_at: self.recorded_at.map(|t| t.as_microsecond()),
-            catalog: self.catalog.clone(),
+            // The catalog (a hundred KB for a plan of ~190 indicators) only if it may have
+            // changed since the base.
+            catalog: (base == 0 || !listed || self.folded.defined).then_some(&self.catalog),
             states,
         };
         let header = header_options().serialize(&header)?;
@@ -382,12 +425,23 @@ impl Projection {
             }
         }
 
+        // Each indicator's table of names: what each part added, in order.
+        let mut tables: Vec<Vec<String>> = vec![Vec::new(); counts.len()];
+        for (_, header, _) in &mut parsed {
+            for (state, table) in header.states.iter_mut().zip(&mut tables) {
+                if state.names_from as usize != table.len() {
+                    return None;
+                }
+                table.append(&mut state.names);
+            }
+        }
+        let tip = &parsed.last()?.1;
         let mut states: Vec<(String, IndicatorState)> = tip
             .states
             .iter()
+            .zip(tables)
             .zip(&counts)
-            .map(|(state, &count)| {
-                let names = state.names.clone();
+            .map(|((state, names), &count)| {
                 (
                     state.indicator.clone(),
                     IndicatorState::with_names(names, count),
@@ -445,6 +499,10 @@ impl Projection {
             }
         }
 
+        let catalog = parsed
+            .iter_mut()
+            .rev()
+            .find_map(|(_, header, _)| header.catalog.take())?;
         let (_, tip, _) = parsed.pop()?;
         let positions: HashMap<String, u32> = states
             .iter()
@@ -463,7 +521,7 @@ impl Projection {
                 Some(micros) => Some(Timestamp::from_microsecond(micros).ok()?),
                 None => None,
             },
-            catalog: tip.catalog,
+            catalog,
             states: states
                 .into_iter()
                 .map(|(indicator, state)| (indicator, Arc::new(state)))
