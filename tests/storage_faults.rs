@@ -9,6 +9,7 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use progress_ledger::io::faults::{Failure, FaultyFiles, Op};
 use progress_ledger::{Error, Hash, Ledger, LedgerConfig, NewEvent};
@@ -321,4 +322,83 @@ fn a_write_that_fails_leaves_nothing_a_later_flush_writes() {
             .contains_id(failed.id.unwrap_or_default())
             .expect("lookup")
     );
+}
+
+/// Waits up to ten seconds for `files` to hold `count` index saves.
+fn wait_for_held_saves(files: &FaultyFiles, count: usize) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while files.replaces_waiting() != count {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} index saves held, expected {count}",
+            files.replaces_waiting()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// Releases the held index saves from another thread after a moment; `released` is set just
+/// before.
+fn release_later(files: &FaultyFiles) -> (std::thread::JoinHandle<()>, Arc<AtomicBool>) {
+    let released = Arc::new(AtomicBool::new(false));
+    let releaser = std::thread::spawn({
+        let (files, released) = (files.clone(), Arc::clone(&released));
+        move || {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            released.store(true, Ordering::SeqCst);
+            files.release_replaces();
+        }
+    });
+    (releaser, released)
+}
+
+#[test]
+fn appends_go_on_while_the_index_is_saved_and_closing_or_dropping_waits_for_the_save() {
+    for close in [true, false] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let files = FaultyFiles::new();
+        let mut config = LedgerConfig::new(dir.path());
+        config.files = Arc::new(files.clone());
+        config.save_index_every = 10;
+        let ledger = Ledger::open_with(config).expect("open");
+        files.hold_replaces();
+        // Appended on a thread, so that appends waiting for the save fail the test rather
+        // than hang it. The tenth event's flush starts a save of the index, which is held.
+        let (done, appended) = std::sync::mpsc::channel();
+        let appender = std::thread::spawn({
+            let ledger = ledger.clone();
+            move || {
+                for delta in 1..=40 {
+                    ledger.append(common::progress(0, delta)).expect("append");
+                }
+                let _ = done.send(());
+            }
+        });
+        appended
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the appends do not wait for the held save of the index");
+        appender.join().expect("appender");
+        wait_for_held_saves(&files, 1);
+        assert_eq!(ledger.len(), 40);
+
+        let (releaser, released) = release_later(&files);
+        if close {
+            ledger.close().expect("close");
+        } else {
+            drop(ledger.clone());
+        }
+        let closed_or_dropped = released.load(Ordering::SeqCst);
+        drop(ledger);
+        assert!(!close || closed_or_dropped, "closing waits for the save");
+        assert!(
+            released.load(Ordering::SeqCst),
+            "dropping the last handle waits for the save"
+        );
+        releaser.join().expect("releaser");
+
+        let reopened = Ledger::open(dir.path()).expect("reopen");
+        assert_eq!(reopened.len(), 40);
+        assert!(reopened.verify().expect("verify").ok());
+        drop(reopened);
+    }
 }

@@ -22,7 +22,7 @@ mod tree;
 mod write;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde::Serialize;
@@ -55,11 +55,18 @@ pub struct LedgerConfig {
     /// How the log and its saved index are read and written ([`io::OsFiles`]; tests inject
     /// faults here).
     pub files: Arc<dyn io::Files>,
+    /// Save the index (in the background) when this many events were added since it was last
+    /// saved (at least 1), and at close; opening saves it if it read this many events of the
+    /// log.
+    pub save_index_every: u64,
 }
 
 impl LedgerConfig {
     /// Default page cache: 64 MiB.
     pub const DEFAULT_CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
+
+    /// Default index saving interval.
+    pub const DEFAULT_SAVE_INDEX_EVERY: u64 = 100_000;
 
     /// A configuration with defaults for the ledger at `path`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
@@ -68,6 +75,7 @@ impl LedgerConfig {
             cache_capacity: Self::DEFAULT_CACHE_CAPACITY,
             read_only: false,
             files: Arc::new(io::OsFiles),
+            save_index_every: Self::DEFAULT_SAVE_INDEX_EVERY,
         }
     }
 }
@@ -128,15 +136,14 @@ struct Inner {
     /// The snapshots; none in a ledger opened read-only.
     db: Option<sled::Db>,
     log: Arc<log::LogFile>,
-    index: RwLock<index::Index>,
+    /// The index and its saving, shared with the thread that saves it in the background.
+    index: Arc<SharedIndex>,
+    /// Save the index when this many events were added since it was last saved.
+    save_index_every: u64,
     writer: Mutex<Writer>,
     commit: GroupCommit,
     /// Offset where the last durable event's frame ends.
     durable_end: AtomicU64,
-    /// Sequence number up to which the index is saved in `index.bin`.
-    saved: AtomicU64,
-    /// Held while the index is saved, so that saves come one at a time.
-    saving: Mutex<()>,
     /// The damage found at open, if any.
     damage: Option<Problem>,
     /// A torn tail found at open, if there was one.
@@ -150,22 +157,76 @@ struct Inner {
     tree_opened: tree::TreeOpened,
 }
 
+/// The index, with how far it is saved in `index.bin`.
+struct SharedIndex {
+    index: RwLock<index::Index>,
+    /// Sequence number up to which the index is saved in `index.bin`.
+    saved: AtomicU64,
+    /// Held while the index is saved, so that saves come one at a time.
+    saving: Mutex<()>,
+    /// Whether a thread saving the index in the background was started and has not finished.
+    in_background: AtomicBool,
+}
+
+impl SharedIndex {
+    fn new(index: index::Index, saved: u64) -> Self {
+        SharedIndex {
+            index: RwLock::new(index),
+            saved: AtomicU64::new(saved),
+            saving: Mutex::new(()),
+            in_background: AtomicBool::new(false),
+        }
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, index::Index> {
+        // Only the writer changes the index, by whole pushes: a poisoned lock leaves it usable.
+        self.index
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, index::Index> {
+        self.index
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn saved(&self) -> u64 {
+        self.saved.load(Ordering::Acquire)
+    }
+
+    /// Saves the index up to the durable `head` (whose frame ends at `end`) into `dir`,
+    /// durably, unless it is saved that far already. Derived data: if this fails, the next open
+    /// reads more of the log, nothing else, so the error is not passed on. The file is written
+    /// outside the index's lock (appends and reads go on), one save at a time; the index
+    /// switches to it under the lock.
+    fn save(&self, files: &dyn io::Files, dir: &Path, head: Head, end: u64) {
+        let _saving = self.saving.lock().unwrap_or_else(|p| p.into_inner());
+        if head.seq <= self.saved() {
+            return;
+        }
+        let to_save = self.read().to_save(head, end);
+        if let Ok(saved) = to_save.write(files, dir) {
+            self.write().switch_to(saved);
+            self.saved.store(head.seq, Ordering::Release);
+        }
+    }
+}
+
 impl Drop for Inner {
     fn drop(&mut self) {
         // The last handle is gone: save the index so that the next open need not read the log.
         // Frames written but never waited for were never acknowledged and are not written now;
         // after a failed write or sync nothing is written at all.
+        // A save in the background finishes first (`SharedIndex::save` waits for it).
         let writer = self.writer.get_mut().unwrap_or_else(|p| p.into_inner());
         let (head, end) = (writer.head, writer.pending_at);
         if writer.refused.is_none()
             && !self.commit.failed()
             && writer.pending.is_empty()
-            && head.seq > *self.saved.get_mut()
             && self.commit.durable() >= head.seq
         {
-            let index = self.index.get_mut().unwrap_or_else(|p| p.into_inner());
-            // Derived data: if this fails, the next open reads more of the log, nothing else.
-            let _ = index.save(&*self.files, &self.path, head, end);
+            self.index.save(&*self.files, &self.path, head, end);
         }
     }
 }
@@ -198,9 +259,6 @@ enum Refusal {
     ReadOnly,
 }
 
-/// The index is saved when this many events were added since it was last saved (and at close).
-const SAVE_INDEX_EVERY: u64 = 100_000;
-
 /// From this many frames on, [`Ledger::durable_events`] reads on two threads.
 const READ_IN_TWO_FROM: usize = 2048;
 
@@ -215,18 +273,11 @@ impl Ledger {
     }
 
     fn index(&self) -> RwLockReadGuard<'_, index::Index> {
-        // Only the writer changes the index, by whole pushes: a poisoned lock leaves it usable.
-        self.inner
-            .index
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.index.read()
     }
 
     fn index_mut(&self) -> RwLockWriteGuard<'_, index::Index> {
-        self.inner
-            .index
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.index.write()
     }
 
     /// Writes the pending frames to the log file (not synced). Called under the writer lock. The
@@ -279,8 +330,8 @@ impl Ledger {
             return Err(Error::OutcomeUnknown { reason });
         }
         self.inner.durable_end.store(end, Ordering::Release);
-        if head.seq >= self.inner.saved.load(Ordering::Acquire) + SAVE_INDEX_EVERY {
-            self.save_index(head, end);
+        if head.seq >= self.inner.index.saved() + self.inner.save_index_every {
+            self.save_index_in_background(head, end);
         }
         Ok(head.seq)
     }
@@ -300,22 +351,43 @@ impl Ledger {
         Ok(())
     }
 
-    /// Saves the index up to the durable `head`, durably. Derived data: if this fails, the next
-    /// open reads more of the log, nothing else, so the error is not passed on. The file is
-    /// written outside the index's lock (appends and reads go on), one save at a time; the
-    /// index switches to it under the lock.
+    /// Saves the index up to the durable `head`, durably (see [`SharedIndex::save`]); nothing
+    /// in a damaged ledger.
     fn save_index(&self, head: Head, end: u64) {
-        if self.inner.damage.is_some() {
+        if self.inner.damage.is_none() {
+            self.inner
+                .index
+                .save(&*self.inner.files, &self.inner.path, head, end);
+        }
+    }
+
+    /// [`Ledger::save_index`] on a thread of its own, so that the appends whose flush passed
+    /// the interval do not wait for it (a whole `index.bin` is written: 3 s at ten million
+    /// events); nothing if one is running already (a later flush starts the next). The thread
+    /// holds the index, not the ledger: the last handle's drop and [`Ledger::close`] wait for
+    /// the save.
+    fn save_index_in_background(&self, head: Head, end: u64) {
+        if self.inner.damage.is_some()
+            || self.inner.index.in_background.swap(true, Ordering::AcqRel)
+        {
             return;
         }
-        let _saving = self.inner.saving.lock().unwrap_or_else(|p| p.into_inner());
-        if head.seq <= self.inner.saved.load(Ordering::Acquire) {
-            return;
-        }
-        let to_save = self.index().to_save(head, end);
-        if let Ok(saved) = to_save.write(&*self.inner.files, &self.inner.path) {
-            self.index_mut().switch_to(saved);
-            self.inner.saved.store(head.seq, Ordering::Release);
+        let index = Arc::clone(&self.inner.index);
+        let files = Arc::clone(&self.inner.files);
+        let dir = self.inner.path.clone();
+        let spawned = std::thread::Builder::new()
+            .name("index-save".to_owned())
+            .spawn(move || {
+                index.save(&*files, &dir, head, end);
+                index.in_background.store(false, Ordering::Release);
+            });
+        if spawned.is_err() {
+            // No thread to be had: this flush saves it.
+            self.save_index(head, end);
+            self.inner
+                .index
+                .in_background
+                .store(false, Ordering::Release);
         }
     }
 
@@ -598,7 +670,7 @@ impl Ledger {
                 let writer = self.writer();
                 (writer.head, writer.pending_at)
             };
-            if head.seq > self.inner.saved.load(Ordering::Acquire) && head.seq <= self.len() {
+            if head.seq > self.inner.index.saved() && head.seq <= self.len() {
                 self.save_index(head, end);
             }
         }

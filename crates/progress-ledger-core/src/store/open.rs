@@ -5,15 +5,13 @@
 
 use std::path::Path;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::commit::GroupCommit;
 use super::log::{self, Layout, LogFile};
 use super::snapshots::PARTS_DIR;
-use super::{
-    Inner, Ledger, LedgerConfig, Refusal, SAVE_INDEX_EVERY, Writer, migrate, recover, tree,
-};
+use super::{Inner, Ledger, LedgerConfig, Refusal, SharedIndex, Writer, migrate, recover, tree};
 use crate::clock::MonotonicClock;
 use crate::error::{Error, Result};
 
@@ -91,6 +89,7 @@ impl Ledger {
     /// truncated.
     pub fn open_with(config: LedgerConfig) -> Result<Ledger> {
         let files = Arc::clone(&config.files);
+        let save_index_every = config.save_index_every.max(1);
         let log_path = config.path.join(log::FILE_NAME);
         if config.read_only {
             if !log_path.exists() || log::layout_of(&*files, &log_path)? != Layout::Three {
@@ -155,7 +154,7 @@ impl Ledger {
         .unwrap_or_else(|e| tree::unavailable(format!("{}: {e}", tree::FILE_NAME)));
         let save_now = !config.read_only
             && opened.damage.is_none()
-            && opened.caught_up >= SAVE_INDEX_EVERY
+            && opened.caught_up >= save_index_every
             && opened
                 .index
                 .save(&*files, &config.path, head, opened.end)
@@ -186,12 +185,11 @@ impl Ledger {
                 files,
                 db,
                 log,
-                index: RwLock::new(opened.index),
+                index: Arc::new(SharedIndex::new(opened.index, saved)),
+                save_index_every,
                 writer: Mutex::new(writer),
                 commit: GroupCommit::starting_at(head.seq),
                 durable_end: AtomicU64::new(opened.end),
-                saved: AtomicU64::new(saved),
-                saving: Mutex::new(()),
                 damage: opened.damage,
                 set_aside: migrated.or(opened.set_aside),
                 tree,

@@ -73,16 +73,23 @@ fn apply(image: &mut Vec<u8>, offset: u64, bytes: &[u8]) {
     image[offset as usize..end].copy_from_slice(bytes);
 }
 
+/// Operations of one kind wait while `held` is set; `waiting` of them wait now.
+#[derive(Debug, Default)]
+struct Hold {
+    held: bool,
+    waiting: usize,
+}
+
 #[derive(Debug, Default)]
 struct State {
     /// Faults to come: (operation, calls of it to let pass first, error).
     planned: Vec<(Op, u64, Failure)>,
     /// Set by a simulated crash: every operation fails from then on.
     frozen: bool,
-    /// Syncs wait while this is set.
-    syncs_held: bool,
-    /// Syncs waiting now.
-    syncs_waiting: usize,
+    /// Syncs of the log, held or not.
+    syncs: Hold,
+    /// Durable replacements of small files (the saved index), held or not.
+    replaces: Hold,
     shadows: HashMap<PathBuf, Shadow>,
     /// Faults that fired, in order.
     fired: Vec<(Op, Failure)>,
@@ -116,18 +123,48 @@ impl FaultyFiles {
 
     /// Holds every sync until [`FaultyFiles::release_syncs`].
     pub fn hold_syncs(&self) {
-        self.lock().syncs_held = true;
+        self.lock().syncs.held = true;
     }
 
     /// Lets held syncs go on.
     pub fn release_syncs(&self) {
-        self.lock().syncs_held = false;
+        self.lock().syncs.held = false;
         self.state.1.notify_all();
     }
 
     /// How many syncs are waiting because syncs are held.
     pub fn syncs_waiting(&self) -> usize {
-        self.lock().syncs_waiting
+        self.lock().syncs.waiting
+    }
+
+    /// Holds every durable replacement of a small file (a save of the index) until
+    /// [`FaultyFiles::release_replaces`].
+    pub fn hold_replaces(&self) {
+        self.lock().replaces.held = true;
+    }
+
+    /// Lets held replacements go on.
+    pub fn release_replaces(&self) {
+        self.lock().replaces.held = false;
+        self.state.1.notify_all();
+    }
+
+    /// How many replacements are waiting because they are held.
+    pub fn replaces_waiting(&self) -> usize {
+        self.lock().replaces.waiting
+    }
+
+    /// Waits while the operations `hold` picks are held.
+    fn wait_while_held(&self, hold: fn(&mut State) -> &mut Hold) {
+        let (lock, changed) = &*self.state;
+        let mut state = lock.lock().unwrap_or_else(|p| p.into_inner());
+        if hold(&mut state).held {
+            hold(&mut state).waiting += 1;
+            while hold(&mut state).held {
+                state = changed.wait(state).unwrap_or_else(|p| p.into_inner());
+            }
+            hold(&mut state).waiting -= 1;
+        }
     }
 
     /// Whether the next call of `op` fails; counts it.
@@ -202,7 +239,8 @@ impl FaultyFiles {
         let mut state = self.lock();
         state.frozen = false;
         state.planned.clear();
-        state.syncs_held = false;
+        state.syncs.held = false;
+        state.replaces.held = false;
         state.shadows.clear();
     }
 }
@@ -242,6 +280,7 @@ impl Files for FaultyFiles {
         path: &Path,
         fill: &mut dyn FnMut(&mut dyn io::Write) -> io::Result<()>,
     ) -> io::Result<()> {
+        self.wait_while_held(|state| &mut state.replaces);
         self.check(Op::Replace)?;
         OsFiles.replace_with(path, fill)
     }
@@ -261,18 +300,6 @@ impl FaultyFile {
             shadow.sync();
         }
     }
-
-    fn wait_while_held(&self) {
-        let (lock, changed) = &*self.files.state;
-        let mut state = lock.lock().unwrap_or_else(|p| p.into_inner());
-        if state.syncs_held {
-            state.syncs_waiting += 1;
-            while state.syncs_held {
-                state = changed.wait(state).unwrap_or_else(|p| p.into_inner());
-            }
-            state.syncs_waiting -= 1;
-        }
-    }
 }
 
 impl FileIo for FaultyFile {
@@ -289,7 +316,7 @@ impl FileIo for FaultyFile {
     }
 
     fn sync_data(&self) -> io::Result<()> {
-        self.wait_while_held();
+        self.files.wait_while_held(|state| &mut state.syncs);
         self.files.check(Op::Sync)?;
         self.inner.sync_data()?;
         self.synced();
