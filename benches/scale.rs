@@ -267,6 +267,35 @@ fn measure(path: &Path, size: u64) {
     let over_http = progress_over_http(&tracker);
     answer("http_progress_after_append", &label, over_http, 20.0);
 
+    // Batches of 1,000 appended through the interval at which the index is saved (100,000
+    // events): the save runs on a thread of its own, so the worst batch should not carry it
+    // (a whole index.bin, 3.2 s at 10M, when the flush wrote it). After the answers timed
+    // above, which a save under way slows (it writes and syncs the whole file); dropping the
+    // tracker below waits for it, before verify.
+    let batches: Vec<Duration> = (0..100)
+        .map(|_| {
+            let batch = (0..1_000).map(|_| updates.next_event()).collect();
+            let started = Instant::now();
+            tracker.record_batch(batch).expect("recorded");
+            started.elapsed()
+        })
+        .collect();
+    let worst = batches.iter().max().copied().unwrap_or_default();
+    let mut sorted = batches.clone();
+    sorted.sort_unstable();
+    common::figure(
+        &format!("scale/batch_across_index_save_{label}"),
+        sorted[sorted.len() / 2].as_secs_f64() * 1e3,
+        "ms",
+        None,
+    );
+    common::figure(
+        &format!("scale/batch_across_index_save_worst_{label}"),
+        worst.as_secs_f64() * 1e3,
+        "ms",
+        None,
+    );
+
     let ledger = tracker.ledger().clone();
     drop(tracker);
     let started = Instant::now();
