@@ -242,6 +242,8 @@ impl FaultyFiles {
         state.syncs.held = false;
         state.replaces.held = false;
         state.shadows.clear();
+        drop(state);
+        self.state.1.notify_all();
     }
 }
 
