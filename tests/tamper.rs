@@ -124,6 +124,38 @@ proptest! {
     }
 }
 
+/// Events of the long ledger: more than two of the runs `verify` hashes together (8,192, half
+/// on each of two threads).
+const MANY: u64 = 20_000;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+    /// Whichever run, half of a run or thread two flipped bytes fall in, the first is found.
+    #[test]
+    fn of_two_flipped_events_in_a_long_log_the_first_is_found(
+        a in 1..=MANY, b in 1..=MANY, mask in 1..=255u8,
+    ) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ledger = Ledger::open(dir.path()).expect("open");
+        for batch in 0..MANY / 1000 {
+            let events = (0..1000).map(|n| common::progress(n % 3, (batch * 1000 + n as u64) as i64 + 1));
+            ledger.append_batch(events.collect()).expect("append");
+        }
+        ledger.close().expect("close");
+        drop(ledger);
+        prop_assert_eq!(problem_seq(dir.path()), None, "untouched, it verifies");
+        let mut events = stored_events(dir.path());
+        for seq in [a, b] {
+            let bytes = &mut events[seq as usize - 1];
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= mask;
+        }
+        rewrite(dir.path(), &events);
+        prop_assert_eq!(problem_seq(dir.path()), Some(a.min(b)));
+    }
+}
+
 #[test]
 fn an_untouched_ledger_verifies() {
     let dir = tempfile::tempdir().expect("temp dir");

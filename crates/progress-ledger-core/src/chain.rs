@@ -61,16 +61,8 @@ impl Chain {
     /// Checks a stored event (`canonical ‖ hash`, as in the log) as the next one; if it
     /// follows, advances past it and returns it decoded.
     pub(crate) fn follow_stored(&mut self, stored: &[u8]) -> Result<Event, ProblemKind> {
-        let Some((canonical, stored_hash)) = codec::split_stored(stored) else {
-            return Err(ProblemKind::Undecodable {
-                reason: codec::DecodeError::TooShort(stored.len()).to_string(),
-            });
-        };
-        check_hash(canonical, stored_hash)?;
-        let event = codec::decode(stored).map_err(|e| ProblemKind::Undecodable {
-            reason: e.to_string(),
-        })?;
-        self.advance(&event)?;
+        let event = check_stored(stored)?;
+        self.follow_checked(&event)?;
         Ok(event)
     }
 
@@ -79,11 +71,12 @@ impl Chain {
     /// advances past it.
     pub(crate) fn follow(&mut self, event: &Event, canonical: &[u8]) -> Result<(), ProblemKind> {
         check_hash(canonical, event.hash)?;
-        self.advance(event)
+        self.follow_checked(event)
     }
 
-    /// Rules 2 to 5 (the hash is checked by the caller); advances if they hold.
-    fn advance(&mut self, event: &Event) -> Result<(), ProblemKind> {
+    /// Rules 2 to 5 (the hash is checked by the caller, as [`check_stored`] does); advances past
+    /// `event` if they hold.
+    pub(crate) fn follow_checked(&mut self, event: &Event) -> Result<(), ProblemKind> {
         if event.seq != self.head.seq + 1 {
             return Err(ProblemKind::WrongSeq { stored: event.seq });
         }
@@ -122,6 +115,21 @@ impl Chain {
 }
 
 /// Rule 1: the stored hash is the SHA-256 of the canonical bytes.
+/// Rule 1 for a stored event (`canonical ‖ hash`, as in the log), on its own: its hash is that
+/// of its bytes; returns it decoded. It depends on no other event, so many can be checked at
+/// once and then followed in order with [`Chain::follow_checked`].
+pub(crate) fn check_stored(stored: &[u8]) -> Result<Event, ProblemKind> {
+    let Some((canonical, stored_hash)) = codec::split_stored(stored) else {
+        return Err(ProblemKind::Undecodable {
+            reason: codec::DecodeError::TooShort(stored.len()).to_string(),
+        });
+    };
+    check_hash(canonical, stored_hash)?;
+    codec::decode(stored).map_err(|e| ProblemKind::Undecodable {
+        reason: e.to_string(),
+    })
+}
+
 fn check_hash(canonical: &[u8], stored: Hash) -> Result<(), ProblemKind> {
     let computed = Hash::of(canonical);
     if computed == stored {
