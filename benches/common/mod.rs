@@ -36,7 +36,7 @@ const STORAGE_LAYOUT: u32 = 2;
 
 /// The tracker's snapshot format (`SNAPSHOT_FORMAT` in tracker.rs), part of the cache's name:
 /// a ledger with older snapshots would rewrite them on its first open.
-const SNAPSHOT_FORMAT: u32 = 4;
+const SNAPSHOT_FORMAT: u32 = 6;
 
 /// `PL_BENCH_QUICK=1`: 100k instead of 1M events and short measurement times.
 pub fn quick() -> bool {

@@ -32,9 +32,10 @@ pub use batch::{BatchOutcome, RefusedUpdate};
 
 /// Format byte of projection snapshots (bump when their encoding changes; an unreadable
 /// snapshot is ignored and the state is rebuilt from the log): chained parts, each with only
-/// the updates since the part before it, the catalog only if it may have changed since then,
-/// and the (seq, hash) of the last event it covers (see `projection/snapshot.rs`).
-const SNAPSHOT_FORMAT: u8 = 5;
+/// the updates since the part before it (no event ids) and the versions of the events that
+/// made none, the catalog only if it may have changed since then, and the (seq, hash) of the
+/// last event it covers (see `projection/snapshot.rs`).
+const SNAPSHOT_FORMAT: u8 = 6;
 
 /// How to open a tracker.
 #[derive(Clone)]
@@ -221,7 +222,7 @@ impl Tracker {
         let tracker = Tracker {
             ledger,
             live: Arc::new(Mutex::new(Live {
-                projection: Arc::new(Projection::default()),
+                projection: Arc::new(Projection::without_ids()),
                 written: VecDeque::new(),
                 snapshot: SnapshotMark::default(),
                 tallies: 0,
@@ -272,7 +273,7 @@ impl Tracker {
                     if event.seq > head {
                         break;
                     }
-                    Arc::make_mut(&mut live.projection).apply(&event);
+                    tracker.fold(Arc::make_mut(&mut live.projection), &event)?;
                     if stale.binary_search(&event.seq).is_ok() {
                         let taken = tracker.take_snapshot(&mut live);
                         live.derived("storing a snapshot", taken);
@@ -376,11 +377,13 @@ impl Tracker {
             if retry {
                 continue;
             }
+            let named = self.named_by(&new.payload)?;
+            let named = named.as_ref();
             let checked = match identity {
-                Some(identity) => self.authorize(identity, &live.projection, &unfolded, new),
+                Some(identity) => self.authorize(identity, &live.projection, &unfolded, new, named),
                 None => Ok(()),
             }
-            .and_then(|()| live.projection.check_with(new, today, &unfolded));
+            .and_then(|()| live.projection.check_with(new, today, &unfolded, named));
             match checked {
                 Ok(()) => unfolded.add(&new.stream, new.id, &new.actor, &new.payload),
                 Err(error) if list_all && error.is_refusal() => {
@@ -405,13 +408,15 @@ impl Tracker {
 
     /// Applies the ownership rules to `new` by `identity`, against `projection` and the events
     /// written but not folded (`unfolded`). For a correction, who recorded the corrected event
-    /// comes from `unfolded` if it is not folded yet, else from the ledger.
+    /// comes from `unfolded` if it is not folded yet, else from `named`, that event as the
+    /// ledger holds it.
     fn authorize(
         &self,
         identity: &Identity,
         projection: &Projection,
         unfolded: &Unfolded,
         new: &NewEvent,
+        named: Option<&Event>,
     ) -> Result<()> {
         let catalog = projection.catalog();
         let place = indicator_id(new.stream.as_str())
@@ -449,7 +454,7 @@ impl Tracker {
             {
                 match unfolded.recorded_by(corrects) {
                     Some(actor) => Some(actor.to_owned()),
-                    None => self.ledger.get_by_id(*corrects)?.map(|event| event.actor),
+                    None => named.map(|event| event.actor.clone()),
                 }
             }
             _ => None,
@@ -458,17 +463,32 @@ impl Tracker {
         Ok(())
     }
 
+    /// The event a correction names, as the ledger holds it (`None` for any other event, or
+    /// if there is no such event): the live projection keeps no index of update ids, the
+    /// ledger's id index (on disk) finds that event.
+    fn named_by(&self, payload: &Payload) -> Result<Option<Event>> {
+        match payload {
+            Payload::Corrected { corrects, .. } => self.ledger.get_by_id(*corrects),
+            _ => Ok(None),
+        }
+    }
+
+    /// Folds `event` into `projection`, a projection without ids (see [`Tracker::named_by`]).
+    fn fold(&self, projection: &mut Projection, event: &Event) -> Result<()> {
+        let named = self.named_by(&event.payload)?;
+        projection.apply_with(event, named.as_ref());
+        Ok(())
+    }
+
     /// Folds the written events that are durable now into the projection, in log order, and
-    /// drops those that never will be (the ledger refuses writes after a failed one).
+    /// drops those that never will be (the ledger refuses writes after a failed one). An event
+    /// whose fold fails (the event a correction names cannot be read) stays to be folded.
     fn fold_durable(&self, live: &mut Live) -> Result<()> {
         let durable = self.ledger.len();
-        while live
-            .written
-            .front()
-            .is_some_and(|event| event.seq <= durable)
-        {
+        while let Some(event) = live.written.front().filter(|event| event.seq <= durable) {
+            let named = self.named_by(&event.payload)?;
             if let Some(event) = live.written.pop_front() {
-                Arc::make_mut(&mut live.projection).apply(&event);
+                Arc::make_mut(&mut live.projection).apply_with(&event, named.as_ref());
             }
         }
         if self.ledger.refuses_writes() {
@@ -583,7 +603,7 @@ impl Tracker {
     pub fn projection_at(&self, seq: u64) -> Result<(Projection, u64)> {
         let start = self
             .snapshot_at(seq)?
-            .map_or_else(Projection::default, |(projection, _)| projection);
+            .map_or_else(Projection::without_ids, |(projection, _)| projection);
         self.fold_onto(start, seq)
     }
 
@@ -595,7 +615,7 @@ impl Tracker {
                 if event.seq > seq {
                     break;
                 }
-                projection.apply(&event);
+                self.fold(&mut projection, &event)?;
                 folded += 1;
             }
         }
@@ -605,7 +625,8 @@ impl Tracker {
     /// Rebuilds the projection from the first event, ignoring snapshots.
     pub fn rebuild(&self) -> Result<Projection> {
         let head = self.ledger.len();
-        self.fold_onto(Projection::default(), head).map(|(p, _)| p)
+        self.fold_onto(Projection::without_ids(), head)
+            .map(|(p, _)| p)
     }
 
     /// A copy of the live projection.

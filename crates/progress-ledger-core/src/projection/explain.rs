@@ -464,11 +464,11 @@ impl Prepared {
             let mut made_by: HashMap<usize, &Event> = HashMap::new();
             let mut voided_by: HashMap<usize, &Event> = HashMap::new();
             for event in &stream {
-                if let Some((_, order)) = replay.updates.get(&event.id) {
+                if let Some((_, order)) = replay.locate(&event.id, None) {
                     made_by.insert(order as usize, event);
                 }
                 if let Payload::Corrected { corrects, .. } = &event.payload {
-                    if let Some((_, order)) = replay.updates.get(corrects) {
+                    if let Some((_, order)) = replay.locate(corrects, None) {
                         voided_by.insert(order as usize, event);
                     }
                 }

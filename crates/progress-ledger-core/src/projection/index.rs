@@ -18,42 +18,6 @@ pub(crate) struct Slot {
     pub(crate) order: u32,
 }
 
-/// From this many slots on, two threads sort them.
-const SORT_IN_TWO_FROM: usize = 1 << 20;
-
-/// The key slots are sorted by: the id as one number (faster to compare than 16 bytes).
-fn id_key(slot: &Slot) -> u128 {
-    u128::from_be_bytes(slot.id)
-}
-
-/// Sorts `slots` by id, in place: many slots are split around their median id and the two
-/// halves sorted on two threads (ten million take half the time of one thread's sort), or on
-/// this one if no thread can be started.
-fn sort_by_id(slots: &mut [Slot]) {
-    sort_by_id_in_two_from(slots, SORT_IN_TWO_FROM);
-}
-
-/// [`sort_by_id`], on two threads from `from` slots on.
-fn sort_by_id_in_two_from(slots: &mut [Slot], from: usize) {
-    let middle = slots.len() / 2;
-    if slots.len() < from.max(2) {
-        slots.sort_unstable_by_key(id_key);
-        return;
-    }
-    slots.select_nth_unstable_by_key(middle, id_key);
-    let (low, high) = slots.split_at_mut(middle);
-    let sorted_there = std::thread::scope(|scope| {
-        let other = std::thread::Builder::new()
-            .name("id-sort".to_owned())
-            .spawn_scoped(scope, || high.sort_unstable_by_key(id_key));
-        low.sort_unstable_by_key(id_key);
-        other.is_ok_and(|other| other.join().is_ok())
-    });
-    if !sorted_there {
-        high.sort_unstable_by_key(id_key);
-    }
-}
-
 /// Below this many recent ids, no merge.
 const MIN_RECENT: usize = 1024;
 
@@ -68,19 +32,6 @@ pub(crate) struct UpdateIndex {
 }
 
 impl UpdateIndex {
-    /// An index from slots in any order; `None` if an id is in two of them (no fold makes
-    /// such slots: an id's second update replaces its first).
-    pub(crate) fn from_slots(mut slots: Vec<Slot>) -> Option<UpdateIndex> {
-        sort_by_id(&mut slots);
-        if slots.windows(2).any(|pair| pair[0].id == pair[1].id) {
-            return None;
-        }
-        Some(UpdateIndex {
-            sorted: Arc::new(slots),
-            recent: HashMap::new(),
-        })
-    }
-
     /// Where the update made by event `id` is.
     pub(crate) fn get(&self, id: &Uuid) -> Option<(u32, u32)> {
         if let Some(found) = self.recent.get(id) {
@@ -174,40 +125,9 @@ impl PartialEq for UpdateIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
-
-        /// Sorting on two threads around the median gives the one order a sort on one gives,
-        /// with ids drawn from a small set so that halves meet on equal ids too.
-        #[test]
-        fn sorting_in_two_equals_sorting_in_one(
-            ids in proptest::collection::vec(0u8..40, 0..400),
-            from in 0usize..64,
-        ) {
-            let mut slots: Vec<Slot> = ids
-                .iter()
-                .enumerate()
-                .map(|(n, &id)| Slot {
-                    id: [id; 16],
-                    position: 0,
-                    order: n as u32,
-                })
-                .collect();
-            let mut expected: Vec<[u8; 16]> = slots.iter().map(|slot| slot.id).collect();
-            expected.sort_unstable();
-            sort_by_id_in_two_from(&mut slots, from);
-            let sorted: Vec<[u8; 16]> = slots.iter().map(|slot| slot.id).collect();
-            prop_assert_eq!(sorted, expected);
-            let mut orders: Vec<u32> = slots.iter().map(|slot| slot.order).collect();
-            orders.sort_unstable();
-            prop_assert_eq!(orders, (0..ids.len() as u32).collect::<Vec<_>>(), "a permutation");
-        }
-    }
 
     #[test]
-    fn finds_every_id_across_merges_and_equals_one_built_at_once() {
+    fn finds_every_id_across_merges_and_equals_one_built_in_another_order() {
         let mut index = UpdateIndex::default();
         let mut all = Vec::new();
         for n in 0..20_000u32 {
@@ -228,7 +148,11 @@ mod tests {
             );
         }
         assert_eq!(index.get(&Uuid::new_v4()), None);
-        assert_eq!(Some(index), UpdateIndex::from_slots(all));
+        let mut reversed = UpdateIndex::default();
+        for slot in all.iter().rev() {
+            reversed.insert(Uuid::from_bytes(slot.id), slot.position, slot.order);
+        }
+        assert_eq!(index, reversed);
     }
 
     #[test]
@@ -244,23 +168,5 @@ mod tests {
             index.insert(Uuid::new_v4(), 1, n);
         }
         assert_eq!(index.get(&id), Some((2, 9)));
-    }
-
-    #[test]
-    fn slots_naming_an_id_twice_make_no_index() {
-        let id = Uuid::new_v4();
-        let slots = vec![
-            Slot {
-                id: id.into_bytes(),
-                position: 0,
-                order: 0,
-            },
-            Slot {
-                id: id.into_bytes(),
-                position: 2,
-                order: 9,
-            },
-        ];
-        assert_eq!(UpdateIndex::from_slots(slots), None);
     }
 }

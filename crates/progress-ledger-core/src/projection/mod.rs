@@ -58,24 +58,56 @@ use crate::hash::Hash;
 use crate::plan::{Direction, IndicatorKind};
 
 /// Everything folded from the log up to one sequence number.
-#[derive(Clone, Debug, Default, PartialEq)]
+///
+/// A correction names the event whose update it voids. A projection finds that update either
+/// in an index of its own (event id → place, 24 bytes an update; [`Projection::default`]) or,
+/// kept [`Projection::without_ids`], through the named event as the ledger holds it: its
+/// stream and version give the place ([`Projection::apply_with`]).
+#[derive(Clone, Debug)]
 pub struct Projection {
     seq: u64,
     /// Hash of the event at `seq` (zero before the first).
     hash: Hash,
     recorded_at: Option<Timestamp>,
     catalog: Catalog,
-    /// Every indicator with updates, in the order of its first update, with its updates: each
-    /// state shared, so that copying the projection (as an append does while a reader holds
+    /// Every indicator whose stream has events, in the order of its first, with its updates:
+    /// each state shared, so that copying the projection (as an append does while a reader holds
     /// it) copies no update, and a fold then copies only the states it changes.
     states: Vec<(String, Arc<IndicatorState>)>,
     /// Position of each indicator in `states`.
     positions: HashMap<String, u32>,
     /// Where each correctable update is: event id → (position in `states`, place in its
-    /// updates).
-    updates: index::UpdateIndex,
+    /// updates); `None` in a projection without ids.
+    updates: Option<index::UpdateIndex>,
     /// What was folded since the last snapshot part, for the next one.
     folded: snapshot::FoldedSince,
+}
+
+impl Default for Projection {
+    /// The projection of an empty log, with an index of update ids.
+    fn default() -> Self {
+        Projection {
+            updates: Some(index::UpdateIndex::default()),
+            ..Projection::without_ids()
+        }
+    }
+}
+
+/// Equal folds: the same head, catalog and states; the index of update ids is compared only
+/// when both keep one.
+impl PartialEq for Projection {
+    fn eq(&self, other: &Self) -> bool {
+        self.seq == other.seq
+            && self.hash == other.hash
+            && self.recorded_at == other.recorded_at
+            && self.catalog == other.catalog
+            && self.states == other.states
+            && self.positions == other.positions
+            && match (&self.updates, &other.updates) {
+                (Some(mine), Some(theirs)) => mine == theirs,
+                _ => true,
+            }
+    }
 }
 
 /// What a check must see beyond the projection: events written to the log but not folded yet
@@ -144,6 +176,28 @@ fn reject(code: RejectCode, message: String) -> Error {
 }
 
 impl Projection {
+    /// The projection of an empty log, keeping no index of update ids: corrections are folded
+    /// with [`Projection::apply_with`] and checked with [`Projection::check_with`], given the
+    /// event they name. A [`crate::Tracker`] keeps its projection so, and reads that event
+    /// through the ledger's id index (on disk).
+    pub fn without_ids() -> Projection {
+        Projection {
+            seq: 0,
+            hash: Hash::ZERO,
+            recorded_at: None,
+            catalog: Catalog::default(),
+            states: Vec::new(),
+            positions: HashMap::new(),
+            updates: None,
+            folded: snapshot::FoldedSince::default(),
+        }
+    }
+
+    /// Whether this projection keeps an index of update ids (see [`Projection::without_ids`]).
+    pub fn keeps_ids(&self) -> bool {
+        self.updates.is_some()
+    }
+
     /// Sequence number of the last event folded (0: none).
     pub fn seq(&self) -> u64 {
         self.seq
@@ -175,19 +229,48 @@ impl Projection {
             .map(|(_, state)| state.as_ref())
     }
 
-    /// The indicator id and the update made by event `id`.
-    fn update(&self, id: &Uuid) -> Option<(&str, Update<'_>)> {
-        let (position, order) = self.updates.get(id)?;
+    /// Where the update made by event `id` is: (position in `states`, place), found in the
+    /// index of update ids if this projection keeps one, else through `named` (the event of
+    /// that id, as the ledger holds it).
+    fn locate(&self, id: &Uuid, named: Option<&Event>) -> Option<(u32, u32)> {
+        match &self.updates {
+            Some(ids) => ids.get(id),
+            None => {
+                let named = named.filter(|named| named.id == *id && named.seq <= self.seq)?;
+                let position = *self.positions.get(indicator_id(named.stream.as_str())?)?;
+                let (_, state) = self.states.get(position as usize)?;
+                let order = u32::try_from(state.place_of(named.version)?).ok()?;
+                Some((position, order))
+            }
+        }
+    }
+
+    /// The indicator id and the update made by event `id` (see [`Projection::locate`]).
+    fn update(&self, id: &Uuid, named: Option<&Event>) -> Option<(&str, Update<'_>)> {
+        let (position, order) = self.locate(id, named)?;
         let (name, state) = self.states.get(position as usize)?;
         Some((name.as_str(), state.get(order as usize)?))
     }
 
     /// Folds one event. Events at or before [`Projection::seq`] are ignored, so folding the same
-    /// range twice changes nothing.
+    /// range twice changes nothing. A correction's update is found in the projection's index
+    /// of update ids: a projection [without ids](Projection::without_ids) folds corrections
+    /// with [`Projection::apply_with`].
     pub fn apply(&mut self, event: &Event) {
+        self.apply_with(event, None);
+    }
+
+    /// Folds one event, as [`Projection::apply`]; if it is a correction and this projection
+    /// keeps no index of update ids, `named` is the event it names, as the ledger holds it
+    /// (`None` if there is no such event).
+    pub fn apply_with(&mut self, event: &Event, named: Option<&Event>) {
         if event.seq <= self.seq {
             return;
         }
+        let voids = match &event.payload {
+            Payload::Corrected { corrects, .. } => self.locate(corrects, named),
+            _ => None,
+        };
         self.seq = event.seq;
         self.hash = event.hash;
         self.recorded_at = Some(event.recorded_at);
@@ -197,32 +280,37 @@ impl Projection {
         let Some(indicator) = indicator_id(event.stream.as_str()) else {
             return;
         };
-        match &event.payload {
-            Payload::Corrected {
-                corrects,
-                replacement,
-                ..
-            } => {
-                if let Some((position, order)) = self.updates.get(corrects) {
+        let contribution = match &event.payload {
+            Payload::Corrected { replacement, .. } => {
+                if let Some((position, order)) = voids {
                     if let Some((name, state)) = self.states.get_mut(position as usize) {
                         if name == indicator && Arc::make_mut(state).void(order as usize) {
                             self.folded.void(position, order);
                         }
                     }
                 }
-                if let Some(contribution) = replacement.as_deref().and_then(contribution_of) {
-                    self.push(indicator, event, contribution);
+                replacement.as_deref().and_then(contribution_of)
+            }
+            payload => contribution_of(payload),
+        };
+        let position = self.position_of(indicator);
+        let Some((_, state)) = self.states.get_mut(position as usize) else {
+            return;
+        };
+        let state = Arc::make_mut(state);
+        match contribution {
+            Some(contribution) => {
+                let order =
+                    u32::try_from(state.push(event.effective, contribution)).unwrap_or(u32::MAX);
+                if let Some(ids) = &mut self.updates {
+                    ids.insert(event.id, position, order);
                 }
             }
-            payload => {
-                if let Some(contribution) = contribution_of(payload) {
-                    self.push(indicator, event, contribution);
-                }
-            }
+            None => state.skip(event.version),
         }
     }
 
-    /// Position of `indicator` in `states`, added (with no update) if it has none.
+    /// Position of `indicator` in `states`, added (with no update) if it is not there.
     fn position_of(&mut self, indicator: &str) -> u32 {
         match self.positions.get(indicator) {
             Some(&position) => position,
@@ -235,21 +323,6 @@ impl Projection {
         }
     }
 
-    fn push(&mut self, indicator: &str, event: &Event, contribution: Contribution<'_>) {
-        let position = self.position_of(indicator);
-        let Some((_, state)) = self.states.get_mut(position as usize) else {
-            return;
-        };
-        let order = u32::try_from(Arc::make_mut(state).push(event.effective, contribution))
-            .unwrap_or(u32::MAX);
-        self.updates.insert(event.id, position, order);
-        self.folded.push(index::Slot {
-            id: event.id.into_bytes(),
-            position,
-            order,
-        });
-    }
-
     /// Forgets what was folded up to now: a snapshot part holds it, and the next part is
     /// based on that one.
     pub fn snapshot_taken(&mut self) {
@@ -260,12 +333,22 @@ impl Projection {
     /// fits the indicator's kind, its numbers are in range, its district and deliverable are
     /// known, its effective date lies in the plan period and not after `today`, and a
     /// correction names a live update of the same indicator.
+    /// A projection [without ids](Projection::without_ids) checks corrections with
+    /// [`Projection::check_with`].
     pub fn check(&self, new: &NewEvent, today: Date) -> Result<()> {
-        self.check_with(new, today, &Unfolded::default())
+        self.check_with(new, today, &Unfolded::default(), None)
     }
 
     /// [`Projection::check`] against this projection and the events of `unfolded` after it.
-    pub fn check_with(&self, new: &NewEvent, today: Date, unfolded: &Unfolded) -> Result<()> {
+    /// If `new` is a correction of an update that is not in `unfolded` and this projection
+    /// keeps no index of update ids, `named` is the event it names, as the ledger holds it.
+    pub fn check_with(
+        &self,
+        new: &NewEvent,
+        today: Date,
+        unfolded: &Unfolded,
+        named: Option<&Event>,
+    ) -> Result<()> {
         let Some(id) = indicator_id(new.stream.as_str()) else {
             return Err(reject(
                 RejectCode::NotRecordable,
@@ -319,7 +402,7 @@ impl Projection {
             } => {
                 let (target, voided) = match unfolded.updates.get(corrects) {
                     Some((target, voided)) => (target.as_str(), *voided),
-                    None => match self.update(corrects) {
+                    None => match self.update(corrects, named) {
                         Some((target, entry)) => (target, entry.voided),
                         None => {
                             return Err(reject(

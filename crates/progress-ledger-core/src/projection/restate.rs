@@ -458,8 +458,7 @@ impl Context<'_> {
         for event in self.events {
             let added = self
                 .after
-                .updates
-                .get(&event.id)
+                .locate(&event.id, Some(event))
                 .and_then(|(_, order)| now.get(order as usize))
                 .filter(|u| u.order >= then.len() && counts(u));
             if let Some(update) = added {
@@ -480,8 +479,7 @@ impl Context<'_> {
             };
             let took_out = self
                 .after
-                .updates
-                .get(corrects)
+                .locate(corrects, self.earlier.get(corrects))
                 .and_then(|(_, order)| then.get(order as usize))
                 .filter(|u| counts(u) && now.get(u.order).is_some_and(|n| n.voided));
             if let Some(update) = took_out {

@@ -1,17 +1,17 @@
 //! Snapshots of a projection as a chain of parts. Each part holds what was folded since the
-//! part before it (its base): every indicator, with the names its table gained, the updates
-//! folded (each in about 22 bytes) and those voided; and the catalog if it may have changed
-//! (else the chain's newest catalog before it stands). The first part has base 0 and holds
-//! everything so far. The updates' ids go with them, so the id index is rebuilt on loading.
+//! part before it (its base): every indicator, with the names its table gained, the versions
+//! of its events that made no update, the updates folded (each in about 6 bytes) and those
+//! voided; and the catalog if it may have changed (else the chain's newest catalog before it
+//! stands). The first part has base 0 and holds everything so far. A part holds no event ids:
+//! the projection a chain loads keeps none ([`Projection::without_ids`]).
 //!
 //! A part is `base` (u64, little-endian), the header's length (u32, little-endian), the header
 //! (bincode), then per indicator of the header, in order, its new updates:
 //!
 //! - one byte: the amount's decimal scale (bits 0–4), the kind (bits 5–6), voided (bit 7);
-//! - a varint: the name (or status code) shifted left by one, bit 0 set when an id follows;
+//! - a varint: the name (or status code);
 //! - a zigzag varint: the date as `year << 9 | month << 5 | day`, minus the previous update's;
-//! - for deltas and measurements, a zigzag varint: the amount's mantissa;
-//! - the id of the event that made the update, 16 bytes, if any.
+//! - for deltas and measurements, a zigzag varint: the amount's mantissa.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,19 +22,20 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::index::{Slot, UpdateIndex};
 use super::state::{Entry, IndicatorState, Kind};
 use super::{Catalog, Projection};
 use crate::hash::Hash;
 
-/// What the last snapshot part covered: its sequence number and how many updates and names
-/// each indicator had then. The next part holds only what came after.
+/// What the last snapshot part covered: its sequence number and how many updates, names and
+/// events without an update each indicator had then. The next part holds only what came after.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SnapshotMark {
     seq: u64,
     counts: Vec<u32>,
     /// How many names each indicator's table had then.
     names: Vec<u32>,
+    /// How many of each indicator's events had made no update then.
+    skipped: Vec<u32>,
 }
 
 impl SnapshotMark {
@@ -44,22 +45,20 @@ impl SnapshotMark {
     }
 }
 
-/// Most updates and voids a [`FoldedSince`] lists; past it, it lists none.
+/// Most voids a [`FoldedSince`] lists; past it, it lists none.
 const FOLDED_LIMIT: usize = 1 << 16;
 
-/// The updates pushed and voided since a sequence number, kept for the next snapshot part:
-/// with them, encoding a part costs what the part holds, not a walk of every update (about
-/// 100 ms at ten million). Bounded by [`FOLDED_LIMIT`]: past it, it lists nothing and the next
-/// part walks the updates, a cost spread over that many updates.
+/// The updates voided since a sequence number, and whether a definition was folded, kept for
+/// the next snapshot part: with them, encoding a part costs what the part holds, not a walk of
+/// every update (about 100 ms at ten million). Bounded by [`FOLDED_LIMIT`]: past it, it lists
+/// nothing and the next part walks the updates, a cost spread over that many voids.
 ///
 /// Bookkeeping for encoding, not state: any two are equal, so that a projection loaded from a
 /// snapshot equals one folded from the first event.
 #[derive(Clone, Debug)]
 pub(crate) struct FoldedSince {
-    /// Every update pushed and voided after this seq is listed; `None`: none is.
+    /// Every update voided after this seq is listed; `None`: none is.
     after: Option<u64>,
-    /// Each update pushed: its id and place.
-    pushed: Vec<Slot>,
     /// Each update voided: (its indicator's position, its place).
     voided: Vec<(u32, u32)>,
     /// Whether a definition (which may change the catalog) was folded.
@@ -84,7 +83,6 @@ impl FoldedSince {
     pub(crate) fn after(seq: u64) -> Self {
         FoldedSince {
             after: Some(seq),
-            pushed: Vec::new(),
             voided: Vec::new(),
             defined: false,
         }
@@ -94,17 +92,8 @@ impl FoldedSince {
     pub(crate) fn none() -> Self {
         FoldedSince {
             after: None,
-            pushed: Vec::new(),
             voided: Vec::new(),
             defined: true,
-        }
-    }
-
-    /// Notes an update pushed.
-    pub(crate) fn push(&mut self, slot: Slot) {
-        if self.after.is_some() {
-            self.pushed.push(slot);
-            self.bound();
         }
     }
 
@@ -122,7 +111,7 @@ impl FoldedSince {
     }
 
     fn bound(&mut self) {
-        if self.pushed.len() + self.voided.len() > FOLDED_LIMIT {
+        if self.voided.len() > FOLDED_LIMIT {
             *self = Self::none();
         }
     }
@@ -169,6 +158,10 @@ struct StateHeader {
     /// Updates before `from` that are voided by now: at least those voided since the base (a
     /// part may list ones voided before it too; marking one voided again changes nothing).
     voided_before: Vec<u32>,
+    /// Versions of the indicator's events that made no update, since the base, in order.
+    skipped: Vec<u64>,
+    /// How many such versions the parts before this one hold.
+    skipped_from: u32,
 }
 
 fn header_options() -> impl Options {
@@ -225,12 +218,6 @@ impl Reader<'_> {
         }
         None
     }
-
-    fn id(&mut self) -> Option<[u8; 16]> {
-        let (id, rest) = self.bytes.split_first_chunk::<16>()?;
-        self.bytes = rest;
-        Some(*id)
-    }
 }
 
 impl Projection {
@@ -247,6 +234,11 @@ impl Projection {
                 .states
                 .iter()
                 .map(|(_, state)| u32::try_from(state.names().len()).unwrap_or(u32::MAX))
+                .collect(),
+            skipped: self
+                .states
+                .iter()
+                .map(|(_, state)| u32::try_from(state.skipped().len()).unwrap_or(u32::MAX))
                 .collect(),
         }
     }
@@ -266,39 +258,30 @@ impl Projection {
                 .names
                 .iter()
                 .zip(&self.states)
-                .all(|(&names, (_, state))| names as usize <= state.names().len());
-        let (base, from, names_from) = if past {
-            (since.seq, since.counts.as_slice(), since.names.as_slice())
+                .all(|(&names, (_, state))| names as usize <= state.names().len())
+            && since.skipped.len() <= self.states.len()
+            && since
+                .skipped
+                .iter()
+                .zip(&self.states)
+                .all(|(&skipped, (_, state))| skipped as usize <= state.skipped().len());
+        let (base, from, names_from, skipped_from) = if past {
+            (
+                since.seq,
+                since.counts.as_slice(),
+                since.names.as_slice(),
+                since.skipped.as_slice(),
+            )
         } else {
-            (0, &[][..], &[][..])
+            (0, &[][..], &[][..], &[][..])
         };
         let from_of = |position: usize| from.get(position).map_or(0, |&c| c as usize);
         let names_from_of = |position: usize| names_from.get(position).map_or(0, |&c| c as usize);
+        let skipped_from_of =
+            |position: usize| skipped_from.get(position).map_or(0, |&c| c as usize);
 
-        // What was folded since the base: listed, or else found by walking every update.
+        // What was voided since the base: listed, or else found by walking every update.
         let listed = self.folded.covers(base);
-        let slots: Box<dyn Iterator<Item = Slot>> = if listed {
-            Box::new(self.folded.pushed.iter().copied())
-        } else {
-            Box::new(self.updates.slots())
-        };
-        // The ids of the updates this part holds, by indicator and place.
-        let mut ids: Vec<Vec<Option<[u8; 16]>>> = self
-            .states
-            .iter()
-            .enumerate()
-            .map(|(position, (_, state))| vec![None; state.len() - from_of(position)])
-            .collect();
-        for slot in slots {
-            let position = slot.position as usize;
-            let Some(order) = (slot.order as usize).checked_sub(from_of(position)) else {
-                continue;
-            };
-            if let Some(place) = ids.get_mut(position).and_then(|ids| ids.get_mut(order)) {
-                *place = Some(slot.id);
-            }
-        }
-
         // Updates before each indicator's first in this part that are voided: those voided
         // since the base if they are listed, else every one.
         let mut voided_before: Vec<Vec<u32>> = if listed {
@@ -327,13 +310,14 @@ impl Projection {
 
         let mut states = Vec::with_capacity(self.states.len());
         let mut body = Vec::new();
-        for (position, ((indicator, state), ids)) in self.states.iter().zip(&ids).enumerate() {
+        for (position, (indicator, state)) in self.states.iter().enumerate() {
             let start = from_of(position);
             let entries = state.entries();
             let mut voided = std::mem::take(&mut voided_before[position]);
             voided.sort_unstable();
             voided.dedup();
             let names_start = names_from_of(position);
+            let skipped_start = skipped_from_of(position);
             states.push(StateHeader {
                 indicator: indicator.clone(),
                 names: state.names()[names_start..].to_vec(),
@@ -341,23 +325,19 @@ impl Projection {
                 from: u32::try_from(start).unwrap_or(u32::MAX),
                 count: u32::try_from(entries.len() - start).unwrap_or(u32::MAX),
                 voided_before: voided,
+                skipped: state.skipped()[skipped_start..].to_vec(),
+                skipped_from: u32::try_from(skipped_start).unwrap_or(u32::MAX),
             });
             let mut previous = 0;
-            for (entry, id) in entries[start..].iter().zip(ids) {
+            for entry in &entries[start..] {
                 let scale = entry.amount.scale() as u8 & 0x1f;
                 body.push(scale | (entry.kind as u8) << 5 | u8::from(entry.voided) << 7);
-                put_varint(
-                    &mut body,
-                    u128::from(entry.name) << 1 | u128::from(id.is_some()),
-                );
+                put_varint(&mut body, u128::from(entry.name));
                 let date = packed_date(entry.effective);
                 put_varint(&mut body, zigzag(date - previous));
                 previous = date;
                 if matches!(entry.kind, Kind::Delta | Kind::Measurement) {
                     put_varint(&mut body, zigzag(entry.amount.mantissa()));
-                }
-                if let Some(id) = id {
-                    body.extend_from_slice(id);
                 }
             }
         }
@@ -425,14 +405,21 @@ impl Projection {
             }
         }
 
-        // Each indicator's table of names: what each part added, in order.
+        // Each indicator's table of names, and its events without an update: what each part
+        // added, in order.
         let mut tables: Vec<Vec<String>> = vec![Vec::new(); counts.len()];
+        let mut skipped: Vec<Vec<u64>> = vec![Vec::new(); counts.len()];
         for (_, header, _) in &mut parsed {
-            for (state, table) in header.states.iter_mut().zip(&mut tables) {
-                if state.names_from as usize != table.len() {
+            for ((state, table), skipped) in
+                header.states.iter_mut().zip(&mut tables).zip(&mut skipped)
+            {
+                if state.names_from as usize != table.len()
+                    || state.skipped_from as usize != skipped.len()
+                {
                     return None;
                 }
                 table.append(&mut state.names);
+                skipped.append(&mut state.skipped);
             }
         }
         let tip = &parsed.last()?.1;
@@ -448,7 +435,11 @@ impl Projection {
                 )
             })
             .collect();
-        let mut slots = Vec::with_capacity(counts.iter().sum());
+        for ((_, state), skipped) in states.iter_mut().zip(&skipped) {
+            if !state.push_skipped(skipped) {
+                return None;
+            }
+        }
         for (_, header, body) in &parsed {
             let mut reader = Reader { bytes: body };
             for (position, state_header) in header.states.iter().enumerate() {
@@ -456,7 +447,7 @@ impl Projection {
                 let mut previous = 0;
                 for _ in 0..state_header.count {
                     let flags = reader.byte()?;
-                    let name_and_id = reader.varint()?;
+                    let name = reader.varint()?;
                     previous += unzigzag(reader.varint()?);
                     let effective = unpacked_date(previous)?;
                     let kind = Kind::from_bits(flags >> 5);
@@ -469,20 +460,12 @@ impl Projection {
                     let entry = Entry {
                         amount,
                         effective,
-                        name: u32::try_from(name_and_id >> 1).ok()?,
+                        name: u32::try_from(name).ok()?,
                         kind,
                         voided: flags & 0x80 != 0,
                     };
-                    let order = u32::try_from(state.len()).ok()?;
                     if !state.push_entry(entry) {
                         return None;
-                    }
-                    if name_and_id & 1 == 1 {
-                        slots.push(Slot {
-                            id: reader.id()?,
-                            position: u32::try_from(position).ok()?,
-                            order,
-                        });
                     }
                 }
                 for &order in &state_header.voided_before {
@@ -527,7 +510,7 @@ impl Projection {
                 .map(|(indicator, state)| (indicator, Arc::new(state)))
                 .collect(),
             positions,
-            updates: UpdateIndex::from_slots(slots)?,
+            updates: None,
             folded: FoldedSince::after(tip.seq),
         })
     }
@@ -549,8 +532,9 @@ mod tests {
     use super::*;
     use crate::event::{Event, Payload, StreamId};
 
-    /// An update of indicator `indicator` (0 to 2), or a correction of the `nth` update made
-    /// so far (with a replacement or not).
+    /// An update of indicator `indicator` (0 to 2); a correction of the `nth` update made so
+    /// far (with a replacement or not), on its indicator's stream or the next one's; or a
+    /// target revision (an event that makes no update), or a correction naming one.
     #[derive(Clone, Debug)]
     enum Step {
         Update {
@@ -560,14 +544,24 @@ mod tests {
         Correct {
             nth: prop::sample::Index,
             replace: bool,
+            elsewhere: bool,
+        },
+        Revise {
+            indicator: usize,
+        },
+        CorrectRevision {
+            nth: prop::sample::Index,
         },
     }
 
     fn step() -> impl Strategy<Value = Step> {
         prop_oneof![
-            (0..3usize, -5..50i64).prop_map(|(indicator, delta)| Step::Update { indicator, delta }),
-            (any::<prop::sample::Index>(), any::<bool>())
-                .prop_map(|(nth, replace)| Step::Correct { nth, replace }),
+            6 => (0..3usize, -5..50i64)
+                .prop_map(|(indicator, delta)| Step::Update { indicator, delta }),
+            3 => (any::<prop::sample::Index>(), any::<bool>(), prop::bool::weighted(0.1))
+                .prop_map(|(nth, replace, elsewhere)| Step::Correct { nth, replace, elsewhere }),
+            1 => (0..3usize).prop_map(|indicator| Step::Revise { indicator }),
+            1 => any::<prop::sample::Index>().prop_map(|nth| Step::CorrectRevision { nth }),
         ]
     }
 
@@ -578,10 +572,17 @@ mod tests {
         }
     }
 
-    /// The events of `steps`, seqs from 1.
+    /// The events of `steps`, seqs from 1, each stream's versions from 1.
     fn events(steps: &[Step]) -> Vec<Event> {
         let mut made: Vec<(Uuid, usize)> = Vec::new();
+        let mut revisions: Vec<(Uuid, usize)> = Vec::new();
+        let mut versions = [0u64; 3];
         let mut events = Vec::new();
+        let correction = |corrects, replace: bool| Payload::Corrected {
+            corrects,
+            reason: "test".into(),
+            replacement: replace.then(|| Box::new(delta(1))),
+        };
         for (seq, step) in (1u64..).zip(steps) {
             let id = Uuid::from_u128(u128::from(seq) * 0x9e37_79b9_7f4a_7c15);
             let (indicator, payload) = match step {
@@ -592,27 +593,44 @@ mod tests {
                     made.push((id, *indicator));
                     (*indicator, delta(*d))
                 }
-                Step::Correct { nth, replace } => {
+                Step::Correct {
+                    nth,
+                    replace,
+                    elsewhere,
+                } => {
                     let Some(&(corrects, indicator)) = made.get(nth.index(made.len().max(1)))
                     else {
                         continue;
                     };
+                    let indicator = (indicator + usize::from(*elsewhere)) % 3;
                     if *replace {
                         made.push((id, indicator));
                     }
-                    let payload = Payload::Corrected {
-                        corrects,
+                    (indicator, correction(corrects, *replace))
+                }
+                Step::Revise { indicator } => {
+                    revisions.push((id, *indicator));
+                    let payload = Payload::TargetRevised {
+                        target: Decimal::from(seq),
                         reason: "test".into(),
-                        replacement: replace.then(|| Box::new(delta(1))),
                     };
-                    (indicator, payload)
+                    (*indicator, payload)
+                }
+                Step::CorrectRevision { nth } => {
+                    let Some(&(corrects, indicator)) =
+                        revisions.get(nth.index(revisions.len().max(1)))
+                    else {
+                        continue;
+                    };
+                    (indicator, correction(corrects, false))
                 }
             };
+            versions[indicator] += 1;
             events.push(Event {
                 seq,
                 id,
                 stream: StreamId::indicator(&format!("i{indicator}")).expect("stream"),
-                version: 0,
+                version: versions[indicator],
                 recorded_at: Timestamp::UNIX_EPOCH,
                 effective: jiff::civil::date(2023, 1, 1)
                     .checked_add(jiff::Span::new().days(seq as i64 % 300))
@@ -628,6 +646,47 @@ mod tests {
     }
 
     proptest! {
+        /// A projection without ids, given the events corrections name, folds to the same
+        /// states as one with its index of update ids, and finds every update where that index
+        /// has it, from its event's stream version.
+        #[test]
+        fn without_ids_the_named_events_fold_to_the_same_projection(
+            steps in prop::collection::vec(step(), 1..80),
+        ) {
+            let events = events(&steps);
+            let by_id: HashMap<Uuid, &Event> = events.iter().map(|e| (e.id, e)).collect();
+            let mut with_ids = Projection::default();
+            let mut without = Projection::without_ids();
+            for event in &events {
+                with_ids.apply(event);
+                let named = match &event.payload {
+                    Payload::Corrected { corrects, .. } => by_id.get(corrects).copied(),
+                    _ => None,
+                };
+                without.apply_with(event, named);
+            }
+            prop_assert!(with_ids.keeps_ids() && !without.keeps_ids());
+            prop_assert_eq!(&without, &with_ids);
+            for event in &events {
+                let from_ids = with_ids.locate(&event.id, None);
+                prop_assert_eq!(without.locate(&event.id, Some(event)), from_ids);
+            }
+            // Not given the named event, a projection without ids voids nothing.
+            if events.iter().any(|e| matches!(e.payload, Payload::Corrected { .. })) {
+                let mut blind = Projection::without_ids();
+                for event in &events {
+                    blind.apply(event);
+                }
+                let voided = |p: &Projection| {
+                    (0..3)
+                        .filter_map(|i| p.state(&format!("i{i}")))
+                        .flat_map(|s| s.updates().filter(|u| u.voided).map(|u| u.order).collect::<Vec<_>>())
+                        .count()
+                };
+                prop_assert_eq!(voided(&blind), 0);
+            }
+        }
+
         #[test]
         fn a_part_from_what_was_folded_since_its_base_equals_one_from_a_walk_of_every_update(
             steps in prop::collection::vec(step(), 1..60),
@@ -639,6 +698,7 @@ mod tests {
             for event in &events[..split] {
                 projection.apply(event);
             }
+            prop_assert!(projection.keeps_ids());
             let first = projection.encode_snapshot(&SnapshotMark::default()).expect("encode");
             let mark = projection.snapshot_mark();
             projection.snapshot_taken();

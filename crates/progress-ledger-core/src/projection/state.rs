@@ -114,6 +114,10 @@ pub struct IndicatorState {
     /// For a state started from a tally checkpoint rather than the first update: the updates
     /// before `entries` (`entries[0]` is update number `earlier.count`).
     earlier: Option<Box<Earlier>>,
+    /// Stream versions of the indicator's events that made no update (its definition, target
+    /// revisions, retirement, corrections without a replacement), in order: with them, an
+    /// event's version gives its update's place (see [`IndicatorState::place_of`]).
+    skipped: Vec<u64>,
 }
 
 /// The updates before those a state holds: how many, and what the live ones add up to in all
@@ -130,6 +134,7 @@ impl PartialEq for IndicatorState {
         self.entries == other.entries
             && self.names == other.names
             && self.earlier == other.earlier
+            && self.skipped == other.skipped
             && self
                 .aggregates
                 .same(&self.entries, &other.aggregates, &other.entries)
@@ -166,6 +171,46 @@ impl IndicatorState {
         };
         self.entries.push(entry);
         self.len() - 1
+    }
+
+    /// Notes that the event of stream version `version` made no update.
+    pub(crate) fn skip(&mut self, version: u64) {
+        self.skipped.push(version);
+    }
+
+    /// The place of the update made by the event of stream version `version`, for a state
+    /// that has folded every event of its indicator's stream up to now; `None` if that event
+    /// made no update or is not folded yet, or the state started from a tally checkpoint.
+    pub(crate) fn place_of(&self, version: u64) -> Option<usize> {
+        if self.earlier.is_some() {
+            return None;
+        }
+        let before = self.skipped.partition_point(|&skipped| skipped < version);
+        if self.skipped.get(before) == Some(&version) {
+            return None;
+        }
+        let place = version.checked_sub(1)?.checked_sub(before as u64)?;
+        let place = usize::try_from(place).ok()?;
+        (place < self.entries.len()).then_some(place)
+    }
+
+    /// The versions of the events that made no update (for snapshots).
+    pub(crate) fn skipped(&self) -> &[u64] {
+        &self.skipped
+    }
+
+    /// Adds decoded versions of events that made no update (for snapshots); false unless they
+    /// follow those the state has, in order.
+    pub(crate) fn push_skipped(&mut self, versions: &[u64]) -> bool {
+        let mut last = self.skipped.last().copied();
+        for &version in versions {
+            if last.is_some_and(|last| version <= last) {
+                return false;
+            }
+            last = Some(version);
+        }
+        self.skipped.extend_from_slice(versions);
+        true
     }
 
     /// 0 for no name, else the index + 1 of `name` in the table (added if new). A linear
@@ -241,6 +286,7 @@ impl IndicatorState {
             names: self.names.clone(),
             aggregates: Kept::default(),
             earlier: self.earlier.clone(),
+            skipped: self.skipped.clone(),
         }
     }
 
@@ -328,6 +374,7 @@ impl IndicatorState {
             names,
             aggregates: Kept::default(),
             earlier: None,
+            skipped: Vec::new(),
         }
     }
 

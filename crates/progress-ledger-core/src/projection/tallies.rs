@@ -104,7 +104,7 @@ impl Projection {
             catalog: checkpoint.catalog,
             states,
             positions,
-            updates: UpdateIndex::default(),
+            updates: Some(UpdateIndex::default()),
             // Not snapshotted: a projection from a checkpoint answers one query.
             folded: super::snapshot::FoldedSince::none(),
         })
@@ -115,7 +115,12 @@ impl Projection {
     /// only that indicator's own events can take out (see [`Projection::adopt`]).
     pub fn voids_unknown_update<'e>(&self, event: &'e Event) -> Option<&'e str> {
         match &event.payload {
-            Payload::Corrected { corrects, .. } if self.updates.get(corrects).is_none() => {
+            Payload::Corrected { corrects, .. }
+                if self
+                    .updates
+                    .as_ref()
+                    .is_some_and(|ids| ids.get(corrects).is_none()) =>
+            {
                 indicator_id(event.stream.as_str())
             }
             _ => None,
@@ -135,9 +140,10 @@ impl Projection {
         if let Some((_, mine)) = self.states.get_mut(position as usize) {
             *mine = Arc::clone(state);
         }
-        for slot in other.updates.slots().filter(|slot| slot.position == theirs) {
-            self.updates
-                .insert(uuid::Uuid::from_bytes(slot.id), position, slot.order);
+        if let (Some(mine), Some(theirs_ids)) = (&mut self.updates, &other.updates) {
+            for slot in theirs_ids.slots().filter(|slot| slot.position == theirs) {
+                mine.insert(uuid::Uuid::from_bytes(slot.id), position, slot.order);
+            }
         }
     }
 }
