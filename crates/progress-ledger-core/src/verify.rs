@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::PROGRESS_EVERY;
 use crate::chain::{self, Chain};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::event::{Event, Head, StreamId};
 use crate::hash::Hash;
 use crate::store::{Ledger, Stored};
@@ -243,25 +243,15 @@ impl Ledger {
         // The hash of the event at the published head's seq, once the chain reaches it.
         let mut at_published = None;
         let mut log = self.raw_log();
-        'read: loop {
-            let mut read = Vec::with_capacity(CHECK_TOGETHER);
-            let mut failed = None;
-            for entry in log.by_ref() {
-                match entry {
-                    Ok(entry) => read.push(entry),
-                    Err(error) => {
-                        failed = Some(error);
-                        break;
-                    }
-                }
-                if read.len() == CHECK_TOGETHER {
-                    break;
-                }
-            }
-            if read.is_empty() && failed.is_none() {
-                break;
-            }
-            for (seq, checked) in check_in_two(&read) {
+        let mut run = read_run(&mut log);
+        'read: while !run.0.is_empty() || run.1.is_some() {
+            let (read, failed) = run;
+            // The next run is read while the other thread checks the end of this one.
+            let (checked, next) = check_in_two(&read, || match failed {
+                None => read_run(&mut log),
+                Some(_) => (Vec::new(), None),
+            });
+            for (seq, checked) in checked {
                 if let Err(kind) = checked.and_then(|event| chain.follow_checked(&event)) {
                     problem = Some(Problem { seq, kind });
                     break 'read;
@@ -279,6 +269,7 @@ impl Ledger {
             if let Some(error) = failed {
                 return Err(error);
             }
+            run = next;
         }
         let mut report = VerifyReport {
             events: chain.head().seq,
@@ -292,14 +283,34 @@ impl Ledger {
     }
 }
 
-/// Events read together, then hashed and decoded half on each of two threads (the bulk of the
-/// work), then followed in order.
+/// Events read together, then hashed and decoded on two threads (the bulk of the work), then
+/// followed in order.
 const CHECK_TOGETHER: usize = 8192;
 
-/// Each stored event of `read` checked on its own ([`chain::check_stored`]), in order: the
-/// second half on a thread of its own while this one checks the first (or on this one too,
-/// if no thread can be started).
-fn check_in_two(read: &[(u64, Stored)]) -> Vec<(u64, std::result::Result<Event, ProblemKind>)> {
+/// Stored events as the log yields them, and the checks of some of them.
+type Read = Vec<(u64, Stored)>;
+type Checked = Vec<(u64, std::result::Result<Event, ProblemKind>)>;
+
+/// The next [`CHECK_TOGETHER`] stored events of `log` (fewer at its end), and the error that
+/// stopped the reading early, if one did.
+fn read_run(log: &mut impl Iterator<Item = Result<(u64, Stored)>>) -> (Read, Option<Error>) {
+    let mut read = Vec::with_capacity(CHECK_TOGETHER);
+    for entry in log.by_ref() {
+        match entry {
+            Ok(entry) => read.push(entry),
+            Err(error) => return (read, Some(error)),
+        }
+        if read.len() == CHECK_TOGETHER {
+            break;
+        }
+    }
+    (read, None)
+}
+
+/// Each stored event of `read` checked on its own ([`chain::check_stored`]), in order, and what
+/// `meanwhile` returns: a thread of its own checks the last three fifths while this one checks
+/// the rest and then calls `meanwhile` (this one checks everything if no thread can be started).
+fn check_in_two<T>(read: &[(u64, Stored)], meanwhile: impl FnOnce() -> T) -> (Checked, T) {
     fn check((seq, stored): &(u64, Stored)) -> (u64, std::result::Result<Event, ProblemKind>) {
         let checked = match stored {
             Stored::Bytes(bytes) => chain::check_stored(bytes),
@@ -307,17 +318,18 @@ fn check_in_two(read: &[(u64, Stored)]) -> Vec<(u64, std::result::Result<Event, 
         };
         (*seq, checked)
     }
-    let (low, high) = read.split_at(read.len() / 2);
+    let (low, high) = read.split_at(read.len() * 2 / 5);
     std::thread::scope(|scope| {
         let other = std::thread::Builder::new()
             .name("verify".to_owned())
             .spawn_scoped(scope, || high.iter().map(check).collect::<Vec<_>>());
-        let mut checked: Vec<_> = low.iter().map(check).collect();
+        let mut checked: Checked = low.iter().map(check).collect();
+        let also = meanwhile();
         match other.ok().and_then(|other| other.join().ok()) {
             Some(high) => checked.extend(high),
             None => checked.extend(high.iter().map(check)),
         }
-        checked
+        (checked, also)
     })
 }
 
