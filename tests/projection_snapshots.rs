@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::update;
 use jiff::civil::date;
+use progress_ledger::projection::Projection;
 use progress_ledger::projection::snapshot_base;
 use progress_ledger::{Ledger, Payload, Tracker, TrackerConfig};
 use rust_decimal::Decimal;
@@ -113,12 +114,26 @@ fn with_updates(path: &Path, n: usize) -> Tracker {
     tracker
 }
 
+/// Every event of `ledger` folded into a projection that keeps its own index of update ids:
+/// the reference the tracker's projection (without ids, finding a correction's update through
+/// the ledger) must equal.
+fn folded_with_ids(ledger: &Ledger) -> Projection {
+    let mut projection = Projection::default();
+    for event in ledger.events_from(1) {
+        projection.apply(&event.expect("read"));
+    }
+    assert!(projection.keeps_ids());
+    projection
+}
+
 #[test]
 fn each_part_is_based_on_the_one_before_and_a_reopened_tracker_equals_a_rebuild() {
     let dir = tempfile::tempdir().expect("temp dir");
     let tracker = with_updates(dir.path(), 95);
     let live = tracker.live_projection();
+    assert!(!live.keeps_ids());
     assert_eq!(live, tracker.rebuild().expect("rebuild"));
+    assert_eq!(live, folded_with_ids(tracker.ledger()));
 
     let parts = stored_parts(tracker.ledger());
     assert!(parts.len() >= 9, "{} parts", parts.len());
@@ -148,6 +163,30 @@ fn each_part_is_based_on_the_one_before_and_a_reopened_tracker_equals_a_rebuild(
         .expect("replay");
     assert_eq!(at_head, live);
     assert!(folded < 10, "folded {folded}");
+
+    // Corrections of updates from the first parts, folded onto the projection the chain gave:
+    // each finds its update by the version of the event it names.
+    let stream = progress_ledger::StreamId::indicator("seats").expect("stream");
+    let early = reopened.ledger().read_stream(&stream, 0, 30).expect("read");
+    let mut voided = 0;
+    for event in early
+        .iter()
+        .filter(|e| matches!(e.payload, Payload::ProgressReported { .. }))
+    {
+        let correction = Payload::Corrected {
+            corrects: event.id,
+            reason: "recounted".into(),
+            replacement: None,
+        };
+        match reopened.record(update("seats", date(2023, 3, 2), correction)) {
+            Ok(_) => voided += 1,
+            Err(error) => assert!(error.to_string().contains("already corrected"), "{error}"),
+        }
+    }
+    assert!(voided >= 5, "{voided} corrections recorded");
+    let live = reopened.live_projection();
+    assert_eq!(live, folded_with_ids(reopened.ledger()));
+    assert_eq!(live, reopened.rebuild().expect("rebuild"));
 }
 
 #[test]
