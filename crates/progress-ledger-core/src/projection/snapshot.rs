@@ -247,24 +247,9 @@ impl Projection {
     /// default mark, or is not a mark of this projection's past).
     pub fn encode_snapshot(&self, since: &SnapshotMark) -> Result<Vec<u8>, bincode::Error> {
         let past = since.seq <= self.seq
-            && since.counts.len() <= self.states.len()
-            && since
-                .counts
-                .iter()
-                .zip(&self.states)
-                .all(|(&count, (_, state))| count as usize <= state.len())
-            && since.names.len() <= self.states.len()
-            && since
-                .names
-                .iter()
-                .zip(&self.states)
-                .all(|(&names, (_, state))| names as usize <= state.names().len())
-            && since.skipped.len() <= self.states.len()
-            && since
-                .skipped
-                .iter()
-                .zip(&self.states)
-                .all(|(&skipped, (_, state))| skipped as usize <= state.skipped().len());
+            && marks_within(&since.counts, &self.states, IndicatorState::len)
+            && marks_within(&since.names, &self.states, |state| state.names().len())
+            && marks_within(&since.skipped, &self.states, |state| state.skipped().len());
         let (base, from, names_from, skipped_from) = if past {
             (
                 since.seq,
@@ -275,10 +260,9 @@ impl Projection {
         } else {
             (0, &[][..], &[][..], &[][..])
         };
-        let from_of = |position: usize| from.get(position).map_or(0, |&c| c as usize);
-        let names_from_of = |position: usize| names_from.get(position).map_or(0, |&c| c as usize);
-        let skipped_from_of =
-            |position: usize| skipped_from.get(position).map_or(0, |&c| c as usize);
+        let from_of = |position: usize| mark_at(from, position);
+        let names_from_of = |position: usize| mark_at(names_from, position);
+        let skipped_from_of = |position: usize| mark_at(skipped_from, position);
 
         // What was voided since the base: listed, or else found by walking every update.
         let listed = self.folded.covers(base);
@@ -514,6 +498,25 @@ impl Projection {
             folded: FoldedSince::after(tip.seq),
         })
     }
+}
+
+/// Whether `marks` (one per indicator, in the order of `states`) are each at most what `now`
+/// counts of that indicator's state: marks this projection has passed.
+fn marks_within(
+    marks: &[u32],
+    states: &[(String, Arc<IndicatorState>)],
+    now: impl Fn(&IndicatorState) -> usize,
+) -> bool {
+    marks.len() <= states.len()
+        && marks
+            .iter()
+            .zip(states)
+            .all(|(&mark, (_, state))| mark as usize <= now(state))
+}
+
+/// The mark of the indicator at `position` (0 for one the marks do not reach).
+fn mark_at(marks: &[u32], position: usize) -> usize {
+    marks.get(position).map_or(0, |&mark| mark as usize)
 }
 
 /// The sequence number of the part a snapshot part is based on (0: it holds everything), or
