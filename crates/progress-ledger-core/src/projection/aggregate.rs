@@ -30,6 +30,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::entries::Entries;
 use super::state::{Entry, Kind, status_of};
 use crate::plan::ItemStatus;
 
@@ -374,11 +375,11 @@ impl PartialEq for Aggregates {
 impl Aggregates {
     /// The aggregates of `entries`, folded afresh: each live update into its day's tally,
     /// then the days into their months and the months into the total.
-    fn of(entries: &[Entry]) -> Aggregates {
+    fn of(entries: &Entries) -> Aggregates {
         let mut days = Vec::new();
         for (order, entry) in entries.iter().enumerate() {
             if !entry.voided {
-                slot(&mut days, entry.effective).add(order_u32(order), entry);
+                slot(&mut days, entry.effective).add(order_u32(order), &entry);
             }
         }
         let mut months: Vec<(i32, Tally)> = Vec::new();
@@ -402,7 +403,7 @@ impl Aggregates {
 
     /// Takes out the update at `order`, just voided; `entries` are the indicator's updates,
     /// with it marked voided.
-    fn remove(&mut self, order: u32, entry: &Entry, entries: &[Entry]) {
+    fn remove(&mut self, order: u32, entry: &Entry, entries: &Entries) {
         let date = entry.effective;
         let month = month_of(date);
         let day = slot(&mut self.days, date);
@@ -410,7 +411,7 @@ impl Aggregates {
             let mut again = Tally::default();
             for (order, other) in entries.iter().enumerate() {
                 if !other.voided && other.effective == date {
-                    again.add(order_u32(order), other);
+                    again.add(order_u32(order), &other);
                 }
             }
             *day = again;
@@ -516,14 +517,15 @@ impl Kept {
     }
 
     /// The aggregates brought up to date with `entries`, locked.
-    fn caught_up(&self, entries: &[Entry]) -> MutexGuard<'_, Caught> {
+    fn caught_up(&self, entries: &Entries) -> MutexGuard<'_, Caught> {
         let mut caught = self.lock();
         if caught.through == 0 {
             caught.aggregates = Aggregates::of(entries);
         } else {
-            for (order, entry) in entries.iter().enumerate().skip(caught.through) {
+            let through = caught.through;
+            for (order, entry) in (through..).zip(entries.iter_from(through)) {
                 if !entry.voided {
-                    caught.aggregates.add(order_u32(order), entry);
+                    caught.aggregates.add(order_u32(order), &entry);
                 }
             }
         }
@@ -533,7 +535,7 @@ impl Kept {
 
     /// Tells the aggregates that the update at `order` was just voided (`entries` has it
     /// marked): taken out if they folded it, else skipped when they fold it.
-    pub(crate) fn void(&mut self, order: usize, entry: &Entry, entries: &[Entry]) {
+    pub(crate) fn void(&mut self, order: usize, entry: &Entry, entries: &Entries) {
         let caught = self
             .0
             .get_mut()
@@ -544,7 +546,7 @@ impl Kept {
     }
 
     /// The tally of the updates of `entries` that count on `effective` (all if `None`).
-    pub(crate) fn tally(&self, entries: &[Entry], effective: Option<Date>) -> Tally {
+    pub(crate) fn tally(&self, entries: &Entries, effective: Option<Date>) -> Tally {
         self.caught_up(entries)
             .aggregates
             .tally(effective)
@@ -553,7 +555,7 @@ impl Kept {
 
     /// Whether these aggregates and `other`'s, brought up to date with their entries, are
     /// equal.
-    pub(crate) fn same(&self, entries: &[Entry], other: &Kept, theirs: &[Entry]) -> bool {
+    pub(crate) fn same(&self, entries: &Entries, other: &Kept, theirs: &Entries) -> bool {
         let mine = self.caught_up(entries).aggregates.clone();
         mine == other.caught_up(theirs).aggregates
     }

@@ -6,6 +6,7 @@
 
 mod aggregate;
 mod catalog;
+mod entries;
 mod explain;
 mod figures;
 mod index;

@@ -285,7 +285,7 @@ impl Projection {
                 .map(|(position, (_, state))| {
                     let entries = state.entries();
                     (0..from_of(position))
-                        .filter(|&order| entries[order].voided)
+                        .filter(|&order| entries.get(order).is_some_and(|e| e.voided))
                         .map(|order| u32::try_from(order).unwrap_or(u32::MAX))
                         .collect()
                 })
@@ -313,7 +313,7 @@ impl Projection {
                 skipped_from: u32::try_from(skipped_start).unwrap_or(u32::MAX),
             });
             let mut previous = 0;
-            for entry in &entries[start..] {
+            for entry in entries.iter_from(start) {
                 let scale = entry.amount.scale() as u8 & 0x1f;
                 body.push(scale | (entry.kind as u8) << 5 | u8::from(entry.voided) << 7);
                 put_varint(&mut body, u128::from(entry.name));

@@ -1,8 +1,8 @@
 //! The state of one indicator: every update folded so far, voided or not, in a compact form.
 //!
-//! An update takes 28 bytes and no allocation of its own: its district or deliverable is an
-//! index into the indicator's small table of names (a plan has a dozen districts, an indicator
-//! a few deliverables), and its order in the log is its place in the vector. Beside the
+//! An update takes 8 bytes (see [`super::entries`]) and no allocation of its own: its district
+//! or deliverable is an index into the indicator's small table of names (a plan has a dozen
+//! districts, an indicator a few deliverables), and its order in the log is its place. Beside the
 //! updates, the state keeps what the live ones add up to (see [`super::aggregate`]), changed
 //! as each update is pushed or voided.
 
@@ -10,6 +10,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 
 use super::aggregate::{Kept, Tally};
+use super::entries::Entries;
 use crate::plan::ItemStatus;
 
 /// What one update contributes to its indicator.
@@ -68,7 +69,7 @@ impl Kind {
     }
 }
 
-/// One update as stored (28 bytes).
+/// One update, as [`Entries`] keeps it in a word.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Entry {
     /// Delta or measured value; zero for milestones and statuses.
@@ -81,9 +82,6 @@ pub(crate) struct Entry {
     pub(crate) kind: Kind,
     pub(crate) voided: bool,
 }
-
-/// Fewest entries a state's vector grows by.
-const GROW_AT_LEAST: usize = 16;
 
 fn status_code(status: ItemStatus) -> u32 {
     match status {
@@ -105,7 +103,7 @@ pub(crate) fn status_of(code: u32) -> ItemStatus {
 #[derive(Clone, Debug, Default)]
 pub struct IndicatorState {
     /// Updates in log order, voided ones included (they are marked).
-    entries: Vec<Entry>,
+    entries: Entries,
     /// Districts and deliverables the updates name, in order of first use.
     names: Vec<String>,
     /// What the live updates add up to, in all, per month and per day: brought up to date
@@ -156,12 +154,6 @@ impl IndicatorState {
             }
             Contribution::Status(status) => (Kind::Status, Decimal::ZERO, status_code(status)),
         };
-        if self.entries.len() == self.entries.capacity() {
-            // Grow by an eighth rather than double: doubling a million entries would leave up
-            // to 28 MB unused.
-            self.entries
-                .reserve_exact((self.entries.len() / 8).max(GROW_AT_LEAST));
-        }
         let entry = Entry {
             amount,
             effective,
@@ -236,16 +228,13 @@ impl IndicatorState {
         let Some(at) = order.checked_sub(self.first()) else {
             return false;
         };
-        let Some(entry) = self.entries.get_mut(at) else {
-            return false;
-        };
-        if entry.voided {
-            return false;
+        match self.entries.void(at) {
+            Some(entry) if !entry.voided => {
+                self.aggregates.void(at, &entry, &self.entries);
+                true
+            }
+            _ => false,
         }
-        entry.voided = true;
-        let entry = *entry;
-        self.aggregates.void(at, &entry, &self.entries);
-        true
     }
 
     /// Number of the first update `entries` holds: 0, or the count of the updates before
@@ -303,7 +292,7 @@ impl IndicatorState {
     /// The update at `order` (of those the state holds: none before a tally checkpoint's).
     pub fn get(&self, order: usize) -> Option<Update<'_>> {
         let at = order.checked_sub(self.first())?;
-        self.entries.get(at).map(|e| self.read(order, e))
+        self.entries.get(at).map(|e| self.read(order, &e))
     }
 
     /// Every update the state holds in log order, voided ones included (of a state started
@@ -313,7 +302,7 @@ impl IndicatorState {
         self.entries
             .iter()
             .enumerate()
-            .map(move |(at, e)| self.read(first + at, e))
+            .map(move |(at, e)| self.read(first + at, &e))
     }
 
     /// The updates that count on business date `effective` (all dates if `None`): not voided,
@@ -324,7 +313,7 @@ impl IndicatorState {
             .iter()
             .enumerate()
             .filter(move |(_, e)| !e.voided && effective.is_none_or(|d| e.effective <= d))
-            .map(move |(at, e)| self.read(first + at, e))
+            .map(move |(at, e)| self.read(first + at, &e))
     }
 
     fn name(&self, name: u32) -> Option<&str> {
@@ -354,7 +343,7 @@ impl IndicatorState {
     }
 
     /// The stored entries (for snapshots).
-    pub(crate) fn entries(&self) -> &[Entry] {
+    pub(crate) fn entries(&self) -> &Entries {
         &self.entries
     }
 
@@ -370,7 +359,7 @@ impl IndicatorState {
     /// state and left 290 MB of holes). Room never written to takes no memory.
     pub(crate) fn with_names(names: Vec<String>, count: usize) -> IndicatorState {
         IndicatorState {
-            entries: Vec::with_capacity(count.saturating_add((count / 8).max(GROW_AT_LEAST))),
+            entries: Entries::with_room(count),
             names,
             aggregates: Kept::default(),
             earlier: None,
@@ -390,13 +379,7 @@ impl IndicatorState {
     /// Marks a decoded entry voided (for snapshots; the aggregates fold the entries when first
     /// asked for); false if there is no such entry.
     pub(crate) fn mark_voided(&mut self, order: usize) -> bool {
-        match self.entries.get_mut(order) {
-            Some(entry) => {
-                entry.voided = true;
-                true
-            }
-            None => false,
-        }
+        self.entries.void(order).is_some()
     }
 
     /// Adds a decoded entry (for snapshots; the aggregates fold the entries when first asked
@@ -417,11 +400,6 @@ impl IndicatorState {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_entry_is_28_bytes() {
-        assert_eq!(std::mem::size_of::<Entry>(), 28);
-    }
 
     #[test]
     fn names_are_interned_and_read_back() {
