@@ -61,9 +61,36 @@ fn goal(what: &str, met: bool, detail: String) {
     eprintln!("goal: {what}: {verdict} ({detail})");
 }
 
-/// In a fresh process: open the tracker, note the time and resident memory, then time the
-/// answers.
-fn measure(path: &Path, size: u64) {
+/// Events and resident memory (bytes) of a ledger one tenth the size, measured in a fresh
+/// process after opening: the baseline from which memory's growth per event is computed.
+#[derive(Clone, Copy)]
+struct Baseline {
+    events: u64,
+    rss: u64,
+}
+
+/// Opens the tracker at `path` in a child process; its events and resident memory after.
+fn baseline(path: &Path, size: u64) -> Baseline {
+    let output = Command::new(std::env::current_exe().expect("this binary"))
+        .arg("--open-only")
+        .arg(path)
+        .arg(size.to_string())
+        .output()
+        .expect("the opening child runs");
+    assert!(output.status.success(), "the opening child failed");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut numbers = text
+        .split_whitespace()
+        .map(|n| n.parse().expect("a number"));
+    Baseline {
+        events: numbers.next().expect("events"),
+        rss: numbers.next().expect("resident bytes"),
+    }
+}
+
+/// In a fresh process: open the tracker, note the time and resident memory (and its growth
+/// per event from `baseline`), then time the answers.
+fn measure(path: &Path, size: u64, baseline: Baseline) {
     let label = common::label(size);
     let started = Instant::now();
     let tracker: Tracker = common::open_tracker(path, size);
@@ -93,6 +120,26 @@ fn measure(path: &Path, size: u64) {
         "resident memory after opening < 400 MB",
         rss * 1.048_576 < 400.0,
         format!("{:.0} MB", rss * 1.048_576),
+    );
+    let events = tracker.ledger().len();
+    let growth = (rss * 1024.0 * 1024.0 - baseline.rss as f64)
+        / ((events - baseline.events) as f64 / 1e6)
+        / 1e6;
+    common::figure(
+        &format!("scale/rss_growth_{label}"),
+        growth,
+        "MB per million events",
+        None,
+    );
+    goal(
+        "resident memory growing < 10 MB per million events",
+        growth < 10.0,
+        format!(
+            "{growth:.1} MB per million: {:.0} MB at {events} events, {:.0} MB at {}",
+            rss * 1.048_576,
+            baseline.rss as f64 / 1e6,
+            baseline.events
+        ),
     );
 
     let plan = progress_ledger::plan::hefei_2023().expect("the Hefei plan parses");
@@ -445,7 +492,18 @@ fn main() {
     };
     if let Some(at) = args.iter().position(|a| a == "--measure") {
         let (path, size) = child_args(at);
-        measure(path, size);
+        let baseline = Baseline {
+            events: args[at + 3].parse().expect("baseline events"),
+            rss: args[at + 4].parse().expect("baseline bytes"),
+        };
+        measure(path, size, baseline);
+        return;
+    }
+    if let Some(at) = args.iter().position(|a| a == "--open-only") {
+        let (path, size) = child_args(at);
+        let tracker = common::open_tracker(path, size);
+        let rss = common::status_kib("VmRSS") * 1024;
+        println!("{} {rss}", tracker.ledger().len());
         return;
     }
     if let Some(at) = args.iter().position(|a| a == "--append-until-killed") {
@@ -473,12 +531,16 @@ fn main() {
         return;
     }
     let size = size();
+    let small = size / 10;
+    let baseline = baseline(&common::cached_ledger(small), small);
     let path = common::cached_ledger(size);
     // A fresh process, so that its resident memory is what opening takes.
     let status = Command::new(std::env::current_exe().expect("this binary"))
         .arg("--measure")
         .arg(&path)
         .arg(size.to_string())
+        .arg(baseline.events.to_string())
+        .arg(baseline.rss.to_string())
         .status()
         .expect("the measuring child runs");
     assert!(status.success(), "the measuring child failed");

@@ -277,7 +277,8 @@ impl Ledger {
         self.derived_at_or_before(TALLIES, seq)
     }
 
-    /// Sequence numbers of every stored tally checkpoint.
+    /// Sequence numbers of every stored tally checkpoint (sled reads every checkpoint to list
+    /// them, and keeps what it read in its cache).
     pub fn tallies_seqs(&self) -> Result<Vec<u64>> {
         self.derived_seqs(TALLIES)
     }

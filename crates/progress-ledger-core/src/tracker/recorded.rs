@@ -127,18 +127,25 @@ impl Tracker {
         if !self.ledger.keeps_derived() {
             return Ok(0);
         }
-        let stored = self.ledger.tallies_seqs()?;
-        // Checkpoints after the newest usable one are removed: past the head (a log cut
-        // short), unreadable, or of another history.
+        // The newest usable checkpoint at or before the head, the stored ones tried one at a
+        // time from the newest (listing them all would bring every checkpoint, ~120 KB each,
+        // into sled's cache). Those after it are removed: past the head (a log cut short),
+        // unreadable, or of another history.
         let mut newest_usable = None;
-        for &seq in stored.iter().rev().filter(|&&seq| seq <= head) {
-            if let Some(usable) = self.tallies_at(seq)?.filter(|p| p.seq() == seq) {
+        let mut at = Some(head);
+        while let Some(seq) = at {
+            let Some((stored, _)) = self.ledger.tallies_at_or_before(seq)? else {
+                break;
+            };
+            if let Some(usable) = self.tallies_at(stored)?.filter(|p| p.seq() == stored) {
                 newest_usable = Some(usable);
                 break;
             }
+            at = stored.checked_sub(1);
         }
         let from = newest_usable.as_ref().map_or(0, Projection::seq);
-        if stored.last().is_some_and(|&last| last > from) {
+        let newest = self.ledger.tallies_at_or_before(u64::MAX)?;
+        if newest.is_some_and(|(last, _)| last > from) {
             self.ledger.remove_tallies_after(from)?;
         }
         if head < from.saturating_add(self.tallies_every) {
