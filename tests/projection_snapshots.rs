@@ -3,8 +3,8 @@
 //! updates from earlier parts included), snapshots of an older format are replaced in place when
 //! a tracker opens the ledger, snapshots of another history are never used, a damaged snapshot
 //! file is neither used nor kept, snapshots past the end of a restored log are passed over, a
-//! snapshot that cannot be stored fails no append and is reported, and the snapshots an earlier
-//! build kept in sled move to files.
+//! snapshot that cannot be stored fails no append and is reported, the snapshots an earlier
+//! build kept in sled move to files, and closing stores a part at the head.
 
 mod common;
 
@@ -437,5 +437,42 @@ fn a_snapshot_that_cannot_be_stored_fails_no_append_and_is_reported() {
     assert_eq!(
         reopened.live_projection(),
         reopened.rebuild().expect("rebuild")
+    );
+}
+
+#[test]
+fn closing_stores_a_part_at_the_head_and_the_next_opening_starts_from_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Parts are due only every 1,000 events: without the close, the last is the plan's.
+    let tracker = open(dir.path(), 1_000);
+    tracker
+        .load_plan(&common::small_plan(), "loader")
+        .expect("load");
+    record(&tracker, 40);
+    let head = tracker.ledger().len();
+    let before = tracker.ledger().snapshot_seqs().expect("seqs");
+    assert!(before.last().is_none_or(|&last| last < head), "{before:?}");
+    let live = tracker.live_projection();
+
+    tracker.close().expect("close");
+    let parts = tracker.ledger().snapshot_seqs().expect("seqs");
+    assert_eq!(parts.last(), Some(&head), "a part at the head: {parts:?}");
+    assert_eq!(tracker.derived_problem(), None);
+    // Nothing folded since: a second close stores no part.
+    tracker.close().expect("close again");
+    assert_eq!(tracker.ledger().snapshot_seqs().expect("seqs"), parts);
+    drop(tracker);
+
+    let reopened = open(dir.path(), 1_000);
+    assert_eq!(reopened.live_projection(), live);
+    assert_eq!(
+        reopened.live_projection(),
+        folded_with_ids(reopened.ledger())
+    );
+    // Appends and corrections after the reopening fold as a rebuild does.
+    record(&reopened, 14);
+    assert_eq!(
+        reopened.live_projection(),
+        folded_with_ids(reopened.ledger())
     );
 }

@@ -554,6 +554,28 @@ impl Tracker {
         }
     }
 
+    /// Closes cleanly: stores a snapshot part of what was folded since the last one, so that
+    /// the next opening folds no event, then closes the ledger ([`Ledger::close`]: everything
+    /// durable, the index saved). A part that cannot be stored does not stop the close:
+    /// [`Tracker::derived_problem`] says why, and the next opening folds the events after the
+    /// last part stored. Later calls on clones still work.
+    pub fn close(&self) -> Result<()> {
+        if !self.ledger.refuses_writes() {
+            self.ledger.sync()?;
+        }
+        {
+            let mut live = self.lock();
+            self.fold_durable(&mut live)?;
+            if self.ledger.keeps_derived() && live.projection.seq() > live.snapshot.seq() {
+                let taken = self.take_snapshot(&mut live);
+                if live.derived("storing a snapshot", taken).is_some() {
+                    live.derived_problem = None;
+                }
+            }
+        }
+        self.ledger.close()
+    }
+
     /// Why the last projection snapshot or tally checkpoint could not be read or stored, if
     /// the last attempt failed. They are derived data: without them the ledger records and
     /// answers all the same, but opening and answers as recorded at a time fold more events.

@@ -286,8 +286,8 @@ pub async fn run(
         }
     }
     let outcome = Ok(());
-    let ledger = tracker.ledger().clone();
-    match tokio::task::spawn_blocking(move || ledger.close()).await {
+    let closing = tracker.clone();
+    match tokio::task::spawn_blocking(move || closing.close()).await {
         Ok(Ok(())) => tracing::info!(events = tracker.ledger().len(), "ledger flushed; stopped"),
         Ok(Err(error)) => tracing::error!(%error, "flushing the ledger failed"),
         Err(error) => tracing::error!(%error, "flushing the ledger failed"),

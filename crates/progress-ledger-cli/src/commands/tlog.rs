@@ -29,7 +29,7 @@ pub fn key(data: &Path, command: KeyCommand, out: &mut dyn Write) -> Outcome {
                         // `serve` loads the built-in plan into a ledger without one.
                         format!("progress-ledger/{}", default_plan()?.id)
                     };
-                    tracker.ledger().close()?;
+                    tracker.close()?;
                     origin
                 }
             };
