@@ -376,12 +376,36 @@ impl Aggregates {
     /// The aggregates of `entries`, folded afresh: each live update into its day's tally,
     /// then the days into their months and the months into the total.
     fn of(entries: &Entries) -> Aggregates {
-        let mut days = Vec::new();
-        for (order, entry) in entries.iter().enumerate() {
-            if !entry.voided {
-                slot(&mut days, entry.effective).add(order_u32(order), &entry);
+        let live = || entries.iter().enumerate().filter(|(_, e)| !e.voided);
+        let span = live().fold(None, |span, (_, entry)| {
+            let day = day_number(entry.effective);
+            Some(span.map_or((day, day), |(first, last): (i32, i32)| {
+                (first.min(day), last.max(day))
+            }))
+        });
+        let days = match span {
+            // The dates of a plan span a few years: each day's tally found in a table by the
+            // day's number rather than by a search of the days so far.
+            Some((first, last)) if last - first < TABLE_DAYS => {
+                let mut table: Vec<Option<(Date, Tally)>> = (first..=last).map(|_| None).collect();
+                for (order, entry) in live() {
+                    let at = usize::try_from(day_number(entry.effective) - first).unwrap_or(0);
+                    if let Some(day) = table.get_mut(at) {
+                        day.get_or_insert_with(|| (entry.effective, Tally::default()))
+                            .1
+                            .add(order_u32(order), &entry);
+                    }
+                }
+                table.into_iter().flatten().collect()
             }
-        }
+            _ => {
+                let mut days = Vec::new();
+                for (order, entry) in live() {
+                    slot(&mut days, entry.effective).add(order_u32(order), &entry);
+                }
+                days
+            }
+        };
         let mut months: Vec<(i32, Tally)> = Vec::new();
         for (day, tally) in &days {
             slot(&mut months, month_of(*day)).merge(tally);
@@ -449,6 +473,15 @@ impl Aggregates {
     }
 }
 
+/// Most day numbers (see [`day_number`]) between an indicator's first and last effective dates
+/// for [`Aggregates::of`] to tally its days in a table: about eleven years.
+const TABLE_DAYS: i32 = 4_096;
+
+/// A number for each date, in the dates' order (with gaps: every month takes 31).
+fn day_number(date: Date) -> i32 {
+    (i32::from(date.year()) * 12 + i32::from(date.month())) * 31 + i32::from(date.day())
+}
+
 fn order_u32(order: usize) -> u32 {
     u32::try_from(order).unwrap_or(u32::MAX)
 }
@@ -477,6 +510,51 @@ mod tests {
         assert!(sum.remove(d("1.5")));
         assert_eq!(sum, Sum::default());
         assert_eq!(sum.value().to_string(), "0");
+    }
+
+    /// The days tallied by a search of the days so far, each live update in turn.
+    fn searched(entries: &Entries) -> Vec<(Date, Tally)> {
+        let mut days = Vec::new();
+        for (order, entry) in entries.iter().enumerate() {
+            if !entry.voided {
+                slot(&mut days, entry.effective).add(order_u32(order), &entry);
+            }
+        }
+        days
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn days_tallied_in_a_table_equal_days_tallied_by_search(
+            updates in proptest::collection::vec(
+                (0i32..40, -5i64..50, 0u32..4, 0u8..4, proptest::bool::weighted(0.1)),
+                0..200,
+            ),
+            wide in proptest::bool::ANY,
+        ) {
+            let start = jiff::civil::date(2023, 1, 1);
+            let mut entries = Entries::default();
+            for (day, amount, name, kind, voided) in updates {
+                // Days a week apart, or a year apart (past the table's span).
+                let step = if wide { 365 } else { 7 };
+                let effective = start
+                    .checked_add(jiff::Span::new().days(i64::from(day) * step))
+                    .unwrap_or(start);
+                entries.push(Entry {
+                    amount: Decimal::new(amount, 1),
+                    effective,
+                    name,
+                    kind: Kind::from_bits(kind),
+                    voided,
+                });
+            }
+            let of = Aggregates::of(&entries);
+            proptest::prop_assert_eq!(of.days.len(), searched(&entries).len());
+            for ((date, tally), (want_date, want)) in of.days.iter().zip(&searched(&entries)) {
+                proptest::prop_assert_eq!(date, want_date);
+                proptest::prop_assert_eq!(format!("{tally:?}"), format!("{want:?}"));
+            }
+        }
     }
 
     #[test]
