@@ -778,18 +778,20 @@ impl Tracker {
                 message: format!("no indicator {indicator:?} is defined"),
             });
         };
-        let mut events = self
+        // The plan's events (its definitions, target revisions) folded in log order among the
+        // indicator's, without moving the indicator's into one sorted vector.
+        let plan_events = self
             .ledger
             .read_stream(&StreamId::plan(&plan_id)?, 0, usize::MAX)?;
-        events.extend(self.ledger.read_stream(&stream, 0, usize::MAX)?);
-        events.sort_by_key(|e| e.seq);
+        let mut plan_events = plan_events.into_iter().peekable();
+        let events = self.ledger.read_stream(&stream, 0, usize::MAX)?;
         let mut projection = Projection::default();
-        let mut trail = Vec::new();
+        let mut trail = Vec::with_capacity(events.len());
         for event in events {
-            projection.apply(&event);
-            if event.stream != stream {
-                continue;
+            while let Some(earlier) = plan_events.next_if(|p| p.seq < event.seq) {
+                projection.apply(&earlier);
             }
+            projection.apply(&event);
             let Some(def) = projection.catalog().indicator(indicator) else {
                 continue;
             };
