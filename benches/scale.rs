@@ -3,9 +3,9 @@
 //! event from a ledger a tenth the size), progress now, as effective on a date, as recorded
 //! at mid-log, one indicator's history and explanation, and verify throughput, each beside its
 //! goal; then opening again after a child appending to the ledger was killed with SIGKILL.
-//! Not a criterion bench: each answer is timed a few times and its median and worst printed. `scripts/bench.sh --scale` runs it; it is not part of
-//! the other modes (building the 10M-event ledger takes minutes, and it is cached in
-//! `target/bench-data` like the others).
+//! Not a criterion bench: each answer is timed a few times and its median and worst printed.
+//! `scripts/bench.sh --scale` runs it; it is not part of the other modes (building the
+//! 10M-event ledger takes minutes, and it is cached in `target/bench-data` like the others).
 
 mod common;
 
