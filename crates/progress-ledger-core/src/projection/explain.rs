@@ -453,7 +453,11 @@ impl Prepared {
                 replay.apply(event);
             }
             let empty = IndicatorState::default();
-            if replay.state(&indicator.id).unwrap_or(&empty) != &state {
+            if !replay
+                .state(&indicator.id)
+                .unwrap_or(&empty)
+                .same_updates(&state)
+            {
                 return Err(Error::Damaged(format!(
                     "the log's events of indicator {} do not give the updates the projection \
                      holds; rebuild the projection",
@@ -461,20 +465,24 @@ impl Prepared {
                 )));
             }
             // Which event made each update, and which voided it: the replay's own index.
-            let mut made_by: HashMap<usize, &Event> = HashMap::new();
-            let mut voided_by: HashMap<usize, &Event> = HashMap::new();
+            let mut made_by: Vec<Option<&Event>> = vec![None; state.len()];
+            let mut voided_by: Vec<Option<&Event>> = vec![None; state.len()];
             for event in &stream {
                 if let Some((_, order)) = replay.locate(&event.id, None) {
-                    made_by.insert(order as usize, event);
+                    if let Some(made) = made_by.get_mut(order as usize) {
+                        *made = Some(event);
+                    }
                 }
                 if let Payload::Corrected { corrects, .. } = &event.payload {
                     if let Some((_, order)) = replay.locate(corrects, None) {
-                        voided_by.insert(order as usize, event);
+                        if let Some(voided) = voided_by.get_mut(order as usize) {
+                            *voided = Some(event);
+                        }
                     }
                 }
             }
             let named = |order: usize| {
-                made_by.get(&order).copied().ok_or_else(|| {
+                made_by.get(order).copied().flatten().ok_or_else(|| {
                     Error::Damaged(format!(
                         "update {order} of indicator {} has no event in the log",
                         indicator.id
@@ -504,7 +512,7 @@ impl Prepared {
                     continue;
                 }
                 let event = named(update.order)?;
-                let Some(correction) = voided_by.get(&update.order) else {
+                let Some(correction) = voided_by.get(update.order).copied().flatten() else {
                     continue;
                 };
                 let (reason, replaced) = match &correction.payload {

@@ -129,10 +129,7 @@ struct Earlier {
 impl PartialEq for IndicatorState {
     /// The same updates and names, and the same aggregates once both are up to date.
     fn eq(&self, other: &Self) -> bool {
-        self.entries == other.entries
-            && self.names == other.names
-            && self.earlier == other.earlier
-            && self.skipped == other.skipped
+        self.same_updates(other)
             && self
                 .aggregates
                 .same(&self.entries, &other.aggregates, &other.entries)
@@ -265,6 +262,15 @@ impl IndicatorState {
     /// [`Tally`]'s names are numbered).
     pub fn name_at(&self, index: usize) -> Option<&str> {
         self.names.get(index).map(String::as_str)
+    }
+
+    /// Whether `other` holds the same updates (voided or not), names and versions of events
+    /// that made no update: equality without comparing the aggregates.
+    pub fn same_updates(&self, other: &IndicatorState) -> bool {
+        self.entries == other.entries
+            && self.names == other.names
+            && self.earlier == other.earlier
+            && self.skipped == other.skipped
     }
 
     /// The same updates with their aggregates folded afresh from them: equal to this state

@@ -597,6 +597,14 @@ impl Ledger {
         self.durable_events(&frames)
     }
 
+    /// The durable events of one stream with sequence numbers up to `head`, in order: its
+    /// frames found through the stream's index, then read in one pass.
+    pub fn read_stream_through(&self, stream: &StreamId, head: u64) -> Result<Vec<Event>> {
+        let mut frames = self.index().stream_frames(stream, 0, usize::MAX)?;
+        frames.truncate(frames.partition_point(|&(seq, _)| seq <= head));
+        self.durable_events(&frames)
+    }
+
     /// Up to `limit` durable events of one stream with sequence numbers greater than
     /// `after_seq`, in order. Found through the stream's index, so a page costs what it
     /// returns, wherever in the stream it starts.

@@ -13,11 +13,8 @@ use jiff::civil::Date;
 
 use super::{ProgressQuery, Tracker, end_of_day, pick_plan, plan_date, today};
 use crate::error::{Error, Result};
-use crate::event::{Event, Payload, StreamId};
+use crate::event::{Payload, StreamId};
 use crate::projection::{self, Explanation, Projection, Report, Restated, Restatements, Scope};
-
-/// Events of a stream read at a time while looking for those up to a head.
-const STREAM_PAGE: usize = 4096;
 
 /// Which restatements: the figures of a plan as effective on a date, as recorded at one time
 /// and at a later one.
@@ -75,23 +72,11 @@ impl Tracker {
         };
         let head = prepared.head().seq;
         prepared
-            .resolve(|id| self.stream_through(&StreamId::indicator(id)?, head))
+            .resolve(|id| {
+                self.ledger
+                    .read_stream_through(&StreamId::indicator(id)?, head)
+            })
             .map(Some)
-    }
-
-    /// The events of `stream` up to sequence number `head`, in order.
-    fn stream_through(&self, stream: &StreamId, head: u64) -> Result<Vec<Event>> {
-        let mut events: Vec<Event> = Vec::new();
-        loop {
-            let after = events.last().map_or(0, |e| e.version);
-            let page = self.ledger.read_stream(stream, after, STREAM_PAGE)?;
-            let full = page.len() == STREAM_PAGE;
-            let before = events.len();
-            events.extend(page.into_iter().take_while(|e| e.seq <= head));
-            if !full || events.len() - before < STREAM_PAGE {
-                return Ok(events);
-            }
-        }
     }
 
     /// How the figures of a plan as effective on `query.effective` changed from the log as
