@@ -558,22 +558,28 @@ impl Tracker {
     /// the next opening folds no event, then closes the ledger ([`Ledger::close`]: everything
     /// durable, the index saved). A part that cannot be stored does not stop the close:
     /// [`Tracker::derived_problem`] says why, and the next opening folds the events after the
-    /// last part stored. Later calls on clones still work.
+    /// last part stored; so does an event that cannot be folded, whose error is returned once
+    /// the ledger is closed. Later calls on clones still work.
     pub fn close(&self) -> Result<()> {
         if !self.ledger.refuses_writes() {
             self.ledger.sync()?;
         }
-        {
+        let folded = {
             let mut live = self.lock();
-            self.fold_durable(&mut live)?;
-            if self.ledger.keeps_derived() && live.projection.seq() > live.snapshot.seq() {
+            let folded = self.fold_durable(&mut live);
+            if folded.is_ok()
+                && self.ledger.keeps_derived()
+                && live.projection.seq() > live.snapshot.seq()
+            {
                 let taken = self.take_snapshot(&mut live);
                 if live.derived("storing a snapshot", taken).is_some() {
                     live.derived_problem = None;
                 }
             }
-        }
-        self.ledger.close()
+            folded
+        };
+        self.ledger.close()?;
+        folded
     }
 
     /// Why the last projection snapshot or tally checkpoint could not be read or stored, if
