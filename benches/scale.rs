@@ -61,6 +61,13 @@ fn goal(what: &str, met: bool, detail: String) {
     eprintln!("goal: {what}: {verdict} ({detail})");
 }
 
+/// This bench run again as a child: `mode` with the ledger at `path` of `size` events.
+fn run_again(mode: &str, path: &Path, size: u64) -> Command {
+    let mut command = Command::new(std::env::current_exe().expect("this binary"));
+    command.arg(mode).arg(path).arg(size.to_string());
+    command
+}
+
 /// Events and resident memory (bytes) of a ledger one tenth the size, measured in a fresh
 /// process after opening: the baseline from which memory's growth per event is computed.
 #[derive(Clone, Copy)]
@@ -71,10 +78,7 @@ struct Baseline {
 
 /// Opens the tracker at `path` in a child process; its events and resident memory after.
 fn baseline(path: &Path, size: u64) -> Baseline {
-    let output = Command::new(std::env::current_exe().expect("this binary"))
-        .arg("--open-only")
-        .arg(path)
-        .arg(size.to_string())
+    let output = run_again("--open-only", path, size)
         .output()
         .expect("the opening child runs");
     assert!(output.status.success(), "the opening child failed");
@@ -460,10 +464,7 @@ fn append_until_killed(path: &Path, size: u64) {
 /// run adds some 0.1M events to the cached ledger), then times opening in a fresh process.
 fn open_after_sigkill(path: &Path, size: u64) {
     use std::io::BufRead;
-    let mut child = Command::new(std::env::current_exe().expect("this binary"))
-        .arg("--append-until-killed")
-        .arg(path)
-        .arg(size.to_string())
+    let mut child = run_again("--append-until-killed", path, size)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("the appending child runs");
@@ -476,10 +477,7 @@ fn open_after_sigkill(path: &Path, size: u64) {
     std::thread::sleep(Duration::from_millis(500));
     child.kill().expect("SIGKILL");
     child.wait().expect("the child ends");
-    let status = Command::new(std::env::current_exe().expect("this binary"))
-        .arg("--reopen")
-        .arg(path)
-        .arg(size.to_string())
+    let status = run_again("--reopen", path, size)
         .status()
         .expect("the reopening child runs");
     assert!(status.success(), "the reopening child failed");
@@ -540,10 +538,7 @@ fn main() {
     let baseline = baseline(&common::cached_ledger(small), small);
     let path = common::cached_ledger(size);
     // A fresh process, so that its resident memory is what opening takes.
-    let status = Command::new(std::env::current_exe().expect("this binary"))
-        .arg("--measure")
-        .arg(&path)
-        .arg(size.to_string())
+    let status = run_again("--measure", &path, size)
         .arg(baseline.events.to_string())
         .arg(baseline.rss.to_string())
         .status()

@@ -43,9 +43,15 @@ impl Tracker {
     /// readable, and of this log's history (the event it ends at is in the log with the same
     /// hash).
     fn tallies_at(&self, seq: u64) -> Result<Option<Projection>> {
-        let Some((at, bytes)) = self.ledger.tallies_at_or_before(seq)? else {
-            return Ok(None);
-        };
+        match self.ledger.tallies_at_or_before(seq)? {
+            Some((at, bytes)) => self.usable_tallies(at, &bytes),
+            None => Ok(None),
+        }
+    }
+
+    /// The projection of the tally checkpoint stored at `at` as `bytes`, if they are readable
+    /// and of this log's history.
+    fn usable_tallies(&self, at: u64, bytes: &[u8]) -> Result<Option<Projection>> {
         let projection = match bytes.split_first() {
             Some((&TALLIES_FORMAT, encoded)) => Projection::from_tallies(encoded),
             _ => None,
@@ -134,10 +140,10 @@ impl Tracker {
         let mut newest_usable = None;
         let mut at = Some(head);
         while let Some(seq) = at {
-            let Some((stored, _)) = self.ledger.tallies_at_or_before(seq)? else {
+            let Some((stored, bytes)) = self.ledger.tallies_at_or_before(seq)? else {
                 break;
             };
-            if let Some(usable) = self.tallies_at(stored)?.filter(|p| p.seq() == stored) {
+            if let Some(usable) = self.usable_tallies(stored, &bytes)? {
                 newest_usable = Some(usable);
                 break;
             }
