@@ -118,6 +118,46 @@ fn a_long_stream_reads_whole_in_order_and_damage_in_either_half_is_an_error() {
 }
 
 #[test]
+fn a_long_stream_is_handed_over_in_order_up_to_a_head_and_stops_at_the_first_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ledger = Ledger::open(dir.path()).expect("open");
+    for chunk in (0..2 * LONG_STREAM).collect::<Vec<_>>().chunks(500) {
+        let batch = chunk.iter().map(|&n| common::progress(n % 2, n as i64 + 1));
+        ledger.append_batch(batch.collect()).expect("append");
+    }
+    let stream = common::stream(1);
+    // Up to a head past the part this thread reads: every event of the stream through it.
+    let head = 2 * (LONG_STREAM as u64 - 100);
+    let mut seen = Vec::new();
+    ledger
+        .for_each_in_stream(&stream, head, |event| {
+            seen.push(event.seq);
+            Ok(())
+        })
+        .expect("read");
+    assert_eq!(seen, (1..=head / 2).map(|v| 2 * v).collect::<Vec<_>>());
+    let through = ledger.read_stream_through(&stream, head).expect("through");
+    assert_eq!(through.iter().map(|e| e.seq).collect::<Vec<_>>(), seen);
+
+    // An error from the caller stops the reading and is returned, whichever part it is in.
+    for stop_at in [5usize, LONG_STREAM - 5] {
+        let mut handed = 0;
+        let read = ledger.for_each_in_stream(&stream, u64::MAX, |_| {
+            handed += 1;
+            if handed == stop_at {
+                return Err(progress_ledger::Error::InvalidEvent("enough".into()));
+            }
+            Ok(())
+        });
+        assert!(
+            matches!(read, Err(progress_ledger::Error::InvalidEvent(_))),
+            "{read:?}"
+        );
+        assert_eq!(handed, stop_at);
+    }
+}
+
+#[test]
 fn recorded_at_strictly_increases() {
     let (_dir, ledger) = ledger_with(50);
     let log = common::whole_log(&ledger);

@@ -790,16 +790,15 @@ impl Tracker {
             .ledger
             .read_stream(&StreamId::plan(&plan_id)?, 0, usize::MAX)?;
         let mut plan_events = plan_events.into_iter().peekable();
-        let events = self.ledger.read_stream(&stream, 0, usize::MAX)?;
         let mut projection = Projection::default();
-        let mut trail = Vec::with_capacity(events.len());
-        for event in events {
+        let mut trail = Vec::with_capacity(self.ledger.stream_version(&stream) as usize);
+        self.ledger.for_each_in_stream(&stream, u64::MAX, |event| {
             while let Some(earlier) = plan_events.next_if(|p| p.seq < event.seq) {
                 projection.apply(&earlier);
             }
             projection.apply(&event);
             let Some(def) = projection.catalog().indicator(indicator) else {
-                continue;
+                return Ok(());
             };
             let empty = Default::default();
             let state = projection.state(indicator).unwrap_or(&empty);
@@ -810,7 +809,8 @@ impl Tracker {
                 completion: evaluation.completion,
                 event,
             });
-        }
+            Ok(())
+        })?;
         Ok(trail)
     }
 

@@ -623,12 +623,16 @@ impl Kept {
         }
     }
 
-    /// The tally of the updates of `entries` that count on `effective` (all if `None`).
-    pub(crate) fn tally(&self, entries: &Entries, effective: Option<Date>) -> Tally {
-        self.caught_up(entries)
-            .aggregates
-            .tally(effective)
-            .into_owned()
+    /// `f` of the tally of the updates of `entries` that count on `effective` (all if
+    /// `None`), without copying the tally of all dates: `f` runs while the aggregates are
+    /// locked.
+    pub(crate) fn with_tally<R>(
+        &self,
+        entries: &Entries,
+        effective: Option<Date>,
+        f: impl FnOnce(&Tally) -> R,
+    ) -> R {
+        f(&self.caught_up(entries).aggregates.tally(effective))
     }
 
     /// Whether these aggregates and `other`'s, brought up to date with their entries, are

@@ -180,9 +180,23 @@ pub fn evaluate_traced<T: Trace>(
     districts: usize,
     trace: &mut T,
 ) -> Evaluation {
+    state.with_tally(effective, |tally| {
+        evaluate_tally(spec, target, state, tally, effective, districts, trace)
+    })
+}
+
+/// [`evaluate_traced`] from the tally of `state`'s updates that count on `effective`.
+fn evaluate_tally<T: Trace>(
+    spec: &IndicatorSpec,
+    target: Option<Decimal>,
+    state: &IndicatorState,
+    tally: &Tally,
+    effective: Option<Date>,
+    districts: usize,
+    trace: &mut T,
+) -> Evaluation {
     let node = Node::Indicator(&spec.id);
     let traced = trace.wants(node);
-    let tally = state.tally(effective);
     // Only a trace reads the updates one by one.
     let live: Vec<Update<'_>> = if traced {
         state.live(effective).collect()
@@ -280,7 +294,7 @@ pub fn evaluate_traced<T: Trace>(
             (latest, raw)
         }
         IndicatorKind::Coverage => {
-            let per_district = district_sums(state, &tally);
+            let per_district = district_sums(state, tally);
             let needed = target.unwrap_or(Decimal::ONE);
             let met = per_district
                 .values()

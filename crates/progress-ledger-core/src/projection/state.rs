@@ -248,12 +248,20 @@ impl IndicatorState {
     /// A state started from a tally checkpoint (see [`super::Projection::from_tallies`]) knows
     /// only the total of its earlier updates: it is asked only for all dates.
     pub fn tally(&self, effective: Option<Date>) -> Tally {
-        let later = self.aggregates.tally(&self.entries, effective);
+        self.with_tally(effective, Tally::clone)
+    }
+
+    /// `f` of [`IndicatorState::tally`], without copying the tally where it is kept whole.
+    /// `f` runs while the aggregates are locked: it must not ask this state for a tally.
+    pub fn with_tally<R>(&self, effective: Option<Date>, f: impl FnOnce(&Tally) -> R) -> R {
         match &self.earlier {
-            None => later,
+            None => self.aggregates.with_tally(&self.entries, effective, f),
             Some(earlier) => {
                 debug_assert!(effective.is_none(), "a checkpoint has no per-day tallies");
-                earlier.total.followed_by(earlier.count, &later)
+                self.aggregates
+                    .with_tally(&self.entries, effective, |later| {
+                        f(&earlier.total.followed_by(earlier.count, later))
+                    })
             }
         }
     }

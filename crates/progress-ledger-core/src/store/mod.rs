@@ -259,7 +259,7 @@ enum Refusal {
     ReadOnly,
 }
 
-/// From this many frames on, [`Ledger::durable_events`] reads on two threads.
+/// From this many frames on, [`Ledger::visit_durable`] reads on two threads.
 const READ_IN_TWO_FROM: usize = 2048;
 
 impl Ledger {
@@ -600,9 +600,30 @@ impl Ledger {
     /// The durable events of one stream with sequence numbers up to `head`, in order: its
     /// frames found through the stream's index, then read in one pass.
     pub fn read_stream_through(&self, stream: &StreamId, head: u64) -> Result<Vec<Event>> {
+        let mut events = Vec::new();
+        self.for_each_in_stream(stream, head, |event| {
+            events.push(event);
+            Ok(())
+        })?;
+        Ok(events)
+    }
+
+    /// Calls `f` with each durable event of one stream with a sequence number up to `head`,
+    /// in order, and stops at the first error (its own or `f`'s). The events are found through
+    /// the stream's index; for a long stream the later part is read on a second thread while
+    /// this one reads the earlier part and hands each event to `f`, so that what `f` does
+    /// overlaps the reading.
+    pub fn for_each_in_stream(
+        &self,
+        stream: &StreamId,
+        head: u64,
+        f: impl FnMut(Event) -> Result<()>,
+    ) -> Result<()> {
         let mut frames = self.index().stream_frames(stream, 0, usize::MAX)?;
         frames.truncate(frames.partition_point(|&(seq, _)| seq <= head));
-        self.durable_events(&frames)
+        // The caller's work on an event costs about a third of reading it: this thread reads
+        // the share that lets both threads finish together.
+        self.visit_durable(&frames, frames.len() * 3 / 7, f)
     }
 
     /// Up to `limit` durable events of one stream with sequence numbers greater than
@@ -625,26 +646,48 @@ impl Ledger {
     /// are scattered through the log, one read each, and reading and decoding them is most of
     /// the cost of an indicator's history.
     fn durable_events(&self, frames: &[(u64, u64)]) -> Result<Vec<Event>> {
+        let mut events = Vec::with_capacity(frames.len());
+        self.visit_durable(frames, frames.len() / 2, |event| {
+            events.push(event);
+            Ok(())
+        })?;
+        Ok(events)
+    }
+
+    /// Calls `f` with the event at each of `frames` (seq, offset of its frame; in log order)
+    /// up to the first that is not durable yet, in order. From [`READ_IN_TWO_FROM`] frames on,
+    /// this thread reads the first `here` of them, handing each to `f` as it is read, while a
+    /// second thread reads the rest.
+    fn visit_durable(
+        &self,
+        frames: &[(u64, u64)],
+        here: usize,
+        mut f: impl FnMut(Event) -> Result<()>,
+    ) -> Result<()> {
         let durable = self.inner.commit.durable();
         let frames = &frames[..frames.partition_point(|&(seq, _)| seq <= durable)];
+        let read_here = |frames: &[(u64, u64)], f: &mut dyn FnMut(Event) -> Result<()>| {
+            frames
+                .iter()
+                .try_for_each(|&(seq, offset)| f(self.read_at(seq, offset)?))
+        };
         if frames.len() < READ_IN_TWO_FROM {
-            return self.events_at(frames);
+            return read_here(frames, &mut f);
         }
-        let (first, second) = frames.split_at(frames.len() / 2);
+        let (first, second) = frames.split_at(here.min(frames.len()));
         std::thread::scope(|scope| {
             let other = std::thread::Builder::new()
                 .name("stream-read".to_owned())
                 .spawn_scoped(scope, || self.events_at(second));
-            let mut events = self.events_at(first)?;
+            read_here(first, &mut f)?;
             let rest = match other {
                 Ok(other) => other
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                // No thread to be had: this one reads the second half too.
+                // No thread to be had: this one reads the second part too.
                 Err(_) => self.events_at(second),
             };
-            events.extend(rest?);
-            Ok(events)
+            rest?.into_iter().try_for_each(f)
         })
     }
 
