@@ -219,10 +219,25 @@ fn measure(path: &Path, size: u64, baseline: Baseline) {
     });
     answer("as_recorded_spread", &label, spread, 200.0);
 
-    let events = tracker.history(INDICATOR).expect("history").len();
-    eprintln!("{INDICATOR}: {events} events in its history");
+    let whole = tracker.history(INDICATOR).expect("history");
+    eprintln!("{INDICATOR}: {} events in its history", whole.len());
     let history = time(3, || tracker.history(INDICATOR).expect("history"));
     answer("history_indicator", &label, history, 50.0);
+    // A page of the trail (as the server answers it): 1,000 steps from the middle, and the
+    // last 1,000.
+    for (name, at) in [
+        ("history_page_mid", whole.len() / 2),
+        ("history_page_end", whole.len().saturating_sub(1_001)),
+    ] {
+        let after = whole.get(at).map_or(0, |step| step.event.seq);
+        let page = time(3, || {
+            tracker
+                .history_page(INDICATOR, after, 1_000, u64::MAX)
+                .expect("history page")
+        });
+        answer(name, &label, page, 50.0);
+    }
+    drop(whole);
 
     let scope = Scope::Indicator(INDICATOR.into());
     let explain = time(3, || {

@@ -523,3 +523,57 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// A trail read a page at a time (each page from the tally checkpoint before it) is the
+    /// trail folded whole, and a page from any sequence number, up to any head, is that part
+    /// of it.
+    #[test]
+    fn a_trail_read_a_page_at_a_time_is_the_whole_trail(
+        steps in prop::collection::vec(step_strategy(), 0..60),
+        tallies in 1..9u64,
+        limit in 1..7usize,
+        starts in prop::collection::vec(
+            (any::<prop::sample::Index>(), any::<prop::sample::Index>()),
+            1..4,
+        ),
+    ) {
+        let (_dir, tracker) = open(1_000, tallies);
+        record_all(&tracker, &steps);
+        let live = tracker.live_projection();
+        let len = tracker.ledger().len();
+        for def in live.catalog().indicators() {
+            let id = &def.spec.id;
+            let whole = tracker.history(id).expect("history");
+            let mut paged = Vec::new();
+            let mut after = 0;
+            for _ in 0..=whole.len() {
+                let page = tracker.history_page(id, after, limit, u64::MAX).expect("page");
+                prop_assert!(page.steps.len() <= limit);
+                paged.extend(page.steps);
+                match page.next {
+                    Some(next) => {
+                        prop_assert_eq!(paged.last().map(|s| s.event.seq), Some(next));
+                        after = next;
+                    }
+                    None => break,
+                }
+            }
+            prop_assert_eq!(shown(&paged), shown(&whole), "{}", id);
+            for (start, end) in &starts {
+                let from = start.index(len as usize + 1) as u64;
+                let head = end.index(len as usize + 1) as u64;
+                let page = tracker.history_page(id, from, limit, head).expect("page");
+                let part: Vec<_> = whole
+                    .iter()
+                    .filter(|s| s.event.seq > from && s.event.seq <= head)
+                    .take(limit)
+                    .cloned()
+                    .collect();
+                prop_assert_eq!(shown(&page.steps), shown(&part), "{} after {} to {}", id, from, head);
+            }
+        }
+    }
+}

@@ -55,6 +55,6 @@ pub use progress_ledger_tlog as tlog;
 pub use store::{Appended, Ledger, LedgerConfig, Pending, SetAside, Stats, Subscription, io};
 pub use tracker::{
     BatchOutcome, PLAN_OFFSET, ProgressQuery, RefusedUpdate, RestatementQuery, Since, Tracker,
-    TrackerConfig, TrailStep, end_of_day, plan_date, today,
+    TrackerConfig, TrailPage, TrailStep, end_of_day, plan_date, today,
 };
 pub use verify::{Problem, ProblemKind, VerifyOptions, VerifyReport};

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::PROGRESS_EVERY;
 use crate::error::{Error, Result};
-use crate::event::{Event, NewEvent, Payload, StreamId};
+use crate::event::{Event, NewEvent, Payload};
 use crate::plan::Plan;
 use crate::policy::{self, Identity, Place};
 use crate::projection::{
@@ -25,10 +25,12 @@ use crate::store::{self, Appended, Ledger, LedgerConfig};
 mod audit;
 mod batch;
 mod recorded;
+mod trail;
 
 pub use audit::{RestatementQuery, Since};
 use batch::Checks;
 pub use batch::{BatchOutcome, RefusedUpdate};
+pub use trail::TrailPage;
 
 /// Format byte of projection snapshots (bump when their encoding changes; an unreadable
 /// snapshot is ignored and the state is rebuilt from the log): chained parts, each with only
@@ -764,54 +766,6 @@ impl Tracker {
             let view = projection::progress_view(projection, &plan, Some(date), date);
             Ok(projection::report(&view, &plan))
         })
-    }
-
-    /// The trail of one indicator: each of its events with the value, target and completion
-    /// after it.
-    pub fn history(&self, indicator: &str) -> Result<Vec<TrailStep>> {
-        let stream = StreamId::indicator(indicator)?;
-        let (plan_id, districts) = self.with_live(|p| {
-            let def = p.catalog().indicator(indicator);
-            let plan = def.and_then(|d| p.catalog().plan(&d.plan));
-            (
-                def.map(|d| d.plan.clone()),
-                plan.map_or(0, |p| p.districts.len()),
-            )
-        });
-        let Some(plan_id) = plan_id else {
-            return Err(Error::Rejected {
-                code: crate::error::RejectCode::UnknownIndicator,
-                message: format!("no indicator {indicator:?} is defined"),
-            });
-        };
-        // The plan's events (its definitions, target revisions) folded in log order among the
-        // indicator's, without moving the indicator's into one sorted vector.
-        let plan_events = self
-            .ledger
-            .read_stream(&StreamId::plan(&plan_id)?, 0, usize::MAX)?;
-        let mut plan_events = plan_events.into_iter().peekable();
-        let mut projection = Projection::default();
-        let mut trail = Vec::with_capacity(self.ledger.stream_version(&stream) as usize);
-        self.ledger.for_each_in_stream(&stream, u64::MAX, |event| {
-            while let Some(earlier) = plan_events.next_if(|p| p.seq < event.seq) {
-                projection.apply(&earlier);
-            }
-            projection.apply(&event);
-            let Some(def) = projection.catalog().indicator(indicator) else {
-                return Ok(());
-            };
-            let empty = Default::default();
-            let state = projection.state(indicator).unwrap_or(&empty);
-            let evaluation = projection::evaluate(&def.spec, def.target(), state, None, districts);
-            trail.push(TrailStep {
-                value: evaluation.value,
-                target: def.target(),
-                completion: evaluation.completion,
-                event,
-            });
-            Ok(())
-        })?;
-        Ok(trail)
     }
 
     /// Whether an event with this id is recorded (durable or not).

@@ -164,6 +164,34 @@ async fn history_lists_the_trail_of_an_indicator() {
     assert_eq!(trail[2]["value"], json!(400));
     assert_eq!(trail[2]["target"], json!(16000));
     assert_eq!(trail[2]["completion"], json!(0.025));
+    assert_eq!(history["next"], json!(null));
+
+    // A page at a time: following `next` gives the same steps.
+    let mut paged = Vec::new();
+    let mut after = 0;
+    for _ in 0..trail.len() + 1 {
+        let (status, page) = server
+            .get(&format!(
+                "/v1/indicators/{CHILDCARE_SEATS}/history?after={after}&limit=2"
+            ))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let steps = page["trail"].as_array().cloned().unwrap_or_default();
+        assert!(steps.len() <= 2);
+        paged.extend(steps);
+        match page["next"].as_u64() {
+            Some(next) => after = next,
+            None => break,
+        }
+    }
+    assert_eq!(paged, trail);
+    for bad in ["limit=0", "limit=10001", "after=-1", "limit=two"] {
+        let (status, body) = server
+            .get(&format!("/v1/indicators/{CHILDCARE_SEATS}/history?{bad}"))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(code(&body), "invalid_parameter", "{bad}");
+    }
 
     let (status, missing) = server.get("/v1/indicators/no-such-indicator/history").await;
     assert_eq!(status, StatusCode::NOT_FOUND);

@@ -198,6 +198,7 @@ pub fn history(data: &Path, args: HistoryArgs, out: &mut dyn Write) -> Outcome {
         let dto = HistoryDto {
             indicator,
             trail: trail.iter().map(TrailStepDto::from).collect(),
+            next: None,
             // Nothing is appended while the CLI holds the ledger: the whole log is the trail's.
             checkpoint: TreeHeadDto::of(tracker.ledger(), tracker.ledger().len()),
         };

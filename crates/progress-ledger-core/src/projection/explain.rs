@@ -434,12 +434,13 @@ impl Prepared {
     }
 
     /// Names the event behind every update, voided update, target and retirement, from
-    /// `events(id)`: the events of indicator `id`'s stream up to the head, in order. The
-    /// events are folded the way the projection folds them; if they do not give the updates
-    /// the figures were computed from, the log and the projection disagree (an error).
+    /// `events(id, each)`, which calls `each` with the events of indicator `id`'s stream up
+    /// to the head, in order. The events are folded the way the projection folds them, as
+    /// they come; if they do not give the updates the figures were computed from, the log and
+    /// the projection disagree (an error).
     pub fn resolve(
         self,
-        mut events: impl FnMut(&str) -> Result<Vec<Event>>,
+        mut events: impl FnMut(&str, &mut dyn FnMut(Event) -> Result<()>) -> Result<()>,
     ) -> Result<Explanation> {
         let Prepared {
             mut explanation,
@@ -447,11 +448,13 @@ impl Prepared {
         } = self;
         let effective = explanation.effective;
         for (indicator, (state, roles)) in explanation.indicators.iter_mut().zip(folded) {
-            let stream = events(&indicator.id)?;
+            let mut stream = Vec::new();
             let mut replay = Projection::default();
-            for event in &stream {
-                replay.apply(event);
-            }
+            events(&indicator.id, &mut |event| {
+                replay.apply(&event);
+                stream.push(event);
+                Ok(())
+            })?;
             let empty = IndicatorState::default();
             if !replay
                 .state(&indicator.id)

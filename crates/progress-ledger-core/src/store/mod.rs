@@ -597,17 +597,6 @@ impl Ledger {
         self.durable_events(&frames)
     }
 
-    /// The durable events of one stream with sequence numbers up to `head`, in order: its
-    /// frames found through the stream's index, then read in one pass.
-    pub fn read_stream_through(&self, stream: &StreamId, head: u64) -> Result<Vec<Event>> {
-        let mut events = Vec::new();
-        self.for_each_in_stream(stream, head, |event| {
-            events.push(event);
-            Ok(())
-        })?;
-        Ok(events)
-    }
-
     /// Calls `f` with each durable event of one stream with a sequence number up to `head`,
     /// in order, and stops at the first error (its own or `f`'s). The events are found through
     /// the stream's index; for a long stream the later part is read on a second thread while

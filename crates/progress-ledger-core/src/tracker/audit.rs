@@ -72,9 +72,9 @@ impl Tracker {
         };
         let head = prepared.head().seq;
         prepared
-            .resolve(|id| {
+            .resolve(|id, each| {
                 self.ledger
-                    .read_stream_through(&StreamId::indicator(id)?, head)
+                    .for_each_in_stream(&StreamId::indicator(id)?, head, each)
             })
             .map(Some)
     }

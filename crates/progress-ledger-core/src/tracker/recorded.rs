@@ -42,7 +42,7 @@ impl Tracker {
     /// The projection held by the tally checkpoint at or before `seq`, if one is stored,
     /// readable, and of this log's history (the event it ends at is in the log with the same
     /// hash).
-    fn tallies_at(&self, seq: u64) -> Result<Option<Projection>> {
+    pub(super) fn tallies_at(&self, seq: u64) -> Result<Option<Projection>> {
         match self.ledger.tallies_at_or_before(seq)? {
             Some((at, bytes)) => self.usable_tallies(at, &bytes),
             None => Ok(None),
@@ -96,7 +96,7 @@ impl Tracker {
 
     /// The projection of one indicator's events up to `seq` (its state, and where its updates
     /// are): read through its stream, in time that follows its number of events.
-    fn indicator_projection(&self, indicator: &str, seq: u64) -> Result<Projection> {
+    pub(super) fn indicator_projection(&self, indicator: &str, seq: u64) -> Result<Projection> {
         let stream = StreamId::indicator(indicator)?;
         let mut projection = Projection::default();
         let mut after = 0;

@@ -337,8 +337,11 @@ pub struct HistoryDto {
     /// The indicator as now defined.
     pub indicator: IndicatorDto,
     /// Its events (definitions included), oldest first, each with what the indicator stood at
-    /// after it.
+    /// after it: the page asked for.
     pub trail: Vec<TrailStepDto>,
+    /// Ask for the steps after this sequence number (`after`) for the next page; null if this
+    /// page ends the trail.
+    pub next: Option<u64>,
     /// The Merkle tree of the log the trail was read from: every event of the trail is in it;
     /// null if it cannot be read now.
     pub checkpoint: Option<super::TreeHeadDto>,

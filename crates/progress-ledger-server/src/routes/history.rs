@@ -10,8 +10,13 @@ use utoipa::IntoParams;
 use super::{BadParameter, Failed, Unauthorized, Unavailable};
 use crate::dto::{HistoryDto, IndicatorDto, TrailStepDto, TreeHeadDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::params::{ApiQuery, NoParams, indicator_schema};
+use crate::params::{ApiQuery, indicator_schema, parse_count_or, seq_schema};
 use crate::state::{AppState, blocking, unknown_indicator};
+
+/// Default number of steps in a page of a trail.
+const DEFAULT_STEPS: u64 = 1000;
+/// Most steps in a page of a trail.
+const MAX_STEPS: u64 = 10_000;
 
 /// Which indicator.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -22,11 +27,30 @@ pub(crate) struct HistoryPath {
     id: String,
 }
 
-/// Every event of one indicator (its definitions included), each with the value, target and
-/// completion after it. A costly request: 503 `busy` with `Retry-After` while the server
-/// computes as many as it allows.
+/// Which page of the trail.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct TrailParams {
+    /// Return the steps of events with sequence numbers above this (default 0: from the
+    /// start).
+    #[param(schema_with = seq_schema)]
+    after: Option<String>,
+    /// Most steps to return (default 1000).
+    #[param(schema_with = steps_schema)]
+    limit: Option<String>,
+}
+
+fn steps_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    crate::dto::schema::count("most steps to return", 1).maximum(Some(MAX_STEPS as usize))
+}
+
+/// The events of one indicator (its definitions included), oldest first, a page at a time,
+/// each with the value, target and completion after it; follow `next` for the next page. A
+/// page costs what it returns, wherever in the trail it starts. A costly request: 503 `busy`
+/// with `Retry-After` while the server computes as many as it allows.
 #[utoipa::path(get, path = "/v1/indicators/{id}/history", tag = "queries",
-    params(HistoryPath),
+    params(HistoryPath, TrailParams),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "the trail", body = HistoryDto),
@@ -37,9 +61,18 @@ pub(crate) async fn history(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(HistoryPath { id }): Path<HistoryPath>,
-    ApiQuery(NoParams {}): ApiQuery<NoParams>,
+    ApiQuery(params): ApiQuery<TrailParams>,
 ) -> ApiResult<Json<HistoryDto>> {
     state.read_access(&headers)?;
+    let after = parse_count_or("after", params.after.as_deref(), 0)?;
+    let limit = parse_count_or("limit", params.limit.as_deref(), DEFAULT_STEPS)?;
+    if limit == 0 || limit > MAX_STEPS {
+        return Err(ApiError::bad_request(
+            "invalid_parameter",
+            format!("limit {limit} is not between 1 and {MAX_STEPS}"),
+        ));
+    }
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let indicator = state
         .tracker()
         .with_live(|p| {
@@ -54,13 +87,10 @@ pub(crate) async fn history(
     // the trail is read are left out, so that the trail is the one of this tree.
     let size = tracker.ledger().len();
     let permit = state.costly().await?;
-    let trail = blocking(move || {
+    let page = blocking(move || {
         let _permit = permit;
-        match tracker.history(&id) {
-            Ok(mut trail) => {
-                trail.retain(|step| step.event.seq <= size);
-                Ok(trail)
-            }
+        match tracker.history_page(&id, after, limit, size) {
+            Ok(page) => Ok(page),
             Err(CoreError::Rejected {
                 code: RejectCode::UnknownIndicator,
                 message,
@@ -73,7 +103,8 @@ pub(crate) async fn history(
     let checkpoint = blocking(move || Ok(TreeHeadDto::of(&ledger, size))).await?;
     Ok(Json(HistoryDto {
         indicator,
-        trail: trail.iter().map(TrailStepDto::from).collect(),
+        trail: page.steps.iter().map(TrailStepDto::from).collect(),
+        next: page.next,
         checkpoint,
     }))
 }
