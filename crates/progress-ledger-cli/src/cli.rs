@@ -311,7 +311,14 @@ pub struct ProgressArgs {
 pub struct HistoryArgs {
     /// Indicator id.
     pub indicator: String,
-    /// Print JSON (the same as GET /v1/indicators/{id}/history).
+    /// Only the steps of events with sequence numbers above this (a page, as the server
+    /// answers it; the next page's is printed at the end).
+    #[arg(long)]
+    pub after: Option<u64>,
+    /// At most this many steps (a page; default: all of them, or 1000 with --after).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Print JSON (as GET /v1/indicators/{id}/history answers a page).
     #[arg(long)]
     pub json: bool,
 }

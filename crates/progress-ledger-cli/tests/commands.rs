@@ -115,6 +115,33 @@ fn record_query_report_verify_export_and_import_from_the_command_line() {
     assert_eq!(history["trail"].as_array().map(Vec::len), Some(2));
     assert_eq!(history["trail"][1]["event"]["actor"], "市卫健委");
     assert!(ok(&data, &["history", "t02-1-childcare-seats"]).contains("delta=1200"));
+    // A page at a time, as the server answers it.
+    let first = json(
+        &data,
+        &["history", "t02-1-childcare-seats", "--limit", "1", "--json"],
+    );
+    assert_eq!(first["trail"].as_array().map(Vec::len), Some(1));
+    assert_eq!(first["trail"][0], history["trail"][0]);
+    let next = first["next"].as_u64().expect("a next page");
+    assert_eq!(Some(next), history["trail"][0]["event"]["seq"].as_u64());
+    let after = next.to_string();
+    let second = json(
+        &data,
+        &[
+            "history",
+            "t02-1-childcare-seats",
+            "--after",
+            &after,
+            "--json",
+        ],
+    );
+    assert_eq!(second["trail"].as_array().map(Vec::len), Some(1));
+    assert_eq!(second["trail"][0], history["trail"][1]);
+    assert!(second["next"].is_null());
+    assert!(
+        ok(&data, &["history", "t02-1-childcare-seats", "--limit", "1"])
+            .contains(&format!("more: --after {next}"))
+    );
 
     assert!(ok(&data, &["report", "--as-of", "2023-10-01"]).contains("## 市卫健委"));
     assert!(

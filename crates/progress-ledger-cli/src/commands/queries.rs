@@ -21,6 +21,9 @@ use crate::data::open_existing;
 use crate::failure::{Failure, Outcome};
 use crate::table::{Align, Table};
 
+/// Steps in a page of a trail when `--after` is given without `--limit` (as the server's).
+const DEFAULT_STEPS: usize = 1000;
+
 /// A fraction as a percentage with one decimal.
 pub fn percent(fraction: Decimal) -> String {
     format!("{}%", (fraction * Decimal::ONE_HUNDRED).round_dp(1))
@@ -193,12 +196,23 @@ pub fn history(data: &Path, args: HistoryArgs, out: &mut dyn Write) -> Outcome {
                 .map(|def| IndicatorDto::new(def, catalog.item_of(def)))
         })
         .ok_or_else(|| Failure::msg(format!("no indicator {:?} is defined", args.indicator)))?;
-    let trail = tracker.history(&args.indicator)?;
+    let (trail, next) = match (args.after, args.limit) {
+        (None, None) => (tracker.history(&args.indicator)?, None),
+        (after, limit) => {
+            let page = tracker.history_page(
+                &args.indicator,
+                after.unwrap_or(0),
+                limit.unwrap_or(DEFAULT_STEPS),
+                u64::MAX,
+            )?;
+            (page.steps, page.next)
+        }
+    };
     if args.json {
         let dto = HistoryDto {
             indicator,
             trail: trail.iter().map(TrailStepDto::from).collect(),
-            next: None,
+            next,
             // Nothing is appended while the CLI holds the ledger: the whole log is the trail's.
             checkpoint: TreeHeadDto::of(tracker.ledger(), tracker.ledger().len()),
         };
@@ -261,6 +275,9 @@ pub fn history(data: &Path, args: HistoryArgs, out: &mut dyn Write) -> Outcome {
         ]);
     }
     write!(out, "{}", table.render())?;
+    if let Some(next) = next {
+        writeln!(out, "more: --after {next}")?;
+    }
     Ok(())
 }
 
