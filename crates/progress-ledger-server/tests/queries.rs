@@ -185,6 +185,15 @@ async fn history_lists_the_trail_of_an_indicator() {
         }
     }
     assert_eq!(paged, trail);
+    // Past the head: an empty last page.
+    let (status, past) = server
+        .get(&format!(
+            "/v1/indicators/{CHILDCARE_SEATS}/history?after=9223372036854775807&limit=10000"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(past["trail"], json!([]));
+    assert_eq!(past["next"], json!(null));
     for bad in ["limit=0", "limit=10001", "after=-1", "limit=two"] {
         let (status, body) = server
             .get(&format!("/v1/indicators/{CHILDCARE_SEATS}/history?{bad}"))

@@ -610,8 +610,8 @@ impl Ledger {
     ) -> Result<()> {
         let mut frames = self.index().stream_frames(stream, 0, usize::MAX)?;
         frames.truncate(frames.partition_point(|&(seq, _)| seq <= head));
-        // The caller's work on an event costs about a third of reading it: this thread reads
-        // the share that lets both threads finish together.
+        // A history's fold of an event costs a little under half of reading it: this thread
+        // reads the share that lets both threads finish together.
         self.visit_durable(&frames, frames.len() * 3 / 7, f)
     }
 
