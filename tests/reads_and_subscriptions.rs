@@ -75,14 +75,20 @@ fn reads_by_stream_and_by_id() {
 /// A stream long enough that its events are read on two threads, half each.
 const LONG_STREAM: usize = 3_000;
 
-#[test]
-fn a_long_stream_reads_whole_in_order_and_damage_in_either_half_is_an_error() {
+/// A ledger of two streams of `LONG_STREAM` events each, interleaved.
+fn long_streams() -> (tempfile::TempDir, Ledger) {
     let dir = tempfile::tempdir().expect("temp dir");
     let ledger = Ledger::open(dir.path()).expect("open");
     for chunk in (0..2 * LONG_STREAM).collect::<Vec<_>>().chunks(500) {
         let batch = chunk.iter().map(|&n| common::progress(n % 2, n as i64 + 1));
         ledger.append_batch(batch.collect()).expect("append");
     }
+    (dir, ledger)
+}
+
+#[test]
+fn a_long_stream_reads_whole_in_order_and_damage_in_either_half_is_an_error() {
+    let (dir, ledger) = long_streams();
     let stream = ledger
         .read_stream(&common::stream(0), 0, usize::MAX)
         .expect("stream");
@@ -119,12 +125,7 @@ fn a_long_stream_reads_whole_in_order_and_damage_in_either_half_is_an_error() {
 
 #[test]
 fn a_long_stream_is_handed_over_in_order_up_to_a_head_and_stops_at_the_first_error() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let ledger = Ledger::open(dir.path()).expect("open");
-    for chunk in (0..2 * LONG_STREAM).collect::<Vec<_>>().chunks(500) {
-        let batch = chunk.iter().map(|&n| common::progress(n % 2, n as i64 + 1));
-        ledger.append_batch(batch.collect()).expect("append");
-    }
+    let (_dir, ledger) = long_streams();
     let stream = common::stream(1);
     // Up to a head past the part this thread reads: every event of the stream through it.
     let head = 2 * (LONG_STREAM as u64 - 100);

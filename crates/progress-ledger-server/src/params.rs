@@ -220,6 +220,18 @@ pub(crate) fn parse_count_or(name: &str, text: Option<&str>, default: u64) -> Ap
     text.map_or(Ok(default), |text| parse_count(name, text))
 }
 
+/// A page size parameter (`limit`): `default` when it is not given, else from 1 to `max`.
+pub(crate) fn parse_limit(text: Option<&str>, default: u64, max: u64) -> ApiResult<usize> {
+    let limit = parse_count_or("limit", text, default)?;
+    if limit == 0 || limit > max {
+        return Err(ApiError::bad_request(
+            "invalid_parameter",
+            format!("limit {limit} is not between 1 and {max}"),
+        ));
+    }
+    Ok(usize::try_from(limit).unwrap_or(usize::MAX))
+}
+
 /// An optional plan id parameter: refused (400 `invalid_id`) if no plan could have that id.
 pub fn parse_plan(plan: Option<String>) -> ApiResult<Option<String>> {
     if let Some(id) = &plan {

@@ -15,7 +15,7 @@ use crate::credentials::Refused;
 use crate::dto::request::check_id;
 use crate::dto::{AppendedDto, EventDto, LogPage, NewEventRequest};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::params::{ApiQuery, indicator_schema, parse_count_or, seq_schema};
+use crate::params::{ApiQuery, indicator_schema, parse_count_or, parse_limit, seq_schema};
 use crate::state::{AppState, blocking, refused};
 
 /// Default page size of the log.
@@ -175,13 +175,7 @@ pub(crate) async fn page(
 ) -> ApiResult<Json<LogPage>> {
     state.read_access(&headers)?;
     let after = parse_count_or("after", params.after.as_deref(), 0)?;
-    let limit = parse_count_or("limit", params.limit.as_deref(), DEFAULT_LIMIT)?;
-    if limit == 0 || limit > MAX_LIMIT {
-        return Err(ApiError::bad_request(
-            "invalid_parameter",
-            format!("limit {limit} is not between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    let limit = parse_limit(params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
     let stream = match &params.indicator {
         Some(id) => {
             check_id("indicator", id)?;
@@ -191,7 +185,6 @@ pub(crate) async fn page(
         None => None,
     };
     let ledger = state.tracker().ledger().clone();
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     blocking(move || {
         let head = ledger.len();
         let mut events = match &stream {

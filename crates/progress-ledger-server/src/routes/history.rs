@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 use super::{BadParameter, Failed, Unauthorized, Unavailable};
 use crate::dto::{HistoryDto, IndicatorDto, TrailStepDto, TreeHeadDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::params::{ApiQuery, indicator_schema, parse_count_or, seq_schema};
+use crate::params::{ApiQuery, indicator_schema, parse_count_or, parse_limit, seq_schema};
 use crate::state::{AppState, blocking, unknown_indicator};
 
 /// Default number of steps in a page of a trail.
@@ -65,14 +65,7 @@ pub(crate) async fn history(
 ) -> ApiResult<Json<HistoryDto>> {
     state.read_access(&headers)?;
     let after = parse_count_or("after", params.after.as_deref(), 0)?;
-    let limit = parse_count_or("limit", params.limit.as_deref(), DEFAULT_STEPS)?;
-    if limit == 0 || limit > MAX_STEPS {
-        return Err(ApiError::bad_request(
-            "invalid_parameter",
-            format!("limit {limit} is not between 1 and {MAX_STEPS}"),
-        ));
-    }
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let limit = parse_limit(params.limit.as_deref(), DEFAULT_STEPS, MAX_STEPS)?;
     let indicator = state
         .tracker()
         .with_live(|p| {
@@ -89,14 +82,15 @@ pub(crate) async fn history(
     let permit = state.costly().await?;
     let page = blocking(move || {
         let _permit = permit;
-        match tracker.history_page(&id, after, limit, size) {
-            Ok(page) => Ok(page),
-            Err(CoreError::Rejected {
-                code: RejectCode::UnknownIndicator,
-                message,
-            }) => Err(ApiError::not_found("unknown_indicator", message)),
-            Err(other) => Err(other.into()),
-        }
+        tracker
+            .history_page(&id, after, limit, size)
+            .map_err(|error| match error {
+                CoreError::Rejected {
+                    code: RejectCode::UnknownIndicator,
+                    message,
+                } => ApiError::not_found("unknown_indicator", message),
+                other => other.into(),
+            })
     })
     .await?;
     let ledger = state.tracker().ledger().clone();
