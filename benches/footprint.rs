@@ -136,6 +136,7 @@ fn main() {
         ("index", file_bytes(&path.join("index.bin"))),
         ("snapshot_files", disk_bytes(&path.join("snapshot-parts"))),
         ("checkpoint_db", disk_bytes(&path.join("snapshots"))),
+        ("runs", disk_bytes(&path.join("runs"))),
     ] {
         common::figure(
             &format!("disk/{part}_{label}"),

@@ -304,7 +304,7 @@ pub fn cached_ledger(size: u64) -> PathBuf {
         label(size),
         progress_ledger::codec::FORMAT_VERSION
     );
-    cached_dir(name, "ledger", size, |building| {
+    let path = cached_dir(name, "ledger", size, |building| {
         let started = Instant::now();
         eprintln!("building a {size}-event ledger in {} …", building.display());
         let tracker = open_tracker(building, size);
@@ -324,7 +324,33 @@ pub fn cached_ledger(size: u64) -> PathBuf {
             "built {size} events in {:.1} s",
             started.elapsed().as_secs_f64()
         );
-    })
+    });
+    write_runs(&path);
+    path
+}
+
+/// Opens the ledger at `path` and waits until every run file is written (see
+/// `LedgerConfig::events_per_run`), so that what is measured reads streams through them and
+/// no run is written in the background while it is measured.
+fn write_runs(path: &Path) {
+    let started = Instant::now();
+    let ledger = open_ledger(path);
+    let runs = ledger.len() / LedgerConfig::DEFAULT_EVENTS_PER_RUN;
+    let before = ledger.stats().runs;
+    while ledger.stats().runs < runs {
+        assert!(
+            started.elapsed() < Duration::from_secs(1800),
+            "run files are written within half an hour"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    if before < runs {
+        eprintln!(
+            "wrote {} run files in {:.1} s",
+            runs - before,
+            started.elapsed().as_secs_f64()
+        );
+    }
 }
 
 /// The raw-store baseline of a cached ledger of `size` events: a plain sled database whose tree

@@ -448,7 +448,8 @@ impl Prepared {
         } = self;
         let effective = explanation.effective;
         for (indicator, (state, roles)) in explanation.indicators.iter_mut().zip(folded) {
-            let mut stream = Vec::new();
+            // An indicator's stream is its updates and a few other events: sized once.
+            let mut stream = Vec::with_capacity(state.len() + 16);
             let mut replay = Projection::default();
             events(&indicator.id, &mut |event| {
                 replay.apply(&event);

@@ -178,10 +178,17 @@ fn check_crc(header: &Header, stored: &[u8]) -> std::result::Result<(), FrameErr
 /// The flags of the whole, sound frame (header and checksum) at the start of `bytes`, if there
 /// is one.
 fn sound_frame(bytes: &[u8]) -> Option<u8> {
+    split_frame(bytes).map(|(flags, _, _)| flags)
+}
+
+/// The whole, sound frame at the start of `bytes`: its flags, its stored event, and the bytes
+/// after it.
+pub(crate) fn split_frame(bytes: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     let header = parse_header(bytes.first_chunk::<HEADER>()?).ok()?;
-    let stored = bytes.get(HEADER..HEADER + header.len)?;
+    let rest = &bytes[HEADER..];
+    let stored = rest.get(..header.len)?;
     check_crc(&header, stored).ok()?;
-    Some(header.flags)
+    Some((header.flags, stored, &rest[header.len..]))
 }
 
 /// What the first bytes of a log file say about it.

@@ -16,7 +16,9 @@ mod log;
 mod migrate;
 pub(crate) mod open;
 mod recover;
+mod runs;
 mod snapshots;
+mod streams;
 mod subscribe;
 mod tree;
 mod write;
@@ -59,6 +61,10 @@ pub struct LedgerConfig {
     /// saved (at least 1), and at close; opening saves it if it read this many events of the
     /// log.
     pub save_index_every: u64,
+    /// Events of each run of the log whose events are copied, regrouped by stream, into a run
+    /// file in the background once it is durable, so that a long stream reads a run at a time
+    /// (see `docs/format.md`); 0 keeps no run files.
+    pub events_per_run: u64,
 }
 
 impl LedgerConfig {
@@ -68,6 +74,9 @@ impl LedgerConfig {
     /// Default index saving interval.
     pub const DEFAULT_SAVE_INDEX_EVERY: u64 = 100_000;
 
+    /// Default events of a run: a stream with one event in 200 has about 330 in each.
+    pub const DEFAULT_EVENTS_PER_RUN: u64 = 65_536;
+
     /// A configuration with defaults for the ledger at `path`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self {
@@ -76,6 +85,7 @@ impl LedgerConfig {
             read_only: false,
             files: Arc::new(io::OsFiles),
             save_index_every: Self::DEFAULT_SAVE_INDEX_EVERY,
+            events_per_run: Self::DEFAULT_EVENTS_PER_RUN,
         }
     }
 }
@@ -87,6 +97,11 @@ pub struct Stats {
     pub events_written: u64,
     /// Flushes (`fdatasync`s of the log) performed to make appends durable.
     pub flushes: u64,
+    /// Run files in use (see [`LedgerConfig::events_per_run`]).
+    pub runs: u64,
+    /// Run files found wanting when read and set aside (renamed `<k>.run.damaged`; their
+    /// events were read from the log, and the run is written again).
+    pub runs_set_aside: u64,
 }
 
 /// Bytes found after the last whole batch when the ledger was opened: the last flush before a
@@ -155,6 +170,10 @@ struct Inner {
     tree_writer: Mutex<tree::TreeWriter>,
     /// What opening did with `tree.bin`.
     tree_opened: tree::TreeOpened,
+    /// The run files.
+    runs: Arc<runs::Runs>,
+    /// The thread writing run files, if one was started.
+    runs_pass: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 /// The index, with how far it is saved in `index.bin`.
@@ -213,6 +232,22 @@ impl SharedIndex {
     }
 }
 
+impl Inner {
+    /// Stops the thread writing run files after the run it is writing, and waits for it.
+    fn stop_writing_runs(&self) {
+        self.runs.stop();
+        let pass = self
+            .runs_pass
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(pass) = pass {
+            // A pass that panicked wrote nothing more: derived data, nothing to pass on.
+            let _ = pass.join();
+        }
+    }
+}
+
 impl Drop for Inner {
     fn drop(&mut self) {
         // The last handle is gone: save the index so that the next open need not read the log.
@@ -228,6 +263,7 @@ impl Drop for Inner {
         {
             self.index.save(&*self.files, &self.path, head, end);
         }
+        self.stop_writing_runs();
     }
 }
 
@@ -258,9 +294,6 @@ enum Refusal {
     /// The ledger was opened read-only.
     ReadOnly,
 }
-
-/// From this many frames on, [`Ledger::visit_durable`] reads on two threads.
-const READ_IN_TWO_FROM: usize = 2048;
 
 impl Ledger {
     fn writer(&self) -> MutexGuard<'_, Writer> {
@@ -333,6 +366,10 @@ impl Ledger {
         if head.seq >= self.inner.index.saved() + self.inner.save_index_every {
             self.save_index_in_background(head, end);
         }
+        let runs = &self.inner.runs;
+        if runs.complete(head.seq) > runs.complete(self.inner.commit.durable()) {
+            self.write_runs_in_background(head.seq, end);
+        }
         Ok(head.seq)
     }
 
@@ -388,6 +425,45 @@ impl Ledger {
                 .index
                 .in_background
                 .store(false, Ordering::Release);
+        }
+    }
+
+    /// Writes the run files missing within the first `durable` events (their frames end at
+    /// `end`) on a thread of its own, unless one is at it: then that thread writes them too
+    /// (see [`runs`]). Nothing in a ledger that refuses appends. The thread holds the log, the
+    /// index and the runs, not the ledger: the last handle's drop and [`Ledger::close`] stop
+    /// it after the run it is writing.
+    fn write_runs_in_background(&self, durable: u64, end: u64) {
+        let inner = &self.inner;
+        if self.refuses_writes() || !inner.runs.want(durable, end) {
+            return;
+        }
+        let runs = Arc::clone(&inner.runs);
+        let (log, index) = (Arc::clone(&inner.log), Arc::clone(&inner.index));
+        let spawned = std::thread::Builder::new()
+            .name("runs-write".to_owned())
+            .spawn(move || {
+                while let Some((number, end)) = runs.next_to_write() {
+                    let written = index
+                        .read()
+                        .offset(runs.first_seq(number))
+                        .ok()
+                        .flatten()
+                        .map(|offset| {
+                            runs.write(number, &mut log::Frames::new(Arc::clone(&log), offset, end))
+                        });
+                    // Derived data: a run that cannot be written is read from the log, and
+                    // tried again when the next run is due.
+                    if !matches!(written, Some(Ok(()))) {
+                        runs.pass_ended();
+                        return;
+                    }
+                }
+            });
+        match spawned {
+            Ok(pass) => *inner.runs_pass.lock().unwrap_or_else(|p| p.into_inner()) = Some(pass),
+            // No thread to be had: tried again when the next run is due.
+            Err(_) => inner.runs.pass_ended(),
         }
     }
 
@@ -479,6 +555,8 @@ impl Ledger {
         Stats {
             events_written: self.writer().events_written,
             flushes: self.inner.commit.flushes(),
+            runs: self.inner.runs.kept_count(),
+            runs_set_aside: self.inner.runs.set_aside_count(),
         }
     }
 
@@ -586,108 +664,6 @@ impl Ledger {
         }
     }
 
-    /// Up to `limit` events of one stream with versions greater than `after_version`, in order.
-    pub fn read_stream(
-        &self,
-        stream: &StreamId,
-        after_version: u64,
-        limit: usize,
-    ) -> Result<Vec<Event>> {
-        let frames = self.index().stream_frames(stream, after_version, limit)?;
-        self.durable_events(&frames)
-    }
-
-    /// Calls `f` with each durable event of one stream with a sequence number up to `head`,
-    /// in order, and stops at the first error (its own or `f`'s). The events are found through
-    /// the stream's index; for a long stream the later part is read on a second thread while
-    /// this one reads the earlier part and hands each event to `f`, so that what `f` does
-    /// overlaps the reading.
-    pub fn for_each_in_stream(
-        &self,
-        stream: &StreamId,
-        head: u64,
-        f: impl FnMut(Event) -> Result<()>,
-    ) -> Result<()> {
-        let mut frames = self.index().stream_frames(stream, 0, usize::MAX)?;
-        frames.truncate(frames.partition_point(|&(seq, _)| seq <= head));
-        // A history's fold of an event costs a little under half of reading it: this thread
-        // reads the share that lets both threads finish together.
-        self.visit_durable(&frames, frames.len() * 3 / 7, f)
-    }
-
-    /// Up to `limit` durable events of one stream with sequence numbers greater than
-    /// `after_seq`, in order. Found through the stream's index, so a page costs what it
-    /// returns, wherever in the stream it starts.
-    pub fn read_stream_after(
-        &self,
-        stream: &StreamId,
-        after_seq: u64,
-        limit: usize,
-    ) -> Result<Vec<Event>> {
-        let frames = self
-            .index()
-            .stream_frames_after_seq(stream, after_seq, limit)?;
-        self.durable_events(&frames)
-    }
-
-    /// The events at `frames` (seq, offset of its frame; in log order), up to the first that
-    /// is not durable yet. Many frames are read on two threads, half each: a stream's events
-    /// are scattered through the log, one read each, and reading and decoding them is most of
-    /// the cost of an indicator's history.
-    fn durable_events(&self, frames: &[(u64, u64)]) -> Result<Vec<Event>> {
-        let mut events = Vec::with_capacity(frames.len());
-        self.visit_durable(frames, frames.len() / 2, |event| {
-            events.push(event);
-            Ok(())
-        })?;
-        Ok(events)
-    }
-
-    /// Calls `f` with the event at each of `frames` (seq, offset of its frame; in log order)
-    /// up to the first that is not durable yet, in order. From [`READ_IN_TWO_FROM`] frames on,
-    /// this thread reads the first `here` of them, handing each to `f` as it is read, while a
-    /// second thread reads the rest.
-    fn visit_durable(
-        &self,
-        frames: &[(u64, u64)],
-        here: usize,
-        mut f: impl FnMut(Event) -> Result<()>,
-    ) -> Result<()> {
-        let durable = self.inner.commit.durable();
-        let frames = &frames[..frames.partition_point(|&(seq, _)| seq <= durable)];
-        let read_here = |frames: &[(u64, u64)], f: &mut dyn FnMut(Event) -> Result<()>| {
-            frames
-                .iter()
-                .try_for_each(|&(seq, offset)| f(self.read_at(seq, offset)?))
-        };
-        if frames.len() < READ_IN_TWO_FROM {
-            return read_here(frames, &mut f);
-        }
-        let (first, second) = frames.split_at(here.min(frames.len()));
-        std::thread::scope(|scope| {
-            let other = std::thread::Builder::new()
-                .name("stream-read".to_owned())
-                .spawn_scoped(scope, || self.events_at(second));
-            read_here(first, &mut f)?;
-            let rest = match other {
-                Ok(other) => other
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                // No thread to be had: this one reads the second part too.
-                Err(_) => self.events_at(second),
-            };
-            rest?.into_iter().try_for_each(f)
-        })
-    }
-
-    /// The events at `frames`, in order.
-    fn events_at(&self, frames: &[(u64, u64)]) -> Result<Vec<Event>> {
-        frames
-            .iter()
-            .map(|&(seq, offset)| self.read_at(seq, offset))
-            .collect()
-    }
-
     /// Waits until the ledger holds durable events beyond `seq`, for at most `timeout`, and
     /// returns the number of durable events then (`seq` or less on time-out).
     pub fn wait_beyond(&self, seq: u64, timeout: std::time::Duration) -> u64 {
@@ -714,6 +690,7 @@ impl Ledger {
                 self.save_index(head, end);
             }
         }
+        self.inner.stop_writing_runs();
         if let Some(db) = &self.inner.db {
             db.flush()?;
         }

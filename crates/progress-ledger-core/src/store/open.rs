@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use super::commit::GroupCommit;
 use super::log::{self, Layout, LogFile};
 use super::snapshots::PARTS_DIR;
-use super::{Inner, Ledger, LedgerConfig, Refusal, SharedIndex, Writer, migrate, recover, tree};
+use super::{
+    Inner, Ledger, LedgerConfig, Refusal, SharedIndex, Writer, migrate, recover, runs, tree,
+};
 use crate::clock::MonotonicClock;
 use crate::error::{Error, Result};
 
@@ -179,7 +181,12 @@ impl Ledger {
             refused,
             tree_leaves: Vec::new(),
         };
-        Ok(Ledger {
+        let runs = Arc::new(runs::Runs::new(
+            Arc::clone(&files),
+            &config.path,
+            config.events_per_run,
+        ));
+        let ledger = Ledger {
             inner: Arc::new(Inner {
                 path: config.path,
                 files,
@@ -195,8 +202,18 @@ impl Ledger {
                 tree,
                 tree_writer: Mutex::new(tree_writer),
                 tree_opened,
+                runs,
+                runs_pass: Mutex::new(None),
             }),
-        })
+        };
+        // A damaged log is read from the log itself, so that reads find the damage.
+        if ledger.inner.damage.is_none() {
+            ledger.inner.runs.load(head.seq, |seq| {
+                ledger.get(seq).ok().flatten().map(|event| event.hash)
+            });
+        }
+        ledger.write_runs_in_background(head.seq, opened.end);
+        Ok(ledger)
     }
 }
 
