@@ -110,12 +110,19 @@ impl Files for OsFiles {
         let mut partial = path.as_os_str().to_owned();
         partial.push(".partial");
         let partial = std::path::PathBuf::from(partial);
-        let mut out = io::BufWriter::with_capacity(1 << 20, File::create(&partial)?);
-        fill(&mut out)?;
-        let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&partial, path)?;
+        let written = File::create(&partial).and_then(|file| {
+            let mut out = io::BufWriter::with_capacity(1 << 20, file);
+            fill(&mut out)?;
+            let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+            file.sync_all()?;
+            drop(file);
+            std::fs::rename(&partial, path)
+        });
+        if let Err(error) = written {
+            // A disk that is full keeps no half-written copy.
+            let _ = std::fs::remove_file(&partial);
+            return Err(error);
+        }
         match path.parent() {
             Some(dir) => sync_dir(dir),
             None => Ok(()),
@@ -155,5 +162,31 @@ impl FileIo for OsFile {
 
     fn set_len(&self, len: u64) -> io::Result<()> {
         self.0.set_len(len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replacement_that_fails_leaves_the_old_file_and_no_partial_one() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("file.bin");
+        OsFiles.replace(&path, b"old")?;
+        let failed = OsFiles.replace_with(&path, &mut |out| {
+            out.write_all(&[7; 4096])?;
+            Err(io::Error::new(io::ErrorKind::StorageFull, "no space left"))
+        });
+        assert_eq!(
+            failed.map_err(|e| e.kind()),
+            Err(io::ErrorKind::StorageFull)
+        );
+        assert_eq!(std::fs::read(&path)?, b"old");
+        let names: Vec<_> = std::fs::read_dir(dir.path())?
+            .map(|entry| entry.map(|e| e.file_name()))
+            .collect::<io::Result<_>>()?;
+        assert_eq!(names, ["file.bin"]);
+        Ok(())
     }
 }
