@@ -368,7 +368,7 @@ impl Ledger {
         }
         let runs = &self.inner.runs;
         if runs.complete(head.seq) > runs.complete(self.inner.commit.durable()) {
-            self.write_runs_in_background(head.seq, end);
+            self.write_runs_in_background(head.seq);
         }
         Ok(head.seq)
     }
@@ -428,33 +428,38 @@ impl Ledger {
         }
     }
 
-    /// Writes the run files missing within the first `durable` events (their frames end at
-    /// `end`) on a thread of its own, unless one is at it: then that thread writes them too
-    /// (see [`runs`]). Nothing in a ledger that refuses appends. The thread holds the log, the
-    /// index and the runs, not the ledger: the last handle's drop and [`Ledger::close`] stop
-    /// it after the run it is writing.
-    fn write_runs_in_background(&self, durable: u64, end: u64) {
+    /// Writes the run files missing within the first `durable` events on a thread of its own,
+    /// unless one is at it: then that thread writes them too (see [`runs`]). Nothing in a
+    /// ledger that refuses appends. The thread holds the log, the index and the runs, not the
+    /// ledger: the last handle's drop and [`Ledger::close`] stop it after the run it is
+    /// writing.
+    fn write_runs_in_background(&self, durable: u64) {
         let inner = &self.inner;
-        if self.refuses_writes() || !inner.runs.want(durable, end) {
+        if self.refuses_writes() || !inner.runs.want(durable) {
             return;
         }
         let runs = Arc::clone(&inner.runs);
         let (log, index) = (Arc::clone(&inner.log), Arc::clone(&inner.index));
+        // Each stream's frames in a range of seqs, the index's lock taken for one stream at a
+        // time so that appends are not held up.
+        let frames_between = move |after: u64, upto: u64| {
+            let streams: Vec<StreamId> = index.read().versions().map(|(s, _)| s.clone()).collect();
+            let mut found = Vec::new();
+            for stream in streams {
+                let frames = index.read().stream_frames_between(&stream, after, upto)?;
+                if !frames.is_empty() {
+                    found.push((stream, frames));
+                }
+            }
+            Ok(found)
+        };
         let spawned = std::thread::Builder::new()
             .name("runs-write".to_owned())
             .spawn(move || {
-                while let Some((number, end)) = runs.next_to_write() {
-                    let written = index
-                        .read()
-                        .offset(runs.first_seq(number))
-                        .ok()
-                        .flatten()
-                        .map(|offset| {
-                            runs.write(number, &mut log::Frames::new(Arc::clone(&log), offset, end))
-                        });
+                while let Some(number) = runs.next_to_write() {
                     // Derived data: a run that cannot be written is read from the log, and
                     // tried again when the next run is due.
-                    if !matches!(written, Some(Ok(()))) {
+                    if runs.write(number, &frames_between, &log).is_err() {
                         runs.pass_ended();
                         return;
                     }

@@ -212,7 +212,7 @@ impl Ledger {
                 ledger.get(seq).ok().flatten().map(|event| event.hash)
             });
         }
-        ledger.write_runs_in_background(head.seq, opened.end);
+        ledger.write_runs_in_background(head.seq);
         Ok(ledger)
     }
 }

@@ -8,8 +8,8 @@
 //! number, the hash of its last event, and where each stream's frames are); then a footer (the
 //! header's length as a u64, its CRC32C as a u32, the magic `PLRUNS01`).
 //!
-//! A run file is derived data: written beside its place, synced and renamed into place, so a
-//! crash leaves a whole file or none. It is used only if its footer, header and the hash of its
+//! A run file is derived data: written beside its place and renamed into place, not synced (a
+//! crash may leave it cut short or with zeros, which its checks find). It is used only if its footer, header and the hash of its
 //! last event agree with the log (that hash commits to every event before it). A read that finds
 //! a frame failing its checksum, or events that are not the ones the index lists, sets the file
 //! aside (renamed `<k>.run.damaged`, counted in [`super::Stats::runs_set_aside`]), and those
@@ -25,10 +25,11 @@ use serde::{Deserialize, Serialize};
 
 use super::Ledger;
 use super::io::Files;
-use super::log::{self, Frames};
+use super::log::{self, LogFile};
 use crate::error::{Error, Result};
 use crate::event::{Event, StreamId};
 use crate::hash::Hash;
+use crate::verify::ProblemKind;
 
 /// Folder of the run files inside the ledger directory.
 pub(crate) const DIR: &str = "runs";
@@ -64,6 +65,10 @@ struct Place {
 /// The streams of one run file.
 type Streams = HashMap<StreamId, Place>;
 
+/// Each stream's events in a range of seqs, from the index: the seq and the offset of the
+/// frame of each.
+pub(super) type StreamFrames = Vec<(StreamId, Vec<(u64, u64)>)>;
+
 /// The run files of a ledger: which are usable, and how to write and read them.
 #[derive(Debug)]
 pub(super) struct Runs {
@@ -86,8 +91,6 @@ pub(super) struct Runs {
 struct Pass {
     /// Durable events it is to cover.
     durable: u64,
-    /// Offset where the frame of the last of them ends.
-    end: u64,
     /// Whether a thread is writing.
     running: bool,
 }
@@ -110,14 +113,12 @@ impl Runs {
         self.pass.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Asks for the runs within the first `durable` events (whose frames end at `end`) to be
-    /// written. `true` if some are missing and no pass is running: the caller starts one
-    /// (and calls [`Runs::pass_ended`] if it cannot).
-    pub(super) fn want(&self, durable: u64, end: u64) -> bool {
+    /// Asks for the runs within the first `durable` events to be written. `true` if some are
+    /// missing and no pass is running: the caller starts one (and calls [`Runs::pass_ended`]
+    /// if it cannot).
+    pub(super) fn want(&self, durable: u64) -> bool {
         let mut pass = self.pass();
-        if durable > pass.durable {
-            (pass.durable, pass.end) = (durable, end);
-        }
+        pass.durable = pass.durable.max(durable);
         if pass.running || self.missing(pass.durable).is_empty() {
             return false;
         }
@@ -126,13 +127,13 @@ impl Runs {
         true
     }
 
-    /// The next run for the pass to write and where the log's frames it may read end; `None`
-    /// when there is none or it was asked to stop (the pass has ended).
-    pub(super) fn next_to_write(&self) -> Option<(u64, u64)> {
+    /// The next run for the pass to write; `None` when there is none or it was asked to stop
+    /// (the pass has ended).
+    pub(super) fn next_to_write(&self) -> Option<u64> {
         let mut pass = self.pass();
         let next = self.missing(pass.durable).first().copied();
         match next {
-            Some(number) if !self.stop.load(Ordering::Acquire) => Some((number, pass.end)),
+            Some(number) if !self.stop.load(Ordering::Acquire) => Some(number),
             _ => {
                 pass.running = false;
                 None
@@ -248,18 +249,47 @@ impl Runs {
         sound.then(|| header.streams.into_iter().collect())
     }
 
-    /// Writes run `number` from `frames` (the log's frames from the run's first event on),
-    /// durably, and keeps it.
-    pub(super) fn write(&self, number: u64, frames: &mut Frames) -> Result<()> {
+    /// Writes run `number` and keeps it: each stream's frames of the run, found through
+    /// `index` (seq and offset of the frame of each event of each stream in the run), copied
+    /// from `log` (read in one piece, each frame's checksum checked).
+    pub(super) fn write(
+        &self,
+        number: u64,
+        index: &dyn Fn(u64, u64) -> Result<StreamFrames>,
+        log: &LogFile,
+    ) -> Result<()> {
         let first = self.first_seq(number);
-        let mut streams: BTreeMap<StreamId, Vec<u8>> = BTreeMap::new();
-        let mut last = Hash([0; 32]);
-        for seq in first..first + self.events {
-            let (_, stored) = frames.next_frame().map_err(|e| e.at(seq))?;
-            let event = Ledger::decode_at(seq, stored)?;
-            log::push_frame(streams.entry(event.stream).or_default(), stored, 0);
-            last = event.hash;
+        let last = first + self.events - 1;
+        let found = index(first - 1, last)?;
+        let offsets = found
+            .iter()
+            .flat_map(|(_, frames)| frames.iter().map(|&(_, at)| at));
+        let (Some(start), Some(end)) = (offsets.clone().min(), offsets.max()) else {
+            return Err(unreadable(first));
+        };
+        let frame = log.frame_at(end).map_err(|e| e.at(last))?;
+        let mut bytes = vec![0u8; usize::try_from(frame.next - start).unwrap_or(usize::MAX)];
+        if log.read_at(start, &mut bytes)? != bytes.len() {
+            return Err(unreadable(last));
         }
+        let mut streams: BTreeMap<StreamId, Vec<u8>> = BTreeMap::new();
+        let mut count = 0;
+        for (stream, frames) in found {
+            let out = streams.entry(stream).or_default();
+            for (seq, at) in frames {
+                let from = usize::try_from(at - start).unwrap_or(usize::MAX);
+                let (_, stored, _) = bytes
+                    .get(from..)
+                    .and_then(log::split_frame)
+                    .ok_or_else(|| unreadable(seq))?;
+                log::push_frame(out, stored, 0);
+                count += 1;
+            }
+        }
+        if count != self.events {
+            return Err(unreadable(first));
+        }
+        let last = Ledger::decode_at(last, &frame.stored)?.hash;
         let mut at = 0;
         let places: Vec<(StreamId, Place)> = streams
             .iter()
@@ -282,15 +312,16 @@ impl Runs {
             .serialize(&header)
             .map_err(|e| Error::Io(std::io::Error::other(e)))?;
         std::fs::create_dir_all(&self.dir)?;
-        self.files.replace_with(&self.path(number), &mut |out| {
-            for bytes in streams.values() {
-                out.write_all(bytes)?;
-            }
-            out.write_all(&header_bytes)?;
-            out.write_all(&(header_bytes.len() as u64).to_le_bytes())?;
-            out.write_all(&crc32c::crc32c(&header_bytes).to_le_bytes())?;
-            out.write_all(MAGIC)
-        })?;
+        self.files
+            .replace_unsynced_with(&self.path(number), &mut |out| {
+                for bytes in streams.values() {
+                    out.write_all(bytes)?;
+                }
+                out.write_all(&header_bytes)?;
+                out.write_all(&(header_bytes.len() as u64).to_le_bytes())?;
+                out.write_all(&crc32c::crc32c(&header_bytes).to_le_bytes())?;
+                out.write_all(MAGIC)
+            })?;
         self.kept_mut()
             .insert(number, Arc::new(header.streams.into_iter().collect()));
         Ok(())
@@ -357,5 +388,16 @@ impl Runs {
             // Derived data: if the file cannot be moved, it is written over by the next pass.
             let _ = std::fs::rename(&path, aside);
         }
+    }
+}
+
+/// The error of a run that cannot be copied: the frames the index lists for it are not there,
+/// whole, from `seq` on.
+fn unreadable(seq: u64) -> Error {
+    Error::Corrupt {
+        seq,
+        kind: ProblemKind::BadFrame {
+            reason: "the index lists a frame that is not there, whole".to_owned(),
+        },
     }
 }

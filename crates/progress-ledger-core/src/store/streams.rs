@@ -163,10 +163,7 @@ impl Ledger {
             if let Some(events) = self.inner.runs.read(number, stream, piece.frames) {
                 return Ok(events);
             }
-            self.write_runs_in_background(
-                self.inner.commit.durable(),
-                self.inner.durable_end.load(Ordering::Acquire),
-            );
+            self.write_runs_in_background(self.inner.commit.durable());
         }
         piece
             .frames

@@ -212,13 +212,38 @@ impl Index {
         let Some(found) = self.streams.get(stream) else {
             return Ok(Vec::new());
         };
-        let from = match &self.saved {
-            Some(saved) if found.saved.count > 0 && after_seq < saved.count => {
-                saved.stream_count_upto(found.saved, after_seq)?
-            }
-            _ => found.saved.count + found.recent.partition_point(|&seq| seq <= after_seq) as u64,
-        };
+        let from = self.count_upto(found, after_seq)?;
         self.stream_from(found, from, limit)
+    }
+
+    /// A stream's events with sequence numbers in `after_seq + 1 ..= upto_seq`.
+    pub(crate) fn stream_frames_between(
+        &self,
+        stream: &StreamId,
+        after_seq: u64,
+        upto_seq: u64,
+    ) -> Result<Vec<(u64, u64)>> {
+        let Some(found) = self.streams.get(stream) else {
+            return Ok(Vec::new());
+        };
+        let from = self.count_upto(found, after_seq)?;
+        let to = self.count_upto(found, upto_seq)?;
+        self.stream_from(
+            found,
+            from,
+            usize::try_from(to.saturating_sub(from)).unwrap_or(usize::MAX),
+        )
+    }
+
+    /// How many of a stream's seqs are at most `seq`: a binary search, the stream's seqs
+    /// being in log order.
+    fn count_upto(&self, found: &Stream, seq: u64) -> Result<u64> {
+        Ok(match &self.saved {
+            Some(saved) if found.saved.count > 0 && seq < saved.count => {
+                saved.stream_count_upto(found.saved, seq)?
+            }
+            _ => found.saved.count + found.recent.partition_point(|&s| s <= seq) as u64,
+        })
     }
 
     /// What saving the index up to `head` (whose last frame ends at `end`) needs: cheap (the

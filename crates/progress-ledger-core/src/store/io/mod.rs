@@ -41,6 +41,17 @@ pub trait Files: Send + Sync + fmt::Debug {
         path: &Path,
         fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
     ) -> io::Result<()>;
+
+    /// Replaces `path` with the bytes `fill` writes, written beside it and renamed over it as
+    /// [`Files::replace_with`] does, but not synced: for derived files that every read checks.
+    /// After a crash the file may hold the old bytes, the new, or part of them.
+    fn replace_unsynced_with(
+        &self,
+        path: &Path,
+        fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.replace_with(path, fill)
+    }
 }
 
 /// An open file, read and written at offsets.
@@ -107,26 +118,46 @@ impl Files for OsFiles {
         path: &Path,
         fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
     ) -> io::Result<()> {
-        let mut partial = path.as_os_str().to_owned();
-        partial.push(".partial");
-        let partial = std::path::PathBuf::from(partial);
-        let written = File::create(&partial).and_then(|file| {
-            let mut out = io::BufWriter::with_capacity(1 << 20, file);
-            fill(&mut out)?;
-            let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+        replace_os_file(path, fill, true)
+    }
+
+    fn replace_unsynced_with(
+        &self,
+        path: &Path,
+        fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<()> {
+        replace_os_file(path, fill, false)
+    }
+}
+
+/// Writes `path.partial` with `fill`, syncs it if `synced`, renames it over `path`, and syncs
+/// the directory if `synced`. A failure removes the partial file.
+fn replace_os_file(
+    path: &Path,
+    fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+    synced: bool,
+) -> io::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    let written = File::create(&partial).and_then(|file| {
+        let mut out = io::BufWriter::with_capacity(1 << 20, file);
+        fill(&mut out)?;
+        let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+        if synced {
             file.sync_all()?;
-            drop(file);
-            std::fs::rename(&partial, path)
-        });
-        if let Err(error) = written {
-            // A disk that is full keeps no half-written copy.
-            let _ = std::fs::remove_file(&partial);
-            return Err(error);
         }
-        match path.parent() {
-            Some(dir) => sync_dir(dir),
-            None => Ok(()),
-        }
+        drop(file);
+        std::fs::rename(&partial, path)
+    });
+    if let Err(error) = written {
+        // A disk that is full keeps no half-written copy.
+        let _ = std::fs::remove_file(&partial);
+        return Err(error);
+    }
+    match path.parent() {
+        Some(dir) if synced => sync_dir(dir),
+        _ => Ok(()),
     }
 }
 
