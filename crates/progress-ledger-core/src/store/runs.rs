@@ -166,7 +166,7 @@ impl Runs {
     }
 
     /// The first seq of run `number`.
-    pub(super) fn first_seq(&self, number: u64) -> u64 {
+    fn first_seq(&self, number: u64) -> u64 {
         number * self.events + 1
     }
 
@@ -268,7 +268,13 @@ impl Runs {
             return Err(unreadable(first));
         };
         let frame = log.frame_at(end).map_err(|e| e.at(last))?;
-        let mut bytes = vec![0u8; usize::try_from(frame.next - start).unwrap_or(usize::MAX)];
+        // The run's part of the log, allocated only if the system has the room.
+        let span = usize::try_from(frame.next - start).map_err(|_| unreadable(first))?;
+        let mut bytes = Vec::new();
+        bytes
+            .try_reserve_exact(span)
+            .map_err(|e| Error::Io(std::io::Error::other(e)))?;
+        bytes.resize(span, 0);
         if log.read_at(start, &mut bytes)? != bytes.len() {
             return Err(unreadable(last));
         }

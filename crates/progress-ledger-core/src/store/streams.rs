@@ -132,22 +132,22 @@ impl Ledger {
     }
 
     /// `frames` cut into pieces: each kept run's share whole, the rest a few hundred at a
-    /// time.
+    /// time, never across runs.
     fn pieces<'a>(&self, frames: &'a [(u64, u64)]) -> Vec<Piece<'a>> {
         let runs = &self.inner.runs;
         let mut pieces = Vec::new();
         let mut rest = frames;
         while let Some(&(seq, _)) = rest.first() {
-            let number = runs.number_of(seq).filter(|&number| runs.is_kept(number));
-            let len = match number {
-                Some(number) => {
-                    rest.partition_point(|&(seq, _)| runs.number_of(seq) == Some(number))
-                }
-                None => rest.len().min(LOG_PIECE),
+            let number = runs.number_of(seq);
+            let in_run = rest.partition_point(|&(seq, _)| runs.number_of(seq) == number);
+            let kept = number.filter(|&number| runs.is_kept(number));
+            let len = match kept {
+                Some(_) => in_run,
+                None => in_run.min(LOG_PIECE),
             };
             let (piece, after) = rest.split_at(len);
             pieces.push(Piece {
-                run: number,
+                run: kept,
                 frames: piece,
             });
             rest = after;
