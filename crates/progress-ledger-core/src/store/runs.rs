@@ -3,17 +3,18 @@
 //!
 //! The log is cut into runs of a fixed number of events ([`super::LedgerConfig::events_per_run`]):
 //! run `k` holds seqs `k·n + 1 ..= (k + 1)·n`. Once a run is wholly durable, a background thread
-//! writes `runs/<k>.run`: each stream's frames of the run, byte for byte the log's frames (with
-//! their checksums), one stream after the other; then a header (bincode: the run's size and
-//! number, the hash of its last event, and where each stream's frames are); then a footer (the
-//! header's length as a u64, its CRC32C as a u32, the magic `PLRUNS01`).
+//! writes `runs/<k>.run`: each stream's stored events of the run in the log's frames (flags
+//! cleared, with their checksums), one stream after the other; then a header (bincode: the run's
+//! size and number, the hash of its last event, and where each stream's frames are); then a
+//! footer (the header's length as a u64, its CRC32C as a u32, the magic `PLRUNS01`).
 //!
 //! A run file is derived data: written beside its place and renamed into place, not synced (a
-//! crash may leave it cut short or with zeros, which its checks find). It is used only if its footer, header and the hash of its
-//! last event agree with the log (that hash commits to every event before it). A read that finds
-//! a frame failing its checksum, or events that are not the ones the index lists, sets the file
-//! aside (renamed `<k>.run.damaged`, counted in [`super::Stats::runs_set_aside`]), and those
-//! events are read from the log instead; the run is written again by the next background pass.
+//! crash may leave it cut short or with zeros, which its checks find). It is used only if its
+//! footer, header and the hash of its last event agree with the log (that hash commits to every
+//! event before it). A read that finds a frame failing its checksum, or events that are not the
+//! ones the index lists, sets the file aside (renamed `<k>.run.damaged`, counted in
+//! [`super::Stats::runs_set_aside`]), and those events are read from the log instead; the run is
+//! written again by the next background pass.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
