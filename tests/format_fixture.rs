@@ -41,12 +41,14 @@ fn expected() -> Vec<Event> {
             })),
         },
         // Appended after the four above: the lines they wrote are unchanged.
-        Payload::PlanDefined(small_plan()),
+        Payload::PlanDefined(Box::new(small_plan())),
         Payload::IndicatorDefined {
             plan: "fixture-2023".into(),
             task: 1,
             item: Some(2),
-            spec: small_plan().parts[0].categories[0].tasks[0].items[0].indicators[0].clone(),
+            spec: Box::new(
+                small_plan().parts[0].categories[0].tasks[0].items[0].indicators[0].clone(),
+            ),
         },
         Payload::TargetRevised {
             target: Decimal::new(18000, 0),

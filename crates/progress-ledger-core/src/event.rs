@@ -90,8 +90,9 @@ impl fmt::Display for StreamId {
 #[serde(rename_all = "snake_case")]
 pub enum Payload {
     /// A plan was defined (or redefined): its identity, period, districts, units and tree.
-    /// Indicators are defined by their own events.
-    PlanDefined(Plan),
+    /// Indicators are defined by their own events. Boxed, as an indicator's spec is, so that
+    /// an event takes no more room than an update needs.
+    PlanDefined(Box<Plan>),
     /// An indicator was defined, attached to a task and item of a plan.
     IndicatorDefined {
         /// Id of the plan.
@@ -101,7 +102,7 @@ pub enum Payload {
         /// Sub-item number, if the task has sub-items.
         item: Option<u32>,
         /// The indicator.
-        spec: IndicatorSpec,
+        spec: Box<IndicatorSpec>,
     },
     /// An indicator's target was revised (动态调整); applies from the moment it is recorded.
     TargetRevised {

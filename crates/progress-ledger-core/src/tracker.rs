@@ -511,7 +511,12 @@ impl Tracker {
     /// [`Tracker::load_plan`] for `identity`, whose unit is the actor: only an admin loads
     /// plans (see [`crate::policy`]).
     pub fn load_plan_as(&self, identity: &Identity, plan: &Plan) -> Result<Vec<Appended>> {
-        policy::authorize(identity, None, &Payload::PlanDefined(plan.clone()), None)?;
+        policy::authorize(
+            identity,
+            None,
+            &Payload::PlanDefined(Box::new(plan.clone())),
+            None,
+        )?;
         self.load_plan_checked(plan, identity.unit())
     }
 

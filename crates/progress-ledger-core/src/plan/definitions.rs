@@ -37,7 +37,7 @@ pub fn definition_events(catalog: &Catalog, plan: &Plan, actor: &str) -> Result<
             StreamId::plan(&plan.id)?,
             effective,
             actor,
-            Payload::PlanDefined(outline),
+            Payload::PlanDefined(Box::new(outline)),
         ));
     }
     for (task, item, spec) in plan.indicators() {
@@ -72,7 +72,7 @@ pub fn definition_events(catalog: &Catalog, plan: &Plan, actor: &str) -> Result<
                     plan: plan.id.clone(),
                     task: task.number,
                     item: item.number,
-                    spec: spec.clone(),
+                    spec: Box::new(spec.clone()),
                 },
             )),
         }

@@ -61,7 +61,7 @@ impl Catalog {
     pub fn apply(&mut self, event: &Event) -> bool {
         match &event.payload {
             Payload::PlanDefined(plan) => {
-                self.plans.insert(plan.id.clone(), plan.clone());
+                self.plans.insert(plan.id.clone(), plan.as_ref().clone());
             }
             Payload::IndicatorDefined {
                 plan,
@@ -81,7 +81,7 @@ impl Catalog {
                         plan: plan.clone(),
                         task: *task,
                         item: *item,
-                        spec: spec.clone(),
+                        spec: spec.as_ref().clone(),
                         revisions,
                         retired: false,
                     },

@@ -449,40 +449,39 @@ impl Prepared {
         let effective = explanation.effective;
         for (indicator, (state, roles)) in explanation.indicators.iter_mut().zip(folded) {
             // An indicator's stream is its updates and a few other events: sized once.
-            let mut stream = Vec::with_capacity(state.len() + 16);
-            let mut replay = Projection::default();
+            let mut stream = StreamRead::with_capacity(state.len() + 16);
+            let mut replay = Projection::without_ids();
             events(&indicator.id, &mut |event| {
-                replay.apply(&event);
+                replay.apply_with(&event, stream.named_by(&event));
                 stream.push(event);
                 Ok(())
             })?;
             let empty = IndicatorState::default();
-            if !replay
-                .state(&indicator.id)
-                .unwrap_or(&empty)
-                .same_updates(&state)
-            {
+            let replayed = replay.state(&indicator.id).unwrap_or(&empty);
+            if !replayed.same_updates(&state) {
                 return Err(Error::Damaged(format!(
                     "the log's events of indicator {} do not give the updates the projection \
                      holds; rebuild the projection",
                     indicator.id
                 )));
             }
-            // Which event made each update, and which voided it: the replay's own index.
+            // Which event made each update, and which voided it: the replayed state places
+            // each event's update by its version.
             let mut made_by: Vec<Option<&Event>> = vec![None; state.len()];
             let mut voided_by: Vec<Option<&Event>> = vec![None; state.len()];
-            for event in &stream {
-                if let Some((_, order)) = replay.locate(&event.id, None) {
-                    if let Some(made) = made_by.get_mut(order as usize) {
-                        *made = Some(event);
-                    }
+            for event in &stream.events {
+                if let Some(made) = replayed
+                    .place_of(event.version)
+                    .and_then(|order| made_by.get_mut(order))
+                {
+                    *made = Some(event);
                 }
-                if let Payload::Corrected { corrects, .. } = &event.payload {
-                    if let Some((_, order)) = replay.locate(corrects, None) {
-                        if let Some(voided) = voided_by.get_mut(order as usize) {
-                            *voided = Some(event);
-                        }
-                    }
+                if let Some(voided) = stream
+                    .named(event)
+                    .and_then(|named| replayed.place_of(named.version))
+                    .and_then(|order| voided_by.get_mut(order))
+                {
+                    *voided = Some(event);
                 }
             }
             let named = |order: usize| {
@@ -537,6 +536,7 @@ impl Prepared {
             }
             let last = |wanted: fn(&Payload) -> bool| {
                 stream
+                    .events
                     .iter()
                     .rev()
                     .find(|e| wanted(&e.payload))
@@ -553,5 +553,49 @@ impl Prepared {
             }
         }
         Ok(explanation)
+    }
+}
+
+/// An indicator's events as they are read, with the events that corrections name.
+struct StreamRead {
+    events: Vec<Event>,
+    /// Each event's place in `events` by id, from the first correction on (an indicator that
+    /// was never corrected needs none).
+    places: Option<HashMap<Uuid, usize>>,
+}
+
+impl StreamRead {
+    fn with_capacity(capacity: usize) -> Self {
+        StreamRead {
+            events: Vec::with_capacity(capacity),
+            places: None,
+        }
+    }
+
+    /// Keeps `event`, after the ones before it.
+    fn push(&mut self, event: Event) {
+        if let Some(places) = &mut self.places {
+            places.insert(event.id, self.events.len());
+        }
+        self.events.push(event);
+    }
+
+    /// The event of this stream that `event` corrects, if it is a correction of one of them
+    /// (read before it).
+    fn named_by(&mut self, event: &Event) -> Option<&Event> {
+        if matches!(event.payload, Payload::Corrected { .. }) && self.places.is_none() {
+            let places = self.events.iter().enumerate();
+            self.places = Some(places.map(|(place, event)| (event.id, place)).collect());
+        }
+        self.named(event)
+    }
+
+    /// [`StreamRead::named_by`], once every event is read.
+    fn named(&self, event: &Event) -> Option<&Event> {
+        let Payload::Corrected { corrects, .. } = &event.payload else {
+            return None;
+        };
+        let place = *self.places.as_ref()?.get(corrects)?;
+        self.events.get(place).filter(|named| named.seq < event.seq)
     }
 }

@@ -32,10 +32,11 @@ impl Tracker {
     pub fn history(&self, indicator: &str) -> Result<Vec<TrailStep>> {
         let (stream, plan, districts) = self.trail_of(indicator)?;
         let plan_events = self.ledger.read_stream(&plan, 0, usize::MAX)?;
-        let mut fold = TrailFold::new(Projection::default(), plan_events, indicator, districts);
+        let mut fold = TrailFold::new(Projection::without_ids(), plan_events, indicator, districts);
         let mut trail = Vec::with_capacity(self.ledger.stream_version(&stream) as usize);
         self.ledger.for_each_in_stream(&stream, u64::MAX, |event| {
-            trail.extend(fold.step(event));
+            let named = self.named_by(&event.payload)?;
+            trail.extend(fold.step(event, named.as_ref()));
             Ok(())
         })?;
         Ok(trail)
@@ -86,7 +87,7 @@ impl Tracker {
                     let alone = self.indicator_projection(other, event.seq - 1)?;
                     fold.projection.adopt(other, &alone);
                 }
-                let step = fold.step(event);
+                let step = fold.step(event, None);
                 if cursor > after {
                     steps.extend(step);
                 }
@@ -139,12 +140,13 @@ impl<'a> TrailFold<'a> {
     }
 
     /// Folds `event` of the indicator (after the plan's events before it) and gives the step
-    /// it makes; `None` while the indicator is not defined.
-    fn step(&mut self, event: Event) -> Option<TrailStep> {
+    /// it makes; `None` while the indicator is not defined. `named` is the event a correction
+    /// names, for a projection without ids (see [`Projection::apply_with`]).
+    fn step(&mut self, event: Event, named: Option<&Event>) -> Option<TrailStep> {
         while let Some(earlier) = self.plan.next_if(|p| p.seq < event.seq) {
             self.projection.apply(&earlier);
         }
-        self.projection.apply(&event);
+        self.projection.apply_with(&event, named);
         let def = self.projection.catalog().indicator(self.indicator)?;
         let empty = Default::default();
         let state = self.projection.state(self.indicator).unwrap_or(&empty);
