@@ -71,6 +71,9 @@ struct BodyRef<'a> {
     prev_hash: Hash,
 }
 
+/// Everything [`BodyRef`] encodes but `prev_hash`, its last field: 32 raw bytes that
+/// [`decode`] takes from the end as they are (decoding them through serde goes a byte at a
+/// time).
 #[derive(Deserialize)]
 struct Body {
     seq: u64,
@@ -84,7 +87,24 @@ struct Body {
     actor: String,
     note: Option<String>,
     payload: Payload,
-    prev_hash: Hash,
+}
+
+impl Body {
+    fn into_event(self, prev_hash: Hash, hash: Hash) -> Event {
+        Event {
+            seq: self.seq,
+            id: self.id,
+            stream: self.stream,
+            version: self.version,
+            recorded_at: self.recorded_at,
+            effective: self.effective,
+            actor: self.actor,
+            note: self.note,
+            payload: self.payload,
+            prev_hash,
+            hash,
+        }
+    }
 }
 
 /// The canonical bytes of an event: the format-version byte and the encoded body, without the
@@ -118,6 +138,9 @@ pub fn seal(event: &mut Event) -> Result<Vec<u8>, crate::Error> {
 }
 
 /// Decodes a stored event. The stored hash is returned as is; checking it is `verify`'s job.
+///
+/// The body's fields before `prev_hash` must take exactly the bytes before its 32: decoded
+/// so, the bytes decode exactly when the whole body does, trailing bytes rejected.
 pub fn decode(stored: &[u8]) -> Result<Event, DecodeError> {
     if stored.len() < 1 + HASH_LEN {
         return Err(DecodeError::TooShort(stored.len()));
@@ -126,24 +149,23 @@ pub fn decode(stored: &[u8]) -> Result<Event, DecodeError> {
     if canonical[0] != FORMAT_VERSION {
         return Err(DecodeError::UnsupportedVersion(canonical[0]));
     }
+    let Some(fields) = canonical[1..].len().checked_sub(HASH_LEN) else {
+        return Err(DecodeError::Malformed(
+            "too short for the previous event's hash".to_owned(),
+        ));
+    };
+    let (fields, prev_hash) = canonical[1..].split_at(fields);
     let body: Body = options()
-        .deserialize(&canonical[1..])
+        .deserialize(fields)
         .map_err(|e| DecodeError::Malformed(e.to_string()))?;
-    let mut hash_bytes = [0u8; HASH_LEN];
-    hash_bytes.copy_from_slice(hash);
-    Ok(Event {
-        seq: body.seq,
-        id: body.id,
-        stream: body.stream,
-        version: body.version,
-        recorded_at: body.recorded_at,
-        effective: body.effective,
-        actor: body.actor,
-        note: body.note,
-        payload: body.payload,
-        prev_hash: body.prev_hash,
-        hash: Hash(hash_bytes),
-    })
+    Ok(body.into_event(hash_of(prev_hash), hash_of(hash)))
+}
+
+/// 32 bytes as a hash.
+fn hash_of(bytes: &[u8]) -> Hash {
+    let mut out = [0u8; HASH_LEN];
+    out.copy_from_slice(bytes);
+    Hash(out)
 }
 
 /// Splits a stored event into its canonical bytes and its stored hash, for verification.
@@ -152,9 +174,7 @@ pub fn split_stored(stored: &[u8]) -> Option<(&[u8], Hash)> {
         return None;
     }
     let (canonical, hash) = stored.split_at(stored.len() - HASH_LEN);
-    let mut bytes = [0u8; HASH_LEN];
-    bytes.copy_from_slice(hash);
-    Some((canonical, Hash(bytes)))
+    Some((canonical, hash_of(hash)))
 }
 
 /// Serde for timestamps: RFC 3339 text in human-readable formats, microseconds since the Unix
@@ -206,6 +226,118 @@ pub mod date {
         } else {
             let (year, month, day) = <(i16, i8, i8)>::deserialize(deserializer)?;
             Date::new(year, month, day).map_err(serde::de::Error::custom)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// [`decode`] the plain way: the whole body through serde, trailing bytes rejected.
+    fn decode_whole(stored: &[u8]) -> Option<Event> {
+        let (canonical, hash) = split_stored(stored)?;
+        if canonical[0] != FORMAT_VERSION {
+            return None;
+        }
+        let body: (Body, [u8; HASH_LEN]) = options().deserialize(&canonical[1..]).ok()?;
+        let (body, prev_hash) = body;
+        Some(body.into_event(Hash(prev_hash), hash))
+    }
+
+    /// A sealed event of one of the kinds a stream holds most.
+    fn sealed() -> impl Strategy<Value = Vec<u8>> {
+        let payload = prop_oneof![
+            (0..10_000_000i64, proptest::option::of("[a-z区县]{1,6}")).prop_map(
+                |(units, district)| Payload::ProgressReported {
+                    delta: rust_decimal::Decimal::new(units, 2),
+                    district,
+                }
+            ),
+            ("[ -~]{0,12}", any::<bool>()).prop_map(|(reason, replaced)| Payload::Corrected {
+                corrects: Uuid::from_u128(7),
+                reason,
+                replacement: replaced.then(|| {
+                    Box::new(Payload::MeasurementTaken {
+                        value: rust_decimal::Decimal::new(925, 1),
+                        district: None,
+                    })
+                }),
+            }),
+        ];
+        (
+            any::<u64>(),
+            any::<u128>(),
+            "[a-z0-9-]{1,20}",
+            any::<u64>(),
+            0..4_000_000_000_000_000i64,
+            "[a-z]{1,8}",
+            proptest::option::of("[ -~]{0,16}"),
+            payload,
+            any::<[u8; HASH_LEN]>(),
+        )
+            .prop_filter_map(
+                "a valid stream id",
+                |(seq, id, indicator, version, micros, actor, note, payload, prev)| {
+                    let mut event = Event {
+                        seq,
+                        id: Uuid::from_u128(id),
+                        stream: StreamId::indicator(&indicator).ok()?,
+                        version,
+                        recorded_at: Timestamp::from_microsecond(micros).ok()?,
+                        effective: Date::new(2024, 6, 30).ok()?,
+                        actor,
+                        note,
+                        payload,
+                        prev_hash: Hash(prev),
+                        hash: Hash::ZERO,
+                    };
+                    seal(&mut event).ok()
+                },
+            )
+    }
+
+    /// How stored bytes are damaged: cut at, a byte put in at, or a byte changed at a place.
+    #[derive(Debug, Clone)]
+    enum Damage {
+        Cut(prop::sample::Index),
+        Insert(prop::sample::Index, u8),
+        Flip(prop::sample::Index, u8),
+    }
+
+    fn damage() -> impl Strategy<Value = Damage> {
+        prop_oneof![
+            any::<prop::sample::Index>().prop_map(Damage::Cut),
+            (any::<prop::sample::Index>(), any::<u8>()).prop_map(|(i, b)| Damage::Insert(i, b)),
+            (any::<prop::sample::Index>(), 1..=255u8).prop_map(|(i, m)| Damage::Flip(i, m)),
+        ]
+    }
+
+    proptest! {
+        /// Taking `prev_hash` from the end decodes exactly what decoding the whole body does,
+        /// sound bytes or damaged: the same event, or an error from both.
+        #[test]
+        fn decoding_with_the_hash_taken_from_the_end_is_decoding_the_whole_body(
+            stored in sealed(),
+            damages in prop::collection::vec(damage(), 0..3),
+        ) {
+            let mut bytes = stored.clone();
+            for damage in damages {
+                match damage {
+                    Damage::Cut(at) => bytes.truncate(at.index(bytes.len() + 1)),
+                    Damage::Insert(at, byte) => bytes.insert(at.index(bytes.len() + 1), byte),
+                    Damage::Flip(at, mask) => {
+                        if !bytes.is_empty() {
+                            let at = at.index(bytes.len());
+                            bytes[at] ^= mask;
+                        }
+                    }
+                }
+            }
+            prop_assert_eq!(decode(&bytes).ok(), decode_whole(&bytes));
+            prop_assert!(decode(&stored).is_ok());
         }
     }
 }

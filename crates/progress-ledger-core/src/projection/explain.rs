@@ -209,10 +209,13 @@ impl Trace for Keeper {
 
     fn update(&mut self, node: Node<'_>, update: &Update<'_>, role: Role) {
         if let Node::Indicator(id) = node {
-            self.roles
-                .entry(id.to_owned())
-                .or_default()
-                .push((update.order, role));
+            // Looked up by `&str` first: an indicator's id is copied once, not once an update.
+            match self.roles.get_mut(id) {
+                Some(roles) => roles.push((update.order, role)),
+                None => {
+                    self.roles.insert(id.to_owned(), vec![(update.order, role)]);
+                }
+            }
         }
     }
 
