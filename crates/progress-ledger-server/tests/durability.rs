@@ -138,3 +138,53 @@ async fn a_snapshot_that_cannot_be_stored_fails_no_append_and_health_says_why() 
     );
     server.stop().await;
 }
+
+/// A run file damaged on disk: the indicator's history over HTTP is the same as before, read
+/// from the log, and `/health` says a run file was set aside (the server stays up and takes
+/// appends: run files are derived data).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_run_file_is_set_aside_and_health_says_so() {
+    let server = common::start_opening_with(|config| config.ledger.events_per_run = 128).await;
+    let batch: Vec<Value> = (1..=400).map(seats).collect();
+    let response = server
+        .client
+        .post(server.url("/v1/events/batch"))
+        .json(&batch)
+        .send()
+        .await
+        .expect("batch");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let runs = server.tracker.ledger().len() / 128;
+    let mut health = Value::Null;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while health["run_files"].as_u64() != Some(runs) {
+        assert!(Instant::now() < deadline, "run files written: {health}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        health = server.get("/health").await.1;
+    }
+    assert_eq!(health["run_files_set_aside"], json!(0), "{health}");
+    let history = format!("/v1/indicators/{CHILDCARE_SEATS}/history?limit=1000");
+    let (status, before) = server.get(&history).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The last whole run holds only 新增托位's updates: a byte of its first frame flipped.
+    let path = server
+        .dir
+        .path()
+        .join("ledger/runs")
+        .join(format!("{:010}.run", runs - 1));
+    let mut bytes = std::fs::read(&path).expect("run file");
+    bytes[100] ^= 0x01;
+    std::fs::write(&path, &bytes).expect("damage");
+
+    let (status, after) = server.get(&history).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(after, before, "the history read from the log instead");
+    let (status, health) = server.get("/health").await;
+    assert_eq!(status, StatusCode::OK, "{health}");
+    assert_eq!(health["run_files_set_aside"], json!(1), "{health}");
+    let mut aside = path.into_os_string();
+    aside.push(".damaged");
+    assert_eq!(std::fs::read(&aside).expect("kept aside"), bytes);
+    server.stop().await;
+}

@@ -1,6 +1,6 @@
 //! `GET /health`: liveness, whether the ledger takes appends (503 with the reason when it does
-//! not), what opening set aside, derived data that could not be stored, and the credential mode
-//! (loudly, in open development mode).
+//! not), what opening set aside, derived data that could not be stored, run files found
+//! damaged, and the credential mode (loudly, in open development mode).
 
 use axum::Json;
 use axum::extract::State;
@@ -51,6 +51,13 @@ pub struct Health {
     /// full disk, a directory that cannot be written), if so. They are derived data: appends
     /// and answers go on, but restarting and answers as recorded at a time take longer.
     pub derived_data_problem: Option<String>,
+    /// Run files in use: copies of the log's events regrouped by stream, which reads of one
+    /// indicator's events take their events from (derived data, written in the background).
+    pub run_files: u64,
+    /// Run files found damaged when read since the server started: each was renamed
+    /// `<k>.run.damaged` and kept, its events were read from the log instead, and the run is
+    /// written again. Not zero: look at the disk.
+    pub run_files_set_aside: u64,
     /// `open_development` (started with `--open` and no credentials were ever created: anyone
     /// may write), `no_tokens` (no credentials were ever created: writes are refused), `tokens`,
     /// or `credentials_unavailable` (credentials were created but the token file is missing or
@@ -102,6 +109,7 @@ pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<H
         .tracker()
         .with_live(|p| p.catalog().plans().map(|p| p.id.clone()).collect());
     let ledger = state.tracker().ledger();
+    let stats = ledger.stats();
     let refusing_writes = ledger.refusal();
     let status = if refusing_writes.is_some() {
         StatusCode::SERVICE_UNAVAILABLE
@@ -118,6 +126,8 @@ pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<H
         refusing_writes,
         torn_tail: ledger.torn_tail().map(TornTailDto::from),
         derived_data_problem: state.tracker().derived_problem(),
+        run_files: stats.runs,
+        run_files_set_aside: stats.runs_set_aside,
         mode: mode.into(),
         warning,
         reads_require_token: state.config().require_token_for_reads,
