@@ -6,7 +6,9 @@
 //! the deltas, the latest measurement and how many milestones reached it. An indicator keeps
 //! one tally of all its live updates (the answer "now"), one per month and one per day of the
 //! effective dates it has seen: "as effective on D" merges the months before D's month and the
-//! days of D's month up to D, a few dozen tallies whatever the log's length.
+//! days of D's month up to D, a few dozen tallies whatever the log's length. A fold asked only
+//! about "now" after every event (an indicator's trail) keeps the total alone, and the months
+//! and days only from the first question about a day.
 //!
 //! The aggregates are brought up to date when they are asked for ([`Kept`]): folding an event
 //! only appends its update, so a replay of the whole log (opening, an as-recorded query) costs
@@ -348,17 +350,34 @@ fn slot<K: Ord + Copy>(tallies: &mut Vec<(K, Tally)>, key: K) -> &mut Tally {
     &mut tallies[at].1
 }
 
-/// An indicator's tallies: of all its live updates, per month and per day of their effective
-/// dates (see the module's documentation).
-#[derive(Clone, Debug, Default)]
+/// An indicator's tallies: of all its live updates and, unless it keeps only that, per month
+/// and per day of their effective dates (see the module's documentation).
+#[derive(Clone, Debug)]
 struct Aggregates {
     total: Tally,
+    dated: Option<Dated>,
+}
+
+/// The tallies per month and per day of the effective dates.
+#[derive(Clone, Debug, Default)]
+struct Dated {
     months: Vec<(i32, Tally)>,
     days: Vec<(Date, Tally)>,
 }
 
+impl Default for Aggregates {
+    /// No updates, tallied by date too.
+    fn default() -> Self {
+        Aggregates {
+            total: Tally::default(),
+            dated: Some(Dated::default()),
+        }
+    }
+}
+
 impl PartialEq for Aggregates {
-    /// Months and days whose updates were all voided are the same as none.
+    /// Months and days whose updates were all voided are the same as none; aggregates that
+    /// keep no dated tallies are compared by their totals.
     fn eq(&self, other: &Self) -> bool {
         fn kept<K: Copy>(tallies: &[(K, Tally)]) -> impl Iterator<Item = (K, &Tally)> {
             tallies
@@ -367,15 +386,27 @@ impl PartialEq for Aggregates {
                 .map(|(k, t)| (*k, t))
         }
         self.total == other.total
-            && kept(&self.months).eq(kept(&other.months))
-            && kept(&self.days).eq(kept(&other.days))
+            && match (&self.dated, &other.dated) {
+                (Some(mine), Some(theirs)) => {
+                    kept(&mine.months).eq(kept(&theirs.months))
+                        && kept(&mine.days).eq(kept(&theirs.days))
+                }
+                _ => true,
+            }
     }
 }
 
 impl Aggregates {
-    /// The aggregates of `entries`, folded afresh: each live update into its day's tally,
-    /// then the days into their months and the months into the total.
-    fn of(entries: &Entries) -> Aggregates {
+    /// The aggregates of `entries`, folded afresh: with `dated`, each live update into its
+    /// day's tally, then the days into their months and the months into the total; else each
+    /// into the total.
+    fn of(entries: &Entries, dated: bool) -> Aggregates {
+        if !dated {
+            return Aggregates {
+                total: total_of(entries),
+                dated: None,
+            };
+        }
         let live = || entries.iter().enumerate().filter(|(_, e)| !e.voided);
         let span = live().fold(None, |span, (_, entry)| {
             let day = day_number(entry.effective);
@@ -413,20 +444,56 @@ impl Aggregates {
         let total = Tally::merged(months.iter().map(|(_, t)| t));
         Aggregates {
             total,
-            months,
-            days,
+            dated: Some(Dated { months, days }),
         }
     }
 
     /// Adds a live update.
     fn add(&mut self, order: u32, entry: &Entry) {
         self.total.add(order, entry);
-        slot(&mut self.months, month_of(entry.effective)).add(order, entry);
-        slot(&mut self.days, entry.effective).add(order, entry);
+        if let Some(dated) = &mut self.dated {
+            slot(&mut dated.months, month_of(entry.effective)).add(order, entry);
+            slot(&mut dated.days, entry.effective).add(order, entry);
+        }
     }
 
     /// Takes out the update at `order`, just voided; `entries` are the indicator's updates,
     /// with it marked voided.
+    fn remove(&mut self, order: u32, entry: &Entry, entries: &Entries) {
+        if let Some(dated) = &mut self.dated {
+            dated.remove(order, entry, entries);
+        }
+        if !self.total.remove(order, entry) {
+            self.total = match &self.dated {
+                Some(dated) => Tally::merged(dated.months.iter().map(|(_, t)| t)),
+                None => total_of(entries),
+            };
+        }
+    }
+
+    /// The tally of the updates that count on `effective` (all if `None`). Only dated
+    /// aggregates tell a day from the total: [`Kept::caught_up`] keeps them for a day.
+    fn tally(&self, effective: Option<Date>) -> Cow<'_, Tally> {
+        match (effective, &self.dated) {
+            (Some(day), Some(dated)) => dated.tally(day, &self.total),
+            _ => Cow::Borrowed(&self.total),
+        }
+    }
+}
+
+/// The tally of every live update of `entries`.
+fn total_of(entries: &Entries) -> Tally {
+    let mut total = Tally::default();
+    for (order, entry) in entries.iter().enumerate() {
+        if !entry.voided {
+            total.add(order_u32(order), &entry);
+        }
+    }
+    total
+}
+
+impl Dated {
+    /// Takes the update at `order` out of its day and month (see [`Aggregates::remove`]).
     fn remove(&mut self, order: u32, entry: &Entry, entries: &Entries) {
         let date = entry.effective;
         let month = month_of(date);
@@ -450,18 +517,12 @@ impl Aggregates {
             );
             *slot(&mut self.months, month) = again;
         }
-        if !self.total.remove(order, entry) {
-            self.total = Tally::merged(self.months.iter().map(|(_, t)| t));
-        }
     }
 
-    /// The tally of the updates that count on `effective` (all if `None`).
-    fn tally(&self, effective: Option<Date>) -> Cow<'_, Tally> {
-        let Some(day) = effective else {
-            return Cow::Borrowed(&self.total);
-        };
+    /// The tally of the updates that count on `day`, whose aggregates' total is `total`.
+    fn tally<'a>(&self, day: Date, total: &'a Tally) -> Cow<'a, Tally> {
         if self.days.last().is_none_or(|(last, _)| *last <= day) {
-            return Cow::Borrowed(&self.total);
+            return Cow::Borrowed(total);
         }
         let month = month_of(day);
         let months = self.months.iter().take_while(|(m, _)| *m < month);
@@ -548,7 +609,7 @@ mod tests {
                     voided,
                 });
             }
-            let of = Aggregates::of(&entries);
+            let of = Aggregates::of(&entries, true).dated.unwrap_or_default();
             proptest::prop_assert_eq!(of.days.len(), searched(&entries).len());
             for ((date, tally), (want_date, want)) in of.days.iter().zip(&searched(&entries)) {
                 proptest::prop_assert_eq!(date, want_date);
@@ -580,6 +641,19 @@ struct Caught {
     aggregates: Aggregates,
 }
 
+impl Caught {
+    /// Folds the live updates of `entries` after those folded.
+    fn fold_rest(&mut self, entries: &Entries) {
+        let through = self.through;
+        for (order, entry) in (through..).zip(entries.iter_from(through)) {
+            if !entry.voided {
+                self.aggregates.add(order_u32(order), &entry);
+            }
+        }
+        self.through = entries.len();
+    }
+}
+
 impl Clone for Kept {
     fn clone(&self) -> Self {
         Kept(Mutex::new(self.lock().clone()))
@@ -594,20 +668,28 @@ impl Kept {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The aggregates brought up to date with `entries`, locked.
-    fn caught_up(&self, entries: &Entries) -> MutexGuard<'_, Caught> {
+    /// Aggregates of no updates that keep only the total until a day is asked for.
+    pub(crate) fn totals_only() -> Kept {
+        Kept(Mutex::new(Caught {
+            through: 0,
+            aggregates: Aggregates {
+                total: Tally::default(),
+                dated: None,
+            },
+        }))
+    }
+
+    /// The aggregates brought up to date with `entries`, locked; with `dated`, with their
+    /// tallies per month and day, folded afresh from `entries` if they kept none.
+    fn caught_up(&self, entries: &Entries, dated: bool) -> MutexGuard<'_, Caught> {
         let mut caught = self.lock();
-        if caught.through == 0 {
-            caught.aggregates = Aggregates::of(entries);
+        let kept_dated = caught.aggregates.dated.is_some();
+        if caught.through == 0 || (dated && !kept_dated) {
+            caught.aggregates = Aggregates::of(entries, dated || kept_dated);
+            caught.through = entries.len();
         } else {
-            let through = caught.through;
-            for (order, entry) in (through..).zip(entries.iter_from(through)) {
-                if !entry.voided {
-                    caught.aggregates.add(order_u32(order), &entry);
-                }
-            }
+            caught.fold_rest(entries);
         }
-        caught.through = entries.len();
         caught
     }
 
@@ -619,6 +701,9 @@ impl Kept {
             .get_mut()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if order < caught.through {
+            // Up to date first: a day or a total folded again from `entries` then holds
+            // the same updates as the aggregates.
+            caught.fold_rest(entries);
             caught.aggregates.remove(order_u32(order), entry, entries);
         }
     }
@@ -632,13 +717,16 @@ impl Kept {
         effective: Option<Date>,
         f: impl FnOnce(&Tally) -> R,
     ) -> R {
-        f(&self.caught_up(entries).aggregates.tally(effective))
+        f(&self
+            .caught_up(entries, effective.is_some())
+            .aggregates
+            .tally(effective))
     }
 
-    /// Whether these aggregates and `other`'s, brought up to date with their entries, are
-    /// equal.
+    /// Whether these aggregates and `other`'s, brought up to date with their entries (with
+    /// their dated tallies), are equal.
     pub(crate) fn same(&self, entries: &Entries, other: &Kept, theirs: &Entries) -> bool {
-        let mine = self.caught_up(entries).aggregates.clone();
-        mine == other.caught_up(theirs).aggregates
+        let mine = self.caught_up(entries, true).aggregates.clone();
+        mine == other.caught_up(theirs, true).aggregates
     }
 }

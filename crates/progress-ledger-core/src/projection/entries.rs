@@ -41,9 +41,11 @@ pub(crate) struct Entries {
 }
 
 impl PartialEq for Entries {
-    /// The same entries (amounts compared as numbers, as [`Entry`] compares them).
+    /// The same entries (amounts compared as numbers, as [`Entry`] compares them). Entries
+    /// packed alike are the same without unpacking them.
     fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.iter().eq(other.iter())
+        (self.words == other.words && self.wide == other.wide)
+            || (self.len() == other.len() && self.iter().eq(other.iter()))
     }
 }
 

@@ -10,6 +10,7 @@
 //! events of the indicators' streams, folded the way the projection folds them.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -186,9 +187,13 @@ pub struct Explanation {
 pub struct Prepared {
     explanation: Explanation,
     /// Per indicator of `explanation.indicators`: its updates as folded, and the roles of
-    /// those used (by place).
-    folded: Vec<(IndicatorState, Vec<(usize, Role)>)>,
+    /// those used.
+    folded: Vec<Folded>,
 }
+
+/// One indicator's updates as folded (shared with the projection), and the role of each
+/// one used, by place.
+type Folded = (Arc<IndicatorState>, Vec<(usize, Role)>);
 
 /// Keeps the roles and steps of the nodes wanted.
 #[derive(Default)]
@@ -320,8 +325,7 @@ pub fn prepare(
             // Retired: not in the view; evaluated the same way for its explanation.
             None => indicator_view(projection, def, plan, effective, view.elapsed, &mut keeper),
         };
-        let empty = IndicatorState::default();
-        let state = projection.state(&def.spec.id).unwrap_or(&empty).clone();
+        let state = projection.shared_state(&def.spec.id).unwrap_or_default();
         let effective_later = match effective {
             Some(day) => state
                 .updates()
@@ -468,78 +472,10 @@ impl Prepared {
                     indicator.id
                 )));
             }
-            // Which event made each update, and which voided it: the replayed state places
-            // each event's update by its version.
-            let mut made_by: Vec<Option<&Event>> = vec![None; state.len()];
-            let mut voided_by: Vec<Option<&Event>> = vec![None; state.len()];
-            for event in &stream.events {
-                if let Some(made) = replayed
-                    .place_of(event.version)
-                    .and_then(|order| made_by.get_mut(order))
-                {
-                    *made = Some(event);
-                }
-                if let Some(voided) = stream
-                    .named(event)
-                    .and_then(|named| replayed.place_of(named.version))
-                    .and_then(|order| voided_by.get_mut(order))
-                {
-                    *voided = Some(event);
-                }
-            }
-            let named = |order: usize| {
-                made_by.get(order).copied().flatten().ok_or_else(|| {
-                    Error::Damaged(format!(
-                        "update {order} of indicator {} has no event in the log",
-                        indicator.id
-                    ))
-                })
-            };
-            for (order, role) in roles {
-                let Some(update) = state.get(order) else {
-                    continue;
-                };
-                let event = named(order)?;
-                let replaces = match &event.payload {
-                    Payload::Corrected { corrects, .. } => Some(*corrects),
-                    _ => None,
-                };
-                indicator.counted.push(CountedUpdate {
-                    event: EventRef::of(event),
-                    replaces,
-                    contribution: update.contribution.into(),
-                    role,
-                    arrived_after_effective: effective
-                        .is_some_and(|day| crate::plan_date(event.recorded_at) > day),
-                });
-            }
-            for update in state.updates().filter(|u| u.voided) {
-                if effective.is_some_and(|day| update.effective > day) {
-                    continue;
-                }
-                let event = named(update.order)?;
-                let Some(correction) = voided_by.get(update.order).copied().flatten() else {
-                    continue;
-                };
-                let (reason, replaced) = match &correction.payload {
-                    Payload::Corrected {
-                        reason,
-                        replacement,
-                        ..
-                    } => (reason.clone(), replacement.is_some()),
-                    _ => (String::new(), false),
-                };
-                indicator.voided.push(VoidedUpdate {
-                    event: EventRef::of(event),
-                    contribution: update.contribution.into(),
-                    voided_by: EventRef::of(correction),
-                    reason,
-                    replaced,
-                });
-            }
+            let StreamRead { mut events, places } = stream;
+            // The target's and the retirement's events, named before any event is taken.
             let last = |wanted: fn(&Payload) -> bool| {
-                stream
-                    .events
+                events
                     .iter()
                     .rev()
                     .find(|e| wanted(&e.payload))
@@ -553,6 +489,82 @@ impl Prepared {
             let def = replay.catalog().indicator(&indicator.id);
             if def.is_some_and(|d| d.retired) {
                 indicator.retired = last(|p| matches!(p, Payload::IndicatorRetired { .. }));
+            }
+            // Which event (by place in `events`) made each update, and which voided it: the
+            // replayed state places each event's update by its version.
+            let mut made_by: Vec<Option<usize>> = vec![None; state.len()];
+            let mut voided_by: Vec<Option<usize>> = vec![None; state.len()];
+            for (at, event) in events.iter().enumerate() {
+                if let Some(made) = replayed
+                    .place_of(event.version)
+                    .and_then(|order| made_by.get_mut(order))
+                {
+                    *made = Some(at);
+                }
+                let named = corrected_place(&events, places.as_ref(), event);
+                if let Some(voided) = named
+                    .and_then(|named| replayed.place_of(events[named].version))
+                    .and_then(|order| voided_by.get_mut(order))
+                {
+                    *voided = Some(at);
+                }
+            }
+            let named = |order: usize| {
+                made_by.get(order).copied().flatten().ok_or_else(|| {
+                    Error::Damaged(format!(
+                        "update {order} of indicator {} has no event in the log",
+                        indicator.id
+                    ))
+                })
+            };
+            // Each event made at most one update, and voided and counted updates are apart:
+            // each update's event is taken once. A correction is named by copy, as it may
+            // also have made a replacement.
+            for update in state.updates().filter(|u| u.voided) {
+                if effective.is_some_and(|day| update.effective > day) {
+                    continue;
+                }
+                let made = named(update.order)?;
+                let Some(correction) = voided_by.get(update.order).copied().flatten() else {
+                    continue;
+                };
+                let correction = &events[correction];
+                let (reason, replaced) = match &correction.payload {
+                    Payload::Corrected {
+                        reason,
+                        replacement,
+                        ..
+                    } => (reason.clone(), replacement.is_some()),
+                    _ => (String::new(), false),
+                };
+                let voided_by = EventRef::of(correction);
+                indicator.voided.push(VoidedUpdate {
+                    event: taken(&mut events[made]),
+                    contribution: update.contribution.into(),
+                    voided_by,
+                    reason,
+                    replaced,
+                });
+            }
+            indicator.counted.reserve(roles.len());
+            for (order, role) in roles {
+                let Some(update) = state.get(order) else {
+                    continue;
+                };
+                let event = &mut events[named(order)?];
+                let replaces = match &event.payload {
+                    Payload::Corrected { corrects, .. } => Some(*corrects),
+                    _ => None,
+                };
+                let arrived_after_effective =
+                    effective.is_some_and(|day| crate::plan_date(event.recorded_at) > day);
+                indicator.counted.push(CountedUpdate {
+                    event: taken(event),
+                    replaces,
+                    contribution: update.contribution.into(),
+                    role,
+                    arrived_after_effective,
+                });
             }
         }
         Ok(explanation)
@@ -590,15 +602,33 @@ impl StreamRead {
             let places = self.events.iter().enumerate();
             self.places = Some(places.map(|(place, event)| (event.id, place)).collect());
         }
-        self.named(event)
+        let place = corrected_place(&self.events, self.places.as_ref(), event)?;
+        self.events.get(place)
     }
+}
 
-    /// [`StreamRead::named_by`], once every event is read.
-    fn named(&self, event: &Event) -> Option<&Event> {
-        let Payload::Corrected { corrects, .. } = &event.payload else {
-            return None;
-        };
-        let place = *self.places.as_ref()?.get(corrects)?;
-        self.events.get(place).filter(|named| named.seq < event.seq)
+/// The place in `events` (placed by id in `places`) of the event that `event` corrects, if it
+/// is a correction of one of them read before it.
+fn corrected_place(
+    events: &[Event],
+    places: Option<&HashMap<Uuid, usize>>,
+    event: &Event,
+) -> Option<usize> {
+    let Payload::Corrected { corrects, .. } = &event.payload else {
+        return None;
+    };
+    let place = *places?.get(corrects)?;
+    events
+        .get(place)
+        .is_some_and(|named| named.seq < event.seq)
+        .then_some(place)
+}
+
+/// The reference to `event`, taking its actor rather than copying it.
+fn taken(event: &mut Event) -> EventRef {
+    let actor = std::mem::take(&mut event.actor);
+    EventRef {
+        actor,
+        ..EventRef::of(event)
     }
 }

@@ -82,6 +82,9 @@ pub struct Projection {
     updates: Option<index::UpdateIndex>,
     /// What was folded since the last snapshot part, for the next one.
     folded: snapshot::FoldedSince,
+    /// Whether the states it starts keep their tallies per month and day from the start (else
+    /// only from the first question about an effective date: [`Projection::totals_only`]).
+    dated: bool,
 }
 
 impl Default for Projection {
@@ -191,6 +194,17 @@ impl Projection {
             positions: HashMap::new(),
             updates: None,
             folded: snapshot::FoldedSince::default(),
+            dated: true,
+        }
+    }
+
+    /// This projection, its indicators' states keeping only the tally of all their live
+    /// updates until a question about an effective date asks for their tallies per month and
+    /// day: for a fold asked only about "now" after every event, as an indicator's trail is.
+    pub(crate) fn totals_only(self) -> Projection {
+        Projection {
+            dated: false,
+            ..self
         }
     }
 
@@ -228,6 +242,14 @@ impl Projection {
         self.states
             .get(position as usize)
             .map(|(_, state)| state.as_ref())
+    }
+
+    /// [`Projection::state`], shared rather than borrowed.
+    pub(crate) fn shared_state(&self, indicator: &str) -> Option<Arc<IndicatorState>> {
+        let position = *self.positions.get(indicator)?;
+        self.states
+            .get(position as usize)
+            .map(|(_, state)| Arc::clone(state))
     }
 
     /// Where the update made by event `id` is: (position in `states`, place), found in the
@@ -317,7 +339,12 @@ impl Projection {
             Some(&position) => position,
             None => {
                 let position = u32::try_from(self.states.len()).unwrap_or(u32::MAX);
-                self.states.push((indicator.to_owned(), Arc::default()));
+                let state = if self.dated {
+                    IndicatorState::default()
+                } else {
+                    IndicatorState::totals_only()
+                };
+                self.states.push((indicator.to_owned(), Arc::new(state)));
                 self.positions.insert(indicator.to_owned(), position);
                 position
             }

@@ -496,6 +496,7 @@ impl Projection {
             positions,
             updates: None,
             folded: FoldedSince::after(tip.seq),
+            dated: true,
         })
     }
 }

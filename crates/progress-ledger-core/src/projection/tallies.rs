@@ -107,6 +107,7 @@ impl Projection {
             updates: Some(UpdateIndex::default()),
             // Not snapshotted: a projection from a checkpoint answers one query.
             folded: super::snapshot::FoldedSince::none(),
+            dated: true,
         })
     }
 

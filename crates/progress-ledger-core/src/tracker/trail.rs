@@ -32,7 +32,9 @@ impl Tracker {
     pub fn history(&self, indicator: &str) -> Result<Vec<TrailStep>> {
         let (stream, plan, districts) = self.trail_of(indicator)?;
         let plan_events = self.ledger.read_stream(&plan, 0, usize::MAX)?;
-        let mut fold = TrailFold::new(Projection::without_ids(), plan_events, indicator, districts);
+        // Each step asks for the value "now": the fold keeps no tallies by date.
+        let start = Projection::without_ids().totals_only();
+        let mut fold = TrailFold::new(start, plan_events, indicator, districts);
         let mut trail = Vec::with_capacity(self.ledger.stream_version(&stream) as usize);
         self.ledger.for_each_in_stream(&stream, u64::MAX, |event| {
             let named = self.named_by(&event.payload)?;
