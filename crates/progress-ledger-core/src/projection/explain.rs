@@ -449,20 +449,26 @@ impl Prepared {
         self,
         mut events: impl FnMut(&str, &mut dyn FnMut(Event) -> Result<()>) -> Result<()>,
     ) -> Result<Explanation> {
+        self.resolve_read(|id, updates| StreamRead::read(updates, |each| events(id, each)))
+    }
+
+    /// [`Prepared::resolve`], from each indicator's stream as `read(id, updates)` reads and
+    /// folds it (`updates`: how many updates the indicator has).
+    pub(crate) fn resolve_read(
+        self,
+        mut read: impl FnMut(&str, usize) -> Result<StreamRead>,
+    ) -> Result<Explanation> {
         let Prepared {
             mut explanation,
             folded,
         } = self;
         let effective = explanation.effective;
         for (indicator, (state, roles)) in explanation.indicators.iter_mut().zip(folded) {
-            // An indicator's stream is its updates and a few other events: sized once.
-            let mut stream = StreamRead::with_capacity(state.len() + 16);
-            let mut replay = Projection::without_ids();
-            events(&indicator.id, &mut |event| {
-                replay.apply_with(&event, stream.named_by(&event));
-                stream.push(event);
-                Ok(())
-            })?;
+            let StreamRead {
+                mut events,
+                places,
+                replay,
+            } = read(&indicator.id, state.len())?;
             let empty = IndicatorState::default();
             let replayed = replay.state(&indicator.id).unwrap_or(&empty);
             if !replayed.same_updates(&state) {
@@ -472,7 +478,6 @@ impl Prepared {
                     indicator.id
                 )));
             }
-            let StreamRead { mut events, places } = stream;
             // The target's and the retirement's events, named before any event is taken.
             let last = |wanted: fn(&Payload) -> bool| {
                 events
@@ -571,20 +576,37 @@ impl Prepared {
     }
 }
 
-/// An indicator's events as they are read, with the events that corrections name.
-struct StreamRead {
+/// An indicator's events as they are read, with the events that corrections name, folded
+/// the way the projection folds them.
+pub(crate) struct StreamRead {
     events: Vec<Event>,
     /// Each event's place in `events` by id, from the first correction on (an indicator that
     /// was never corrected needs none).
     places: Option<HashMap<Uuid, usize>>,
+    replay: Projection,
 }
 
 impl StreamRead {
-    fn with_capacity(capacity: usize) -> Self {
-        StreamRead {
-            events: Vec::with_capacity(capacity),
+    /// Reads and folds the events of an indicator of `updates` updates that `events(each)`
+    /// calls `each` with, in order.
+    pub(crate) fn read(
+        updates: usize,
+        events: impl FnOnce(&mut dyn FnMut(Event) -> Result<()>) -> Result<()>,
+    ) -> Result<StreamRead> {
+        // An indicator's stream is its updates and a few other events: sized once.
+        let mut stream = StreamRead {
+            events: Vec::with_capacity(updates + 16),
             places: None,
-        }
+            replay: Projection::without_ids(),
+        };
+        let mut replay = Projection::without_ids();
+        events(&mut |event| {
+            replay.apply_with(&event, stream.named_by(&event));
+            stream.push(event);
+            Ok(())
+        })?;
+        stream.replay = replay;
+        Ok(stream)
     }
 
     /// Keeps `event`, after the ones before it.

@@ -31,6 +31,7 @@ use uuid::Uuid;
 
 pub use aggregate::{Latest, NameTally, Sum, Tally};
 pub use catalog::{Catalog, IndicatorDef, TargetRevision, indicator_id};
+pub(crate) use explain::StreamRead;
 pub use explain::{
     CountedUpdate, Elapsed, Explanation, IndicatorExplanation, Prepared, RollupExplanation, Scope,
     TargetInForce, VoidedUpdate, prepare,

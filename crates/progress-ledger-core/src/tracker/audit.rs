@@ -14,7 +14,10 @@ use jiff::civil::Date;
 use super::{ProgressQuery, Tracker, end_of_day, pick_plan, plan_date, today};
 use crate::error::{Error, Result};
 use crate::event::{Payload, StreamId};
-use crate::projection::{self, Explanation, Projection, Report, Restated, Restatements, Scope};
+use crate::projection::{
+    self, Explanation, IndicatorState, Projection, Report, Restated, Restatements, Scope,
+    StreamRead,
+};
 
 /// Which restatements: the figures of a plan as effective on a date, as recorded at one time
 /// and at a later one.
@@ -50,7 +53,7 @@ impl Tracker {
             .effective
             .or_else(|| query.as_of.map(plan_date))
             .unwrap_or_else(today);
-        let prepared = self.at(query.as_of, |projection| {
+        self.at(query.as_of, |projection| {
             let plan_id = match (&query.plan, scope) {
                 (None, Scope::Indicator(id)) => projection
                     .catalog()
@@ -59,24 +62,41 @@ impl Tracker {
                 (plan, _) => plan.clone(),
             };
             let plan = pick_plan(projection, plan_id.as_deref())?;
-            Ok(projection::prepare(
-                projection,
-                &plan,
-                scope,
-                query.effective,
-                schedule_date,
-            ))
-        })?;
-        let Some(prepared) = prepared else {
-            return Ok(None);
-        };
-        let head = prepared.head().seq;
-        prepared
-            .resolve(|id, each| {
-                self.ledger
-                    .for_each_in_stream(&StreamId::indicator(id)?, head, each)
-            })
-            .map(Some)
+            let prepare =
+                || projection::prepare(projection, &plan, scope, query.effective, schedule_date);
+            let head = projection.head().seq;
+            let read = |id: &str, updates: usize| {
+                let stream = StreamId::indicator(id)?;
+                StreamRead::read(updates, |each| {
+                    self.ledger.for_each_in_stream(&stream, head, each)
+                })
+            };
+            let Scope::Indicator(id) = scope else {
+                return prepare()
+                    .map(|prepared| prepared.resolve_read(read))
+                    .transpose();
+            };
+            // One indicator: its stream is read on another thread while the figures are
+            // traced on this one.
+            let updates = projection.state(id).map_or(0, IndicatorState::len);
+            let (prepared, mut early) = std::thread::scope(|threads| {
+                let reading = threads.spawn(|| read(id, updates));
+                let prepared = prepare();
+                let early = reading
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (prepared, Some(early))
+            });
+            let Some(prepared) = prepared else {
+                return Ok(None);
+            };
+            prepared
+                .resolve_read(|wanted, updates| match early.take() {
+                    Some(early) if wanted == id => early,
+                    _ => read(wanted, updates),
+                })
+                .map(Some)
+        })
     }
 
     /// How the figures of a plan as effective on `query.effective` changed from the log as
