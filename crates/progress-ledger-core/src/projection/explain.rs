@@ -594,38 +594,28 @@ impl StreamRead {
         events: impl FnOnce(&mut dyn FnMut(Event) -> Result<()>) -> Result<()>,
     ) -> Result<StreamRead> {
         // An indicator's stream is its updates and a few other events: sized once.
-        let mut stream = StreamRead {
-            events: Vec::with_capacity(updates + 16),
-            places: None,
-            replay: Projection::without_ids(),
-        };
+        let mut read: Vec<Event> = Vec::with_capacity(updates + 16);
+        let mut places: Option<HashMap<Uuid, usize>> = None;
         let mut replay = Projection::without_ids();
         events(&mut |event| {
-            replay.apply_with(&event, stream.named_by(&event));
-            stream.push(event);
+            // Events are placed by id from the first correction on.
+            if places.is_none() && matches!(event.payload, Payload::Corrected { .. }) {
+                let placed = read.iter().enumerate();
+                places = Some(placed.map(|(place, event)| (event.id, place)).collect());
+            }
+            let named = corrected_place(&read, places.as_ref(), &event);
+            replay.apply_with(&event, named.and_then(|place| read.get(place)));
+            if let Some(places) = &mut places {
+                places.insert(event.id, read.len());
+            }
+            read.push(event);
             Ok(())
         })?;
-        stream.replay = replay;
-        Ok(stream)
-    }
-
-    /// Keeps `event`, after the ones before it.
-    fn push(&mut self, event: Event) {
-        if let Some(places) = &mut self.places {
-            places.insert(event.id, self.events.len());
-        }
-        self.events.push(event);
-    }
-
-    /// The event of this stream that `event` corrects, if it is a correction of one of them
-    /// (read before it).
-    fn named_by(&mut self, event: &Event) -> Option<&Event> {
-        if matches!(event.payload, Payload::Corrected { .. }) && self.places.is_none() {
-            let places = self.events.iter().enumerate();
-            self.places = Some(places.map(|(place, event)| (event.id, place)).collect());
-        }
-        let place = corrected_place(&self.events, self.places.as_ref(), event)?;
-        self.events.get(place)
+        Ok(StreamRead {
+            events: read,
+            places,
+            replay,
+        })
     }
 }
 

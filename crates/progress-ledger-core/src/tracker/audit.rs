@@ -91,9 +91,9 @@ impl Tracker {
                 return Ok(None);
             };
             prepared
-                .resolve_read(|wanted, updates| match early.take() {
-                    Some(early) if wanted == id => early,
-                    _ => read(wanted, updates),
+                .resolve_read(|wanted, updates| match early.take_if(|_| wanted == id) {
+                    Some(early) => early,
+                    None => read(wanted, updates),
                 })
                 .map(Some)
         })
