@@ -239,18 +239,17 @@ impl Projection {
 
     /// The updates of one indicator (empty if it has none).
     pub fn state(&self, indicator: &str) -> Option<&IndicatorState> {
-        let position = *self.positions.get(indicator)?;
-        self.states
-            .get(position as usize)
-            .map(|(_, state)| state.as_ref())
+        self.held_state(indicator).map(Arc::as_ref)
     }
 
     /// [`Projection::state`], shared rather than borrowed.
     pub(crate) fn shared_state(&self, indicator: &str) -> Option<Arc<IndicatorState>> {
+        self.held_state(indicator).cloned()
+    }
+
+    fn held_state(&self, indicator: &str) -> Option<&Arc<IndicatorState>> {
         let position = *self.positions.get(indicator)?;
-        self.states
-            .get(position as usize)
-            .map(|(_, state)| Arc::clone(state))
+        self.states.get(position as usize).map(|(_, state)| state)
     }
 
     /// Where the update made by event `id` is: (position in `states`, place), found in the
