@@ -32,7 +32,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::entries::Entries;
+use super::entries::{Cursor, Entries};
 use super::state::{Entry, Kind, status_of};
 use crate::plan::ItemStatus;
 
@@ -636,21 +636,21 @@ pub(crate) struct Kept(Mutex<Caught>);
 
 #[derive(Clone, Debug, Default)]
 struct Caught {
-    /// Updates folded: `entries[..through]`.
-    through: usize,
+    /// Updates folded: those before this cursor of `entries`.
+    through: Cursor,
     aggregates: Aggregates,
 }
 
 impl Caught {
     /// Folds the live updates of `entries` after those folded.
     fn fold_rest(&mut self, entries: &Entries) {
-        let through = self.through;
-        for (order, entry) in (through..).zip(entries.iter_from(through)) {
+        let through = self.through.at();
+        for (order, entry) in (through..).zip(entries.iter_at(self.through)) {
             if !entry.voided {
                 self.aggregates.add(order_u32(order), &entry);
             }
         }
-        self.through = entries.len();
+        self.through = entries.end();
     }
 }
 
@@ -671,7 +671,7 @@ impl Kept {
     /// Aggregates of no updates that keep only the total until a day is asked for.
     pub(crate) fn totals_only() -> Kept {
         Kept(Mutex::new(Caught {
-            through: 0,
+            through: Cursor::default(),
             aggregates: Aggregates {
                 total: Tally::default(),
                 dated: None,
@@ -684,9 +684,9 @@ impl Kept {
     fn caught_up(&self, entries: &Entries, dated: bool) -> MutexGuard<'_, Caught> {
         let mut caught = self.lock();
         let kept_dated = caught.aggregates.dated.is_some();
-        if caught.through == 0 || (dated && !kept_dated) {
+        if caught.through.at() == 0 || (dated && !kept_dated) {
             caught.aggregates = Aggregates::of(entries, dated || kept_dated);
-            caught.through = entries.len();
+            caught.through = entries.end();
         } else {
             caught.fold_rest(entries);
         }
@@ -700,7 +700,7 @@ impl Kept {
             .0
             .get_mut()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if order < caught.through {
+        if order < caught.through.at() {
             // Up to date first: a day or a total folded again from `entries` then holds
             // the same updates as the aggregates.
             caught.fold_rest(entries);

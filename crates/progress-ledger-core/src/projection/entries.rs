@@ -1,50 +1,73 @@
-//! The updates of one indicator, 8 bytes each.
+//! The updates of one indicator, about 5 bytes each.
 //!
-//! An update is its amount, business date, name, kind and whether it is voided. Nearly every
-//! update fits one `u64`: an amount whose mantissa fits 32 bits with at most 15 decimal
-//! places, a date from 2000 to 2127, one of the indicator's first 255 names. One that does not
-//! is kept whole in a side table, and its word holds its index there. The word layout:
+//! An update is its amount, business date, name, kind and whether it is voided. The updates
+//! are encoded one after another in a byte vector, in chunks of [`CHUNK`] updates; the offset
+//! of each chunk is kept, so an update is found by decoding at most a chunk. Nearly every
+//! update is encoded in full: an amount whose mantissa fits 64 bits with at most 7 decimal
+//! places, a date from 2000 to 2127, one of the indicator's first 256 names. One that does not
+//! is kept whole in a side table, and its encoding holds its index there.
+//!
+//! An update's encoding starts with one byte:
 //!
 //! | bits | field |
 //! | --- | --- |
-//! | 0–31 | the amount's mantissa (`i32`), or the index in the side table |
-//! | 32–47 | the date: year − 2000 (7 bits), month (4), day (5) |
-//! | 48–55 | name |
-//! | 56–57 | kind |
-//! | 58 | voided |
-//! | 59 | kept whole in the side table |
-//! | 60–63 | the amount's scale |
+//! | 0–1 | kind |
+//! | 2 | voided |
+//! | 3 | kept whole in the side table |
+//! | 4 | the amount is negative |
+//! | 5–7 | the amount's scale |
+//!
+//! An update kept whole follows it with its index in the side table (LEB128). Any other follows
+//! it with its name (one byte), its date as the difference from the date before it in the
+//! chunk (zigzag LEB128 of packed dates: year − 2000 in 7 bits, month in 4, day in 5; the
+//! chunk's first is taken from zero) and the magnitude of its amount's mantissa (LEB128).
+//! Updates of one indicator arrive with nearby dates and small amounts, so most take 4 to 6
+//! bytes.
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
 use super::state::{Entry, Kind};
 
-const DATE_SHIFT: u32 = 32;
-const NAME_SHIFT: u32 = 48;
-const KIND_SHIFT: u32 = 56;
-const VOIDED: u64 = 1 << 58;
-const WIDE: u64 = 1 << 59;
-const SCALE_SHIFT: u32 = 60;
+/// Updates per chunk: finding one decodes at most this many.
+const CHUNK: usize = 64;
+const KIND_BITS: u8 = 0b11;
+const VOIDED: u8 = 1 << 2;
+const WIDE: u8 = 1 << 3;
+const NEGATIVE: u8 = 1 << 4;
+const SCALE_SHIFT: u32 = 5;
+/// The largest scale an encoded amount holds.
+const MAX_SCALE: u32 = 7;
 /// The first year a packed date holds; it holds 128 years.
 const FIRST_YEAR: i16 = 2000;
 
-/// Fewest entries the vector grows by.
-const GROW_AT_LEAST: usize = 16;
+/// Fewest bytes the vector grows by.
+const GROW_AT_LEAST: usize = 64;
+/// Bytes an update is expected to take, for reserving room.
+const EXPECTED_BYTES: usize = 6;
 
-/// The updates of one indicator in log order, 8 bytes each (see the module's documentation).
+/// The updates of one indicator in log order, about 5 bytes each (see the module's
+/// documentation).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Entries {
-    words: Vec<u64>,
-    /// Entries that do not fit a word, in order (their voided flag is the word's).
+    /// The encoded updates.
+    bytes: Vec<u8>,
+    /// Where each chunk of [`CHUNK`] updates starts in `bytes`.
+    chunks: Vec<usize>,
+    /// Number of updates.
+    len: usize,
+    /// The packed date of the last update encoded in full in the last chunk (zero if none):
+    /// the next update's date is encoded as the difference from it.
+    last_date: u16,
+    /// Updates that are not encoded in full, in order (their voided flag is in `bytes`).
     wide: Vec<Entry>,
 }
 
 impl PartialEq for Entries {
     /// The same entries (amounts compared as numbers, as [`Entry`] compares them). Entries
-    /// packed alike are the same without unpacking them.
+    /// encoded alike are the same without decoding them.
     fn eq(&self, other: &Self) -> bool {
-        (self.words == other.words && self.wide == other.wide)
+        (self.bytes == other.bytes && self.wide == other.wide)
             || (self.len() == other.len() && self.iter().eq(other.iter()))
     }
 }
@@ -53,112 +76,272 @@ impl Entries {
     /// No entries, with room for `count` and an eighth more (room never written to takes no
     /// memory).
     pub(crate) fn with_room(count: usize) -> Entries {
+        let bytes = count.saturating_mul(EXPECTED_BYTES);
         Entries {
-            words: Vec::with_capacity(count.saturating_add(room_beyond(count))),
-            wide: Vec::new(),
+            bytes: Vec::with_capacity(bytes.saturating_add(room_beyond(bytes))),
+            chunks: Vec::with_capacity(count.div_ceil(CHUNK)),
+            ..Entries::default()
         }
     }
 
     /// Number of entries.
     pub(crate) fn len(&self) -> usize {
-        self.words.len()
+        self.len
     }
 
     /// The entry at `at`.
     pub(crate) fn get(&self, at: usize) -> Option<Entry> {
-        self.words.get(at).map(|&word| self.unpack(word))
+        self.iter_from(at).next()
     }
 
     /// Every entry, in order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = Entry> + '_ {
+    pub(crate) fn iter(&self) -> Iter<'_> {
         self.iter_from(0)
     }
 
     /// The entries from `start` on, in order.
-    pub(crate) fn iter_from(&self, start: usize) -> impl Iterator<Item = Entry> + '_ {
-        self.words
-            .get(start..)
-            .unwrap_or_default()
-            .iter()
-            .map(|&word| self.unpack(word))
+    pub(crate) fn iter_from(&self, start: usize) -> Iter<'_> {
+        let chunk = self.chunks.get(start / CHUNK).filter(|_| start < self.len);
+        let mut iter = Iter {
+            entries: self,
+            at: chunk.map_or(self.len, |_| start / CHUNK * CHUNK),
+            pos: chunk.copied().unwrap_or(self.bytes.len()),
+            date: 0,
+        };
+        while iter.at < start && iter.pass().is_some() {}
+        iter
+    }
+
+    /// An iterator from where `cursor` was taken (of these entries), in order.
+    pub(crate) fn iter_at(&self, cursor: Cursor) -> Iter<'_> {
+        if cursor.at > self.len || cursor.pos > self.bytes.len() {
+            return self.iter_from(cursor.at);
+        }
+        Iter {
+            entries: self,
+            at: cursor.at,
+            pos: cursor.pos,
+            date: cursor.date,
+        }
+    }
+
+    /// A cursor after the last entry: [`Entries::iter_at`] it later to read the entries pushed
+    /// since, without decoding those before.
+    pub(crate) fn end(&self) -> Cursor {
+        Cursor {
+            at: self.len,
+            pos: self.bytes.len(),
+            date: self.last_date,
+        }
     }
 
     /// Adds an entry at the end. The vector grows by an eighth rather than doubling: doubling
-    /// a million entries would leave up to 8 MB unused.
+    /// the bytes of a million entries would leave megabytes unused.
     pub(crate) fn push(&mut self, entry: Entry) {
-        if self.words.len() == self.words.capacity() {
-            self.words.reserve_exact(room_beyond(self.words.len()));
+        if self.len % CHUNK == 0 {
+            self.chunks.push(self.bytes.len());
+            self.last_date = 0;
         }
-        let word = match pack(&entry) {
-            Some(word) => word,
+        if self.bytes.capacity() - self.bytes.len() < MAX_ENCODED {
+            self.bytes.reserve_exact(room_beyond(self.bytes.len()));
+        }
+        let head = (entry.kind as u8) | (u8::from(entry.voided) * VOIDED);
+        match encoded(&entry) {
+            Some((name, date, negative, scale, magnitude)) => {
+                let negative = u8::from(negative) * NEGATIVE;
+                self.bytes.push(head | negative | (scale << SCALE_SHIFT));
+                self.bytes.push(name);
+                let delta = i32::from(date) - i32::from(self.last_date);
+                put_varint(&mut self.bytes, u64::from(zigzag(delta)));
+                put_varint(&mut self.bytes, magnitude);
+                self.last_date = date;
+            }
             None => {
-                let index = self.wide.len() as u64;
+                self.bytes.push(head | WIDE);
+                put_varint(&mut self.bytes, self.wide.len() as u64);
                 self.wide.push(Entry {
                     voided: false,
                     ..entry
                 });
-                index | WIDE | (u64::from(entry.voided) * VOIDED)
             }
-        };
-        self.words.push(word);
+        }
+        self.len += 1;
     }
 
     /// Marks the entry at `at` voided; its entry before, `None` if there is none.
     pub(crate) fn void(&mut self, at: usize) -> Option<Entry> {
-        let word = self.words.get_mut(at)?;
-        let before = *word;
-        *word |= VOIDED;
-        Some(self.unpack(before))
-    }
-
-    fn unpack(&self, word: u64) -> Entry {
-        let voided = word & VOIDED != 0;
-        if word & WIDE != 0 {
-            let index = (word & u64::from(u32::MAX)) as usize;
-            // Only `push` writes a wide word, with the index of the entry it just kept.
-            let entry = self.wide.get(index).copied().unwrap_or(Entry {
-                amount: Decimal::ZERO,
-                effective: Date::ZERO,
-                name: 0,
-                kind: Kind::Status,
-                voided: false,
-            });
-            return Entry { voided, ..entry };
-        }
-        let date = (word >> DATE_SHIFT) as u16;
-        Entry {
-            amount: Decimal::new(i64::from(word as u32 as i32), (word >> SCALE_SHIFT) as u32),
-            effective: unpack_date(date),
-            name: u32::from((word >> NAME_SHIFT) as u8),
-            kind: Kind::from_bits((word >> KIND_SHIFT) as u8),
-            voided,
-        }
+        let mut iter = self.iter_from(at);
+        let pos = iter.pos;
+        let before = iter.next()?;
+        let head = self.bytes.get_mut(pos)?;
+        *head |= VOIDED;
+        Some(before)
     }
 }
 
-/// How many entries a vector of `len` grows by.
+/// The most bytes one entry's encoding takes: its head and name, a date difference and a
+/// 64-bit magnitude.
+const MAX_ENCODED: usize = 2 + 3 + 10;
+
+/// How many bytes a vector of `len` bytes grows by.
 fn room_beyond(len: usize) -> usize {
     (len / 8).max(GROW_AT_LEAST)
 }
 
-/// The entry in one word, if it fits.
-fn pack(entry: &Entry) -> Option<u64> {
-    let mantissa = i32::try_from(entry.amount.mantissa()).ok()?;
+/// The parts of an entry encoded in full (name, packed date, sign, scale, magnitude), if it
+/// fits.
+fn encoded(entry: &Entry) -> Option<(u8, u16, bool, u8, u64)> {
+    let magnitude = u64::try_from(entry.amount.mantissa().unsigned_abs()).ok()?;
     let scale = entry.amount.scale();
-    // A negative zero's sign is not in its mantissa.
-    if scale > 15 || (entry.amount.is_zero() && entry.amount.is_sign_negative()) {
+    if scale > MAX_SCALE {
         return None;
     }
     let name = u8::try_from(entry.name).ok()?;
     let date = pack_date(entry.effective)?;
-    Some(
-        u64::from(mantissa as u32)
-            | (u64::from(date) << DATE_SHIFT)
-            | (u64::from(name) << NAME_SHIFT)
-            | ((entry.kind as u64) << KIND_SHIFT)
-            | (u64::from(entry.voided) * VOIDED)
-            | (u64::from(scale) << SCALE_SHIFT),
-    )
+    Some((
+        name,
+        date,
+        entry.amount.is_sign_negative(),
+        scale as u8,
+        magnitude,
+    ))
+}
+
+/// A place in [`Entries`] to resume decoding from: it stays valid as entries are pushed and
+/// voided.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Cursor {
+    at: usize,
+    pos: usize,
+    date: u16,
+}
+
+impl Cursor {
+    /// Number of entries before it.
+    pub(crate) fn at(self) -> usize {
+        self.at
+    }
+}
+
+/// Decodes [`Entries`] in order.
+pub(crate) struct Iter<'a> {
+    entries: &'a Entries,
+    /// Index of the next entry.
+    at: usize,
+    /// Where the next entry starts in the bytes.
+    pos: usize,
+    /// Packed date of the last entry decoded in full in this chunk (zero at a chunk's start).
+    date: u16,
+}
+
+impl Iter<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let byte = *self.entries.bytes.get(self.pos)?;
+        self.pos += 1;
+        Some(byte)
+    }
+
+    fn varint(&mut self) -> Option<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.byte()?;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+
+    /// Starts a new chunk's dates where one starts.
+    fn enter(&mut self) -> Option<()> {
+        if self.at >= self.entries.len {
+            return None;
+        }
+        if self.at % CHUNK == 0 {
+            self.date = 0;
+        }
+        Some(())
+    }
+
+    /// Passes over the next entry (decoding only its date, which the next one's depends on).
+    fn pass(&mut self) -> Option<()> {
+        self.enter()?;
+        let head = self.byte()?;
+        if head & WIDE != 0 {
+            self.varint()?;
+        } else {
+            self.byte()?;
+            self.next_date()?;
+            self.varint()?;
+        }
+        self.at += 1;
+        Some(())
+    }
+
+    fn next_date(&mut self) -> Option<u16> {
+        let delta = unzigzag(u32::try_from(self.varint()?).ok()?);
+        self.date = u16::try_from(i32::from(self.date) + delta).ok()?;
+        Some(self.date)
+    }
+}
+
+impl Iterator for Iter<'_> {
+    type Item = Entry;
+
+    fn next(&mut self) -> Option<Entry> {
+        self.enter()?;
+        let head = self.byte()?;
+        let voided = head & VOIDED != 0;
+        let entry = if head & WIDE != 0 {
+            let index = usize::try_from(self.varint()?).ok()?;
+            Entry {
+                voided,
+                ..*self.entries.wide.get(index)?
+            }
+        } else {
+            let name = self.byte()?;
+            let date = self.next_date()?;
+            let magnitude = self.varint()?;
+            let scale = u32::from(head >> SCALE_SHIFT);
+            Entry {
+                amount: Decimal::from_parts(
+                    magnitude as u32,
+                    (magnitude >> 32) as u32,
+                    0,
+                    head & NEGATIVE != 0,
+                    scale,
+                ),
+                effective: unpack_date(date),
+                name: u32::from(name),
+                kind: Kind::from_bits(head & KIND_BITS),
+                voided,
+            }
+        };
+        self.at += 1;
+        Some(entry)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.entries.len.saturating_sub(self.at);
+        (left, Some(left))
+    }
+}
+
+fn put_varint(bytes: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        bytes.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    bytes.push(value as u8);
+}
+
+fn zigzag(value: i32) -> u32 {
+    ((value << 1) ^ (value >> 31)) as u32
+}
+
+fn unzigzag(value: u32) -> i32 {
+    ((value >> 1) as i32) ^ -((value & 1) as i32)
 }
 
 fn pack_date(date: Date) -> Option<u16> {
@@ -268,19 +451,36 @@ mod tests {
                 prop_assert_eq!(&from[..], &read[at..]);
             }
             prop_assert!(entries.get(expected.len()).is_none());
+            // Cursors taken at the end read exactly what was pushed after them.
+            let mut resumed = Entries::default();
+            let mut cursor = resumed.end();
+            let mut read = Vec::new();
+            for (at, entry) in pushed.iter().enumerate() {
+                resumed.push(*entry);
+                if at % 7 == 0 || at + 1 == pushed.len() {
+                    read.extend(resumed.iter_at(cursor).map(|e| exactly(&e)));
+                    cursor = resumed.end();
+                }
+            }
+            let want: Vec<_> = pushed.iter().map(exactly).collect();
+            prop_assert_eq!(read, want);
         }
     }
 
     #[test]
-    fn an_entry_that_fits_takes_one_word() {
+    fn a_usual_entry_takes_a_few_bytes_and_an_unusual_one_is_kept_whole() {
         let mut entries = Entries::default();
-        entries.push(Entry {
-            amount: Decimal::new(-1_234_567, 2),
-            effective: jiff::civil::date(2023, 12, 31),
-            name: 255,
-            kind: Kind::Measurement,
-            voided: true,
-        });
+        for day in [1, 3, 2] {
+            entries.push(Entry {
+                amount: Decimal::new(-99, 1),
+                effective: jiff::civil::date(2023, 6, day),
+                name: 12,
+                kind: Kind::Measurement,
+                voided: false,
+            });
+        }
+        // The first date is taken from zero (three bytes); the next two differ by a day or two.
+        assert_eq!(entries.bytes.len(), 6 + 4 + 4);
         assert!(entries.wide.is_empty());
         entries.push(Entry {
             amount: Decimal::new(1, 2),
@@ -290,6 +490,6 @@ mod tests {
             voided: false,
         });
         assert_eq!(entries.wide.len(), 1);
-        assert_eq!(std::mem::size_of_val(&entries.words[0]), 8);
+        assert_eq!(entries.bytes.len(), 14 + 2);
     }
 }

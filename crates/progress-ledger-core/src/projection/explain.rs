@@ -552,8 +552,15 @@ impl Prepared {
                 });
             }
             indicator.counted.reserve(roles.len());
+            // The trace gives roles in log order: the updates are read alongside, in one pass.
+            let mut updates = state.updates_from(0);
             for (order, role) in roles {
-                let Some(update) = state.get(order) else {
+                let mut update = updates.find(|u| u.order >= order);
+                if update.is_none_or(|u| u.order != order) {
+                    updates = state.updates_from(order);
+                    update = updates.next();
+                }
+                let Some(update) = update.filter(|u| u.order == order) else {
                     continue;
                 };
                 let event = &mut events[named(order)?];

@@ -285,8 +285,9 @@ impl Projection {
                 .map(|(position, (_, state))| {
                     let entries = state.entries();
                     (0..from_of(position))
-                        .filter(|&order| entries.get(order).is_some_and(|e| e.voided))
-                        .map(|order| u32::try_from(order).unwrap_or(u32::MAX))
+                        .zip(entries.iter())
+                        .filter(|(_, entry)| entry.voided)
+                        .map(|(order, _)| u32::try_from(order).unwrap_or(u32::MAX))
                         .collect()
                 })
                 .collect()

@@ -321,11 +321,17 @@ impl IndicatorState {
     /// Every update the state holds in log order, voided ones included (of a state started
     /// from a tally checkpoint, those after it).
     pub fn updates(&self) -> impl Iterator<Item = Update<'_>> {
+        self.updates_from(0)
+    }
+
+    /// The updates the state holds from `order` on, in log order.
+    pub fn updates_from(&self, order: usize) -> impl Iterator<Item = Update<'_>> {
         let first = self.first();
+        let start = order.saturating_sub(first);
         self.entries
-            .iter()
+            .iter_from(start)
             .enumerate()
-            .map(move |(at, e)| self.read(first + at, &e))
+            .map(move |(at, e)| self.read(first + start + at, &e))
     }
 
     /// The updates that count on business date `effective` (all dates if `None`): not voided,
