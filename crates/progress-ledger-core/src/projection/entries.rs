@@ -28,6 +28,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 
 use super::state::{Entry, Kind};
+use super::varint;
 
 /// Updates per chunk: finding one decodes at most this many.
 const CHUNK: usize = 64;
@@ -151,14 +152,14 @@ impl Entries {
                 let negative = u8::from(negative) * NEGATIVE;
                 self.bytes.push(head | negative | (scale << SCALE_SHIFT));
                 self.bytes.push(name);
-                let delta = i32::from(date) - i32::from(self.last_date);
-                put_varint(&mut self.bytes, u64::from(zigzag(delta)));
-                put_varint(&mut self.bytes, magnitude);
+                let delta = i128::from(date) - i128::from(self.last_date);
+                varint::put(&mut self.bytes, varint::zigzag(delta));
+                varint::put(&mut self.bytes, u128::from(magnitude));
                 self.last_date = date;
             }
             None => {
                 self.bytes.push(head | WIDE);
-                put_varint(&mut self.bytes, self.wide.len() as u64);
+                varint::put(&mut self.bytes, self.wide.len() as u128);
                 self.wide.push(Entry {
                     voided: false,
                     ..entry
@@ -242,15 +243,7 @@ impl Iter<'_> {
     }
 
     fn varint(&mut self) -> Option<u64> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = self.byte()?;
-            value |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return Some(value);
-            }
-        }
-        None
+        varint::read_u64(&self.entries.bytes, &mut self.pos)
     }
 
     /// Starts a new chunk's dates where one starts.
@@ -280,8 +273,8 @@ impl Iter<'_> {
     }
 
     fn next_date(&mut self) -> Option<u16> {
-        let delta = unzigzag(u32::try_from(self.varint()?).ok()?);
-        self.date = u16::try_from(i32::from(self.date) + delta).ok()?;
+        let delta = varint::unzigzag(u128::from(self.varint()?));
+        self.date = u16::try_from(i128::from(self.date) + delta).ok()?;
         Some(self.date)
     }
 }
@@ -326,22 +319,6 @@ impl Iterator for Iter<'_> {
         let left = self.entries.len.saturating_sub(self.at);
         (left, Some(left))
     }
-}
-
-fn put_varint(bytes: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        bytes.push((value as u8) | 0x80);
-        value >>= 7;
-    }
-    bytes.push(value as u8);
-}
-
-fn zigzag(value: i32) -> u32 {
-    ((value << 1) ^ (value >> 31)) as u32
-}
-
-fn unzigzag(value: u32) -> i32 {
-    ((value >> 1) as i32) ^ -((value & 1) as i32)
 }
 
 fn pack_date(date: Date) -> Option<u16> {

@@ -19,6 +19,7 @@ mod snapshot;
 mod state;
 mod tallies;
 mod trace;
+mod varint;
 mod view;
 
 use std::collections::{HashMap, HashSet};

@@ -23,6 +23,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::state::{Entry, IndicatorState, Kind};
+use super::varint;
 use super::{Catalog, Projection};
 use crate::hash::Hash;
 
@@ -168,22 +169,6 @@ fn header_options() -> impl Options {
     bincode::DefaultOptions::new()
 }
 
-fn put_varint(out: &mut Vec<u8>, mut value: u128) {
-    while value >= 0x80 {
-        out.push((value as u8 & 0x7f) | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
-}
-
-fn zigzag(value: i128) -> u128 {
-    ((value << 1) ^ (value >> 127)) as u128
-}
-
-fn unzigzag(value: u128) -> i128 {
-    ((value >> 1) as i128) ^ -((value & 1) as i128)
-}
-
 fn packed_date(date: Date) -> i128 {
     i128::from(date.year()) << 9 | i128::from(date.month()) << 5 | i128::from(date.day())
 }
@@ -208,15 +193,10 @@ impl Reader<'_> {
     }
 
     fn varint(&mut self) -> Option<u128> {
-        let mut value = 0u128;
-        for shift in (0..128).step_by(7) {
-            let byte = self.byte()?;
-            value |= u128::from(byte & 0x7f).checked_shl(shift)?;
-            if byte & 0x80 == 0 {
-                return Some(value);
-            }
-        }
-        None
+        let mut pos = 0;
+        let value = varint::read(self.bytes, &mut pos)?;
+        self.bytes = self.bytes.get(pos..)?;
+        Some(value)
     }
 }
 
@@ -317,12 +297,12 @@ impl Projection {
             for entry in entries.iter_from(start) {
                 let scale = entry.amount.scale() as u8 & 0x1f;
                 body.push(scale | (entry.kind as u8) << 5 | u8::from(entry.voided) << 7);
-                put_varint(&mut body, u128::from(entry.name));
+                varint::put(&mut body, u128::from(entry.name));
                 let date = packed_date(entry.effective);
-                put_varint(&mut body, zigzag(date - previous));
+                varint::put(&mut body, varint::zigzag(date - previous));
                 previous = date;
                 if matches!(entry.kind, Kind::Delta | Kind::Measurement) {
-                    put_varint(&mut body, zigzag(entry.amount.mantissa()));
+                    varint::put(&mut body, varint::zigzag(entry.amount.mantissa()));
                 }
             }
         }
@@ -433,11 +413,11 @@ impl Projection {
                 for _ in 0..state_header.count {
                     let flags = reader.byte()?;
                     let name = reader.varint()?;
-                    previous += unzigzag(reader.varint()?);
+                    previous += varint::unzigzag(reader.varint()?);
                     let effective = unpacked_date(previous)?;
                     let kind = Kind::from_bits(flags >> 5);
                     let amount = if matches!(kind, Kind::Delta | Kind::Measurement) {
-                        let mantissa = unzigzag(reader.varint()?);
+                        let mantissa = varint::unzigzag(reader.varint()?);
                         Decimal::try_from_i128_with_scale(mantissa, u32::from(flags & 0x1f)).ok()?
                     } else {
                         Decimal::ZERO
