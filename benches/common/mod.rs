@@ -329,6 +329,20 @@ pub fn cached_ledger(size: u64) -> PathBuf {
     path
 }
 
+/// [`cached_ledger`] of `size` events, built afresh if the runs of a bench that appends to it
+/// have grown it past `size` by more than a twentieth: figures "at `size` events" stay at
+/// about that size.
+pub fn cached_ledger_near(size: u64) -> PathBuf {
+    let path = cached_ledger(size);
+    let len = open_ledger(&path).len();
+    if len <= size + size / 20 {
+        return path;
+    }
+    eprintln!("the cached ledger has grown to {len} events: building it afresh at {size}");
+    std::fs::remove_dir_all(&path).expect("remove the grown ledger");
+    cached_ledger(size)
+}
+
 /// Opens the ledger at `path` and waits until every run file is written (see
 /// `LedgerConfig::events_per_run`), so that what is measured reads streams through them and
 /// no run is written in the background while it is measured.
