@@ -113,6 +113,19 @@ impl Entries {
         iter
     }
 
+    /// The places of the voided entries, in order, found without decoding the others.
+    pub(crate) fn voided(&self) -> impl Iterator<Item = usize> + '_ {
+        let mut iter = self.iter();
+        std::iter::from_fn(move || {
+            loop {
+                let at = iter.at;
+                if iter.pass()? & VOIDED != 0 {
+                    return Some(at);
+                }
+            }
+        })
+    }
+
     /// An iterator from where `cursor` was taken (of these entries), in order.
     pub(crate) fn iter_at(&self, cursor: Cursor) -> Iter<'_> {
         if cursor.at > self.len || cursor.pos > self.bytes.len() {
@@ -257,8 +270,9 @@ impl Iter<'_> {
         Some(())
     }
 
-    /// Passes over the next entry (decoding only its date, which the next one's depends on).
-    fn pass(&mut self) -> Option<()> {
+    /// Passes over the next entry (decoding only its date, which the next one's depends on);
+    /// its head byte.
+    fn pass(&mut self) -> Option<u8> {
         self.enter()?;
         let head = self.byte()?;
         if head & WIDE != 0 {
@@ -269,7 +283,7 @@ impl Iter<'_> {
             self.varint()?;
         }
         self.at += 1;
-        Some(())
+        Some(head)
     }
 
     fn next_date(&mut self) -> Option<u16> {
@@ -428,6 +442,8 @@ mod tests {
                 prop_assert_eq!(&from[..], &read[at..]);
             }
             prop_assert!(entries.get(expected.len()).is_none());
+            let voided: Vec<usize> = (0..expected.len()).filter(|&at| expected[at].voided).collect();
+            prop_assert_eq!(entries.voided().collect::<Vec<_>>(), voided);
             // Cursors taken at the end read exactly what was pushed after them.
             let mut resumed = Entries::default();
             let mut cursor = resumed.end();

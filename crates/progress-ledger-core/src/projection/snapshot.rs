@@ -263,11 +263,12 @@ impl Projection {
                 .iter()
                 .enumerate()
                 .map(|(position, (_, state))| {
-                    let entries = state.entries();
-                    (0..from_of(position))
-                        .zip(entries.iter())
-                        .filter(|(_, entry)| entry.voided)
-                        .map(|(order, _)| u32::try_from(order).unwrap_or(u32::MAX))
+                    let from = from_of(position);
+                    state
+                        .entries()
+                        .voided()
+                        .take_while(|&order| order < from)
+                        .map(|order| u32::try_from(order).unwrap_or(u32::MAX))
                         .collect()
                 })
                 .collect()
