@@ -172,6 +172,76 @@ fn a_damaged_run_is_set_aside_its_events_come_from_the_log_and_it_is_written_aga
     assert_eq!(std::fs::read(&path).expect("written again"), sound);
 }
 
+/// Rewrites run file `path` as a forger with the format in hand would: in its first frame,
+/// the district 蜀山区 becomes 包河区 (as many bytes) and the frame's checksum is made to
+/// match. Returns the forged bytes.
+fn forge(path: &Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(path).expect("run file");
+    let len = u32::from_le_bytes(bytes[..4].try_into().expect("length")) as usize;
+    let (was, now) = ("蜀山区".as_bytes(), "包河区".as_bytes());
+    let stored = &mut bytes[9..9 + len];
+    let at = stored
+        .windows(was.len())
+        .position(|w| w == was)
+        .expect("the district in the first frame");
+    stored[at..at + now.len()].copy_from_slice(now);
+    let crc = crc32c::crc32c_append(crc32c::crc32c(&bytes[..5]), &bytes[9..9 + len]);
+    bytes[5..9].copy_from_slice(&crc.to_le_bytes());
+    std::fs::write(path, &bytes).expect("forge");
+    bytes
+}
+
+/// Whether the two streams read, up to the end, as the log holds them.
+fn both_read_as_logged(ledger: &Ledger, log: &[Event]) -> bool {
+    (0..2).all(|n| {
+        let stream = common::stream(n);
+        let read = visited(ledger, &stream, u64::MAX);
+        read.iter()
+            .map(|e| e.seq)
+            .eq(expected(log, &stream, u64::MAX))
+            && read.iter().all(|e| log[e.seq as usize - 1] == *e)
+    })
+}
+
+#[test]
+fn a_run_file_forged_with_sound_checksums_is_found_by_verify_and_never_read_again() {
+    let (dir, log) = long_streams_in_runs();
+    let path = run_file(dir.path(), 3);
+    let sound = std::fs::read(&path).expect("run file");
+    let forged = forge(&path);
+
+    // Read-only: the forgery's checksums are sound, so reads believe it until a verify
+    // compares the run with the log; then it is reported, no longer read, and left in place.
+    let mut config = LedgerConfig::new(dir.path());
+    config.events_per_run = 500;
+    config.read_only = true;
+    let read_only = Ledger::open_with(config).expect("open read-only");
+    assert!(
+        !both_read_as_logged(&read_only, &log),
+        "the forgery is read"
+    );
+    let report = read_only.verify().expect("verify");
+    assert!(report.ok(), "the log itself is sound: {:?}", report.problem);
+    assert_eq!(report.damaged_runs, vec![3]);
+    assert!(both_read_as_logged(&read_only, &log));
+    assert_eq!(read_only.stats().runs, 11);
+    assert_eq!(std::fs::read(&path).expect("left in place"), forged);
+    drop(read_only);
+
+    // Opened for writing: the verify sets it aside, bytes kept, and it is written again.
+    let ledger = open(dir.path(), 500);
+    assert!(!both_read_as_logged(&ledger, &log), "kept again at opening");
+    assert_eq!(ledger.verify().expect("verify").damaged_runs, vec![3]);
+    assert!(both_read_as_logged(&ledger, &log));
+    let mut aside = path.clone().into_os_string();
+    aside.push(".damaged");
+    assert_eq!(std::fs::read(&aside).expect("kept aside"), forged);
+    wait_for_runs(&ledger, 12);
+    assert_eq!(std::fs::read(&path).expect("written again"), sound);
+    let again = ledger.verify().expect("verify");
+    assert!(again.ok() && again.damaged_runs.is_empty());
+}
+
 #[test]
 fn a_run_file_cut_short_or_from_another_ledger_is_not_used() {
     let (dir, log) = long_streams_in_runs();

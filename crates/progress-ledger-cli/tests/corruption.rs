@@ -4,7 +4,7 @@
 //! again, as after a SIGKILL), or removed. Opening then either opens read-only with the damage
 //! named at that seq, or opens as it was (the index vouches for the region, which opening does
 //! not reread) — never setting sound events aside; and `progress-ledger verify` exits 3 naming
-//! the seq.
+//! the seq. A run file rewritten with sound checksums fails `verify` too, and is left in place.
 
 use std::path::Path;
 use std::process::Command;
@@ -164,4 +164,66 @@ fn check(part: Part, index: Index, seq: u64, mask: u8, pick: u64) {
         stdout.contains(&format!("at seq {seq}:")),
         "{case}: {stdout}"
     );
+}
+
+#[test]
+fn a_run_file_rewritten_with_sound_checksums_fails_verify_and_is_left_in_place() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path();
+    let ledger_dir = data.join("ledger");
+    let ledger = Ledger::open(&ledger_dir).expect("open");
+    // One run of the default size (65,536 events) and a few events past it.
+    for batch in 0..132 {
+        let events = (0..500).map(|n| update(batch * 500 + n)).collect();
+        ledger.append_batch(events).expect("append");
+    }
+    let started = std::time::Instant::now();
+    while ledger.stats().runs < 1 {
+        assert!(started.elapsed().as_secs() < 60, "the run file is written");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    ledger.close().expect("close");
+    drop(ledger);
+
+    // In the run's first frame, the actor 市卫健委 becomes 市教育局 (as many bytes), and the
+    // frame's checksum is made to match.
+    let path = ledger_dir.join("runs").join("0000000000.run");
+    let mut run = std::fs::read(&path).expect("the run file");
+    let len = u32::from_le_bytes(run[..4].try_into().expect("4 bytes")) as usize;
+    let (was, now) = ("市卫健委".as_bytes(), "市教育局".as_bytes());
+    let stored = &mut run[FRAME_HEADER..FRAME_HEADER + len];
+    let at = stored
+        .windows(was.len())
+        .position(|w| w == was)
+        .expect("the actor in the first frame");
+    stored[at..at + now.len()].copy_from_slice(now);
+    let crc = crc32c::crc32c_append(
+        crc32c::crc32c(&run[..5]),
+        &run[FRAME_HEADER..FRAME_HEADER + len],
+    );
+    run[5..FRAME_HEADER].copy_from_slice(&crc.to_le_bytes());
+    std::fs::write(&path, &run).expect("forge");
+
+    let verify = |json: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_progress-ledger"));
+        command.arg("--data").arg(data).arg("verify");
+        if json {
+            command.arg("--json");
+        }
+        command.output().expect("the binary runs")
+    };
+    let output = verify(false);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stdout}{stderr}");
+    assert!(stdout.contains("ok: 66000 events verified"), "{stdout}");
+    assert!(
+        stdout.contains("DAMAGED run file runs/0000000000.run"),
+        "{stdout}"
+    );
+    let output = verify(true);
+    let body: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(body["ok"], true, "the log itself is sound");
+    assert_eq!(body["damaged_run_files"], serde_json::json!([0]));
+    assert_eq!(std::fs::read(&path).expect("left in place"), run);
 }

@@ -20,6 +20,11 @@ pub struct VerifyReport {
     pub head: Head,
     /// The first problem, if any. Verification stops there.
     pub problem: Option<Problem>,
+    /// Run files (by number, see `runs/` in `docs/format.md`) that did not hold exactly the
+    /// log's events of their run: derived copies that streams were read from. They are read no
+    /// more (their events are read from the log) and, unless the ledger is open read-only,
+    /// renamed `<k>.run.damaged` and written again. The log may still be sound.
+    pub damaged_runs: Vec<u64>,
 }
 
 impl VerifyReport {
@@ -242,6 +247,7 @@ impl Ledger {
         let mut problem = None;
         // The hash of the event at the published head's seq, once the chain reaches it.
         let mut at_published = None;
+        let mut runs = RunCheck::default();
         let mut log = self.raw_log();
         let mut run = read_run(&mut log);
         'read: while !run.0.is_empty() || run.1.is_some() {
@@ -251,11 +257,17 @@ impl Ledger {
                 None => read_run(&mut log),
                 Some(_) => (Vec::new(), None),
             });
-            for (seq, checked) in checked {
-                if let Err(kind) = checked.and_then(|event| chain.follow_checked(&event)) {
-                    problem = Some(Problem { seq, kind });
-                    break 'read;
-                }
+            for ((seq, checked), (_, stored)) in checked.into_iter().zip(read) {
+                let followed =
+                    checked.and_then(|event| chain.follow_checked(&event).map(|()| event));
+                let event = match followed {
+                    Ok(event) => event,
+                    Err(kind) => {
+                        problem = Some(Problem { seq, kind });
+                        break 'read;
+                    }
+                };
+                runs.add(self, seq, event.stream, stored);
                 let head = chain.head();
                 if published.is_some_and(|p| p.seq == head.seq) {
                     at_published = Some(head.hash);
@@ -271,15 +283,55 @@ impl Ledger {
             }
             run = next;
         }
+        runs.finish(self);
         let mut report = VerifyReport {
             events: chain.head().seq,
             head: chain.head(),
             problem: problem.or_else(|| self.damage_found_at_open().cloned()),
+            damaged_runs: runs.damaged,
         };
         if let Some(published) = published {
             check_published(&mut report, published, at_published);
         }
         Ok(report)
+    }
+}
+
+/// The log's events of the run being verified, to compare with its run file once the chain
+/// has passed them.
+#[derive(Default)]
+struct RunCheck {
+    /// The run of the events kept, if its file is kept.
+    number: Option<u64>,
+    /// The run the last event added is in.
+    last: Option<u64>,
+    events: Vec<(u64, StreamId, Vec<u8>)>,
+    damaged: Vec<u64>,
+}
+
+impl RunCheck {
+    /// Adds the event at `seq`, just followed; finishes the run before it.
+    fn add(&mut self, ledger: &Ledger, seq: u64, stream: StreamId, stored: Stored) {
+        let run = ledger.run_of(seq);
+        if run != self.last {
+            self.finish(ledger);
+            self.last = run;
+            self.number = run.filter(|&number| ledger.run_is_kept(number));
+        }
+        if let (Some(_), Stored::Bytes(bytes)) = (self.number, stored) {
+            self.events.push((seq, stream, bytes));
+        }
+    }
+
+    /// Compares the run of the events added with its file, if it is kept and they are all of
+    /// it.
+    fn finish(&mut self, ledger: &Ledger) {
+        if let Some(number) = self.number.take() {
+            if ledger.check_run(number, &self.events) == Some(false) {
+                self.damaged.push(number);
+            }
+        }
+        self.events.clear();
     }
 }
 

@@ -49,6 +49,7 @@ pub fn verify(data: &Path, args: VerifyArgs, out: &mut dyn Write) -> Outcome {
             "published": published.map(|h| json!({"seq": h.seq, "hash": h.hash.to_hex()})),
             "torn_tail": torn_tail.map(|t| json!({"offset": t.offset, "bytes": t.bytes})),
             "set_aside_files": set_aside_earlier.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+            "damaged_run_files": report.damaged_runs,
         });
         serde_json::to_writer_pretty(&mut *out, &body)?;
         writeln!(out)?;
@@ -81,11 +82,28 @@ pub fn verify(data: &Path, args: VerifyArgs, out: &mut dyn Write) -> Outcome {
         for file in &set_aside_earlier {
             writeln!(out, "set aside earlier: {}", file.display())?;
         }
+        for number in &report.damaged_runs {
+            writeln!(
+                out,
+                "DAMAGED run file runs/{number:010}.run: it does not hold the log's events of its \
+                 run (its checksums are sound: it was rewritten); streams are read from the log \
+                 instead; a verify while the ledger is open for writing (the server's GET \
+                 /v1/verify) sets it aside and writes it again"
+            )?;
+        }
     }
-    match &report.problem {
-        None => Ok(()),
-        Some(problem) => Err(Failure::finding(
+    match (&report.problem, report.damaged_runs.as_slice()) {
+        (None, []) => Ok(()),
+        (Some(problem), _) => Err(Failure::finding(
             format!("verification found a problem {problem}"),
+            VERIFY_PROBLEM,
+        )),
+        (None, runs) => Err(Failure::finding(
+            format!(
+                "verification found {} run file(s) that do not hold the log's events \
+                 (the log itself is sound)",
+                runs.len()
+            ),
             VERIFY_PROBLEM,
         )),
     }

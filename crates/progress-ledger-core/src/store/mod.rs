@@ -703,6 +703,36 @@ impl Ledger {
         Ok(())
     }
 
+    /// The number of the run that holds `seq`, if the ledger keeps runs.
+    pub(crate) fn run_of(&self, seq: u64) -> Option<u64> {
+        self.inner.runs.number_of(seq)
+    }
+
+    /// Whether run file `number` is kept (read for streams).
+    pub(crate) fn run_is_kept(&self, number: u64) -> bool {
+        self.inner.runs.is_kept(number)
+    }
+
+    /// Whether kept run file `number` holds exactly the log's `events` of its run (seq, stream
+    /// and stored bytes of each, in order; see [`runs::Runs::holds`]). One that does not is no
+    /// longer read and, unless the ledger is open read-only, renamed aside (`<k>.run.damaged`)
+    /// to be written again. `None` if the run is not kept or `events` is not all of it.
+    pub(crate) fn check_run(
+        &self,
+        number: u64,
+        events: &[(u64, StreamId, Vec<u8>)],
+    ) -> Option<bool> {
+        let holds = self.inner.runs.holds(number, events)?;
+        if !holds {
+            let read_only = matches!(self.writer().refused, Some(Refusal::ReadOnly));
+            self.inner.runs.forget(number, !read_only);
+            if !read_only {
+                self.write_runs_in_background(self.inner.commit.durable());
+            }
+        }
+        Some(holds)
+    }
+
     /// The stored events of the log in order, for verification: every durable one, or, in a
     /// damaged ledger, every frame that can be read. Stops after the first unreadable frame.
     pub(crate) fn raw_log(&self) -> impl Iterator<Item = Result<(u64, Stored)>> + use<> {

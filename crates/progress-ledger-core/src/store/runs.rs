@@ -25,7 +25,7 @@ use bincode::Options;
 use serde::{Deserialize, Serialize};
 
 use super::Ledger;
-use super::io::Files;
+use super::io::{FileIo, Files};
 use super::log::{self, LogFile};
 use crate::error::{Error, Result};
 use crate::event::{Event, StreamId};
@@ -385,6 +385,47 @@ impl Runs {
         Some(events)
     }
 
+    /// Whether kept run file `number` holds exactly the log's events of its run: `events` is
+    /// each of them in order (seq, stream, stored bytes as in the log). `None` if the run is not
+    /// kept or `events` is not all of it.
+    pub(super) fn holds(&self, number: u64, events: &[(u64, StreamId, Vec<u8>)]) -> Option<bool> {
+        let streams = Arc::clone(self.kept().get(&number)?);
+        let first = number.checked_mul(self.events)?.checked_add(1)?;
+        let whole = events.len() as u64 == self.events
+            && events.first().map(|e| e.0) == Some(first)
+            && events.windows(2).all(|pair| pair[1].0 == pair[0].0 + 1);
+        if !whole {
+            return None;
+        }
+        let mut by_stream: HashMap<&StreamId, Vec<&[u8]>> = HashMap::new();
+        for (_, stream, stored) in events {
+            by_stream.entry(stream).or_default().push(stored);
+        }
+        let sound = by_stream.len() == streams.len()
+            && self
+                .files
+                .open_read_only(&self.path(number))
+                .ok()
+                .is_some_and(|file| {
+                    by_stream.iter().all(|(stream, stored)| {
+                        streams
+                            .get(*stream)
+                            .is_some_and(|&place| frames_are(&*file, place, stored))
+                    })
+                });
+        Some(sound)
+    }
+
+    /// Stops using run `number`; with `rename`, renames its file aside (keeping its bytes),
+    /// so that the next background pass writes it again.
+    pub(super) fn forget(&self, number: u64, rename: bool) {
+        if rename {
+            self.set_aside(number);
+        } else if self.kept_mut().remove(&number).is_some() {
+            self.set_aside.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// Stops using run `number`, and renames its file aside (keeping its bytes).
     fn set_aside(&self, number: u64) {
         if self.kept_mut().remove(&number).is_some() {
@@ -396,6 +437,25 @@ impl Runs {
             let _ = std::fs::rename(&path, aside);
         }
     }
+}
+
+/// Whether the frames at `place` of a run file are exactly `stored`, in order.
+fn frames_are(file: &dyn FileIo, place: Place, stored: &[&[u8]]) -> bool {
+    let Ok(len) = usize::try_from(place.len) else {
+        return false;
+    };
+    let mut bytes = vec![0u8; len];
+    if !log::read_full(file, place.at, &mut bytes).is_ok_and(|read| read == len) {
+        return false;
+    }
+    let mut rest = &bytes[..];
+    for want in stored {
+        match log::split_frame(rest) {
+            Some((_, found, after)) if found == *want => rest = after,
+            _ => return false,
+        }
+    }
+    rest.is_empty()
 }
 
 /// The error of a run that cannot be copied: the frames the index lists for it are not there,

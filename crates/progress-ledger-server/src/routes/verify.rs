@@ -99,6 +99,9 @@ pub struct VerifyDto {
     pub torn_tail: Option<crate::routes::health::TornTailDto>,
     /// Why the ledger takes no appends, if it does not.
     pub refusing_writes: Option<String>,
+    /// Run files (by number) that did not hold exactly the log's events of their run: set
+    /// aside (`runs/<k>.run.damaged`) and written again; streams are read from the log meanwhile.
+    pub damaged_runs: Vec<u64>,
 }
 
 impl From<&Problem> for ProblemDto {
@@ -193,6 +196,9 @@ pub(crate) async fn verify(
     if let Some(problem) = &report.problem {
         tracing::warn!(%problem, "verification found a problem");
     }
+    if !report.damaged_runs.is_empty() {
+        tracing::warn!(runs = ?report.damaged_runs, "run files did not hold the log's events: set aside");
+    }
     Ok(Json(VerifyDto {
         ok: report.ok(),
         events: report.events,
@@ -205,6 +211,7 @@ pub(crate) async fn verify(
             .torn_tail()
             .map(crate::routes::health::TornTailDto::from),
         refusing_writes: state.tracker().ledger().refusal(),
+        damaged_runs: report.damaged_runs.clone(),
     }))
 }
 
