@@ -9,7 +9,7 @@ use crate::chain::{self, Chain};
 use crate::error::{Error, Result};
 use crate::event::{Event, Head, StreamId};
 use crate::hash::Hash;
-use crate::store::{Ledger, Stored};
+use crate::store::{Ledger, RunFrames, Stored};
 
 /// What verification found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -264,10 +264,11 @@ impl Ledger {
                     Ok(event) => event,
                     Err(kind) => {
                         problem = Some(Problem { seq, kind });
+                        runs.compare(self);
                         break 'read;
                     }
                 };
-                runs.add(self, seq, event.stream, stored);
+                runs.add(seq, event.stream, stored);
                 let head = chain.head();
                 if published.is_some_and(|p| p.seq == head.seq) {
                     at_published = Some(head.hash);
@@ -278,6 +279,7 @@ impl Ledger {
                     }
                 }
             }
+            runs.compare(self);
             if let Some(error) = failed {
                 return Err(error);
             }
@@ -297,41 +299,62 @@ impl Ledger {
     }
 }
 
-/// The log's events of the run being verified, to compare with its run file once the chain
-/// has passed them.
+/// The run file of the run being verified, compared with the events the chain has passed, a
+/// batch at a time.
 #[derive(Default)]
 struct RunCheck {
-    /// The run of the events kept, if its file is kept.
-    number: Option<u64>,
-    /// The run the last event added is in.
+    /// The run of the last event compared.
     last: Option<u64>,
-    events: Vec<(u64, StreamId, Vec<u8>)>,
+    /// Its file's frames, if it is kept.
+    frames: Option<RunFrames>,
+    /// The events of this batch the chain has passed: seq, stream, stored bytes.
+    passed: Vec<(u64, StreamId, Stored)>,
     damaged: Vec<u64>,
 }
 
 impl RunCheck {
-    /// Adds the event at `seq`, just followed; finishes the run before it.
-    fn add(&mut self, ledger: &Ledger, seq: u64, stream: StreamId, stored: Stored) {
-        let run = ledger.run_of(seq);
-        if run != self.last {
-            self.finish(ledger);
-            self.last = run;
-            self.number = run.filter(|&number| ledger.run_is_kept(number));
-        }
-        if let (Some(_), Stored::Bytes(bytes)) = (self.number, stored) {
-            self.events.push((seq, stream, bytes));
+    /// Notes the event at `seq`, just followed.
+    fn add(&mut self, seq: u64, stream: StreamId, stored: Stored) {
+        self.passed.push((seq, stream, stored));
+    }
+
+    /// Compares the events passed since the last call with their runs' files; finishes each
+    /// run they leave.
+    fn compare(&mut self, ledger: &Ledger) {
+        let passed = std::mem::take(&mut self.passed);
+        let mut rest = &passed[..];
+        while let Some(&(seq, _, _)) = rest.first() {
+            let run = ledger.run_of(seq);
+            let len = rest.partition_point(|&(seq, _, _)| ledger.run_of(seq) == run);
+            let (these, after) = rest.split_at(len);
+            if run != self.last {
+                self.finish(ledger);
+                self.last = run;
+                self.frames = run.and_then(|number| ledger.run_frames(number));
+            }
+            if let Some(frames) = &mut self.frames {
+                let events: Vec<(&StreamId, &[u8])> = these
+                    .iter()
+                    .filter_map(|(_, stream, stored)| match stored {
+                        Stored::Bytes(bytes) => Some((stream, &bytes[..])),
+                        Stored::Unreadable(_) => None,
+                    })
+                    .collect();
+                frames.compare(&events);
+            }
+            rest = after;
         }
     }
 
-    /// Compares the run of the events added with its file, if it is kept and they are all of
-    /// it.
+    /// Notes the run's file damaged if it did not hold every event of its run (a run the
+    /// chain did not pass whole is not judged).
     fn finish(&mut self, ledger: &Ledger) {
-        if let Some(number) = self.number.take() {
-            if ledger.check_run(number, &self.events) == Some(false) {
-                self.damaged.push(number);
+        if let Some(frames) = self.frames.take() {
+            if frames.sound() == Some(false) {
+                ledger.run_found_damaged(frames.number());
+                self.damaged.push(frames.number());
             }
         }
-        self.events.clear();
     }
 }
 

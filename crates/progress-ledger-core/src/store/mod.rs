@@ -17,6 +17,7 @@ mod migrate;
 pub(crate) mod open;
 mod recover;
 mod runs;
+pub(crate) use runs::RunFrames;
 mod snapshots;
 mod streams;
 mod subscribe;
@@ -708,29 +709,20 @@ impl Ledger {
         self.inner.runs.number_of(seq)
     }
 
-    /// Whether run file `number` is kept (read for streams).
-    pub(crate) fn run_is_kept(&self, number: u64) -> bool {
-        self.inner.runs.is_kept(number)
+    /// Kept run file `number`'s frames, to compare with the log's events of its run; `None` if
+    /// it is not kept.
+    pub(crate) fn run_frames(&self, number: u64) -> Option<RunFrames> {
+        self.inner.runs.frames(number)
     }
 
-    /// Whether kept run file `number` holds exactly the log's `events` of its run (seq, stream
-    /// and stored bytes of each, in order; see [`runs::Runs::holds`]). One that does not is no
-    /// longer read and, unless the ledger is open read-only, renamed aside (`<k>.run.damaged`)
-    /// to be written again. `None` if the run is not kept or `events` is not all of it.
-    pub(crate) fn check_run(
-        &self,
-        number: u64,
-        events: &[(u64, StreamId, Vec<u8>)],
-    ) -> Option<bool> {
-        let holds = self.inner.runs.holds(number, events)?;
-        if !holds {
-            let read_only = matches!(self.writer().refused, Some(Refusal::ReadOnly));
-            self.inner.runs.forget(number, !read_only);
-            if !read_only {
-                self.write_runs_in_background(self.inner.commit.durable());
-            }
+    /// Stops reading run file `number`, found not to hold the log's events, and, unless the
+    /// ledger is open read-only, renames it aside (`<k>.run.damaged`) and writes it again.
+    pub(crate) fn run_found_damaged(&self, number: u64) {
+        let read_only = matches!(self.writer().refused, Some(Refusal::ReadOnly));
+        self.inner.runs.forget(number, !read_only);
+        if !read_only {
+            self.write_runs_in_background(self.inner.commit.durable());
         }
-        Some(holds)
     }
 
     /// The stored events of the log in order, for verification: every durable one, or, in a

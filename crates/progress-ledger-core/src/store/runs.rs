@@ -25,7 +25,7 @@ use bincode::Options;
 use serde::{Deserialize, Serialize};
 
 use super::Ledger;
-use super::io::{FileIo, Files};
+use super::io::Files;
 use super::log::{self, LogFile};
 use crate::error::{Error, Result};
 use crate::event::{Event, StreamId};
@@ -385,35 +385,40 @@ impl Runs {
         Some(events)
     }
 
-    /// Whether kept run file `number` holds exactly the log's events of its run: `events` is
-    /// each of them in order (seq, stream, stored bytes as in the log). `None` if the run is not
-    /// kept or `events` is not all of it.
-    pub(super) fn holds(&self, number: u64, events: &[(u64, StreamId, Vec<u8>)]) -> Option<bool> {
+    /// Kept run file `number`'s frames, read whole, to be compared with the log's events of
+    /// its run; `None` if it is not kept. One that cannot be read is compared as empty.
+    pub(super) fn frames(&self, number: u64) -> Option<RunFrames> {
         let streams = Arc::clone(self.kept().get(&number)?);
-        let first = number.checked_mul(self.events)?.checked_add(1)?;
-        let whole = events.len() as u64 == self.events
-            && events.first().map(|e| e.0) == Some(first)
-            && events.windows(2).all(|pair| pair[1].0 == pair[0].0 + 1);
-        if !whole {
-            return None;
-        }
-        let mut by_stream: HashMap<&StreamId, Vec<&[u8]>> = HashMap::new();
-        for (_, stream, stored) in events {
-            by_stream.entry(stream).or_default().push(stored);
-        }
-        let sound = by_stream.len() == streams.len()
-            && self
-                .files
-                .open_read_only(&self.path(number))
-                .ok()
-                .is_some_and(|file| {
-                    by_stream.iter().all(|(stream, stored)| {
-                        streams
-                            .get(*stream)
-                            .is_some_and(|&place| frames_are(&*file, place, stored))
-                    })
-                });
-        Some(sound)
+        let end = streams
+            .values()
+            .map(|p| p.at.saturating_add(p.len))
+            .max()
+            .unwrap_or(0);
+        let bytes = usize::try_from(end)
+            .ok()
+            .and_then(|end| {
+                let file = self.files.open_read_only(&self.path(number)).ok()?;
+                let mut bytes = vec![0u8; end];
+                let read = log::read_full(&*file, 0, &mut bytes).ok()?;
+                (read == end).then_some(bytes)
+            })
+            .unwrap_or_default();
+        let cursors = streams
+            .iter()
+            .map(|(stream, place)| {
+                let at = usize::try_from(place.at).unwrap_or(usize::MAX);
+                let end = usize::try_from(place.at.saturating_add(place.len)).unwrap_or(0);
+                (stream.clone(), (at, end))
+            })
+            .collect();
+        Some(RunFrames {
+            number,
+            bytes,
+            cursors,
+            events: self.events,
+            compared: 0,
+            sound: true,
+        })
     }
 
     /// Stops using run `number`; with `rename`, renames its file aside (keeping its bytes),
@@ -439,23 +444,63 @@ impl Runs {
     }
 }
 
-/// Whether the frames at `place` of a run file are exactly `stored`, in order.
-fn frames_are(file: &dyn FileIo, place: Place, stored: &[&[u8]]) -> bool {
-    let Ok(len) = usize::try_from(place.len) else {
-        return false;
-    };
-    let mut bytes = vec![0u8; len];
-    if !log::read_full(file, place.at, &mut bytes).is_ok_and(|read| read == len) {
-        return false;
+/// A run file's frames, compared with the log's events of its run as they are verified: each
+/// event must be its stream's next frame, byte for byte (see [`Runs::frames`]).
+#[derive(Debug)]
+pub(crate) struct RunFrames {
+    number: u64,
+    /// The file's frames (all of them, before its header).
+    bytes: Vec<u8>,
+    /// Each stream's next frame and the end of its frames in `bytes`.
+    cursors: HashMap<StreamId, (usize, usize)>,
+    /// Events of the run.
+    events: u64,
+    /// Events compared so far.
+    compared: u64,
+    sound: bool,
+}
+
+impl RunFrames {
+    /// The run's number.
+    pub(crate) fn number(&self) -> u64 {
+        self.number
     }
-    let mut rest = &bytes[..];
-    for want in stored {
-        match log::split_frame(rest) {
-            Some((_, found, after)) if found == *want => rest = after,
-            _ => return false,
+
+    /// Compares the log's next events of the run (each one's stream and stored bytes, in log
+    /// order) with the file: each must be the next frame of its stream, byte for byte. They
+    /// are compared a stream at a time, so that the file's bytes are read in order.
+    pub(crate) fn compare(&mut self, events: &[(&StreamId, &[u8])]) {
+        let mut by_stream: HashMap<&StreamId, Vec<&[u8]>> = HashMap::new();
+        for &(stream, stored) in events {
+            by_stream.entry(stream).or_default().push(stored);
+        }
+        self.compared += events.len() as u64;
+        for (stream, stored) in by_stream {
+            let Some((at, end)) = self.cursors.get_mut(stream) else {
+                self.sound = false;
+                return;
+            };
+            for want in stored {
+                let frame = self.bytes.get(*at..*end).and_then(|rest| {
+                    let len = u32::from_le_bytes(*rest.first_chunk::<4>()?) as usize;
+                    rest.get(log::HEADER..log::HEADER.checked_add(len)?)
+                });
+                if frame != Some(want) {
+                    self.sound = false;
+                    return;
+                }
+                *at += log::HEADER + want.len();
+            }
         }
     }
-    rest.is_empty()
+
+    /// Whether the file held exactly the run's events: `None` until every one was compared.
+    pub(crate) fn sound(&self) -> Option<bool> {
+        if self.sound && self.compared < self.events {
+            return None;
+        }
+        Some(self.sound && self.cursors.values().all(|(at, end)| at == end))
+    }
 }
 
 /// The error of a run that cannot be copied: the frames the index lists for it are not there,
