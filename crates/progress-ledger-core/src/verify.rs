@@ -308,14 +308,16 @@ struct RunCheck {
     /// Its file's frames, if it is kept.
     frames: Option<RunFrames>,
     /// The events of this batch the chain has passed: seq, stream, stored bytes.
-    passed: Vec<(u64, StreamId, Stored)>,
+    passed: Vec<(u64, StreamId, Vec<u8>)>,
     damaged: Vec<u64>,
 }
 
 impl RunCheck {
-    /// Notes the event at `seq`, just followed.
+    /// Notes the event at `seq`, just followed (so read whole).
     fn add(&mut self, seq: u64, stream: StreamId, stored: Stored) {
-        self.passed.push((seq, stream, stored));
+        if let Stored::Bytes(bytes) = stored {
+            self.passed.push((seq, stream, bytes));
+        }
     }
 
     /// Compares the events passed since the last call with their runs' files; finishes each
@@ -335,10 +337,7 @@ impl RunCheck {
             if let Some(frames) = &mut self.frames {
                 let events: Vec<(&StreamId, &[u8])> = these
                     .iter()
-                    .filter_map(|(_, stream, stored)| match stored {
-                        Stored::Bytes(bytes) => Some((stream, &bytes[..])),
-                        Stored::Unreadable(_) => None,
-                    })
+                    .map(|(_, stream, bytes)| (stream, &bytes[..]))
                     .collect();
                 frames.compare(&events);
             }
