@@ -10,6 +10,7 @@
 //! 4. its stream version is the next one of its stream, and
 //! 5. its recorded-at is not before the previous event's.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use jiff::Timestamp;
@@ -18,6 +19,60 @@ use crate::codec;
 use crate::event::{Event, Head, StreamId};
 use crate::hash::Hash;
 use crate::verify::ProblemKind;
+
+/// What rules 2 to 5 read of an event: its place in the chain, its stream and version, and when
+/// it was recorded. Borrowed from an event, or owned once the rest of it is dropped.
+#[derive(Clone, Debug)]
+pub(crate) struct Link<'a> {
+    seq: u64,
+    prev_hash: Hash,
+    hash: Hash,
+    stream: Cow<'a, StreamId>,
+    version: u64,
+    recorded_at: Timestamp,
+}
+
+impl<'a> Link<'a> {
+    /// The link of `event`, borrowing its stream.
+    pub(crate) fn of(event: &'a Event) -> Self {
+        Self {
+            seq: event.seq,
+            prev_hash: event.prev_hash,
+            hash: event.hash,
+            stream: Cow::Borrowed(&event.stream),
+            version: event.version,
+            recorded_at: event.recorded_at,
+        }
+    }
+
+    /// The event's stream.
+    pub(crate) fn stream(&self) -> &StreamId {
+        &self.stream
+    }
+}
+
+impl Link<'static> {
+    /// The link of `event`, which is dropped but for its stream.
+    pub(crate) fn owned(event: Event) -> Self {
+        let Event {
+            seq,
+            prev_hash,
+            hash,
+            stream,
+            version,
+            recorded_at,
+            ..
+        } = event;
+        Self {
+            seq,
+            prev_hash,
+            hash,
+            stream: Cow::Owned(stream),
+            version,
+            recorded_at,
+        }
+    }
+}
 
 /// How far a chain has been followed: its head, the last recorded-at, and each stream's
 /// version. Each check either advances it by one event or leaves it unchanged.
@@ -62,7 +117,7 @@ impl Chain {
     /// follows, advances past it and returns it decoded.
     pub(crate) fn follow_stored(&mut self, stored: &[u8]) -> Result<Event, ProblemKind> {
         let event = check_stored(stored)?;
-        self.follow_checked(&event)?;
+        self.follow_checked(&Link::of(&event))?;
         Ok(event)
     }
 
@@ -71,12 +126,12 @@ impl Chain {
     /// advances past it.
     pub(crate) fn follow(&mut self, event: &Event, canonical: &[u8]) -> Result<(), ProblemKind> {
         check_hash(canonical, event.hash)?;
-        self.follow_checked(event)
+        self.follow_checked(&Link::of(event))
     }
 
     /// Rules 2 to 5 (the hash is checked by the caller, as [`check_stored`] does); advances past
-    /// `event` if they hold.
-    pub(crate) fn follow_checked(&mut self, event: &Event) -> Result<(), ProblemKind> {
+    /// the event if they hold.
+    pub(crate) fn follow_checked(&mut self, event: &Link<'_>) -> Result<(), ProblemKind> {
         if event.seq != self.head.seq + 1 {
             return Err(ProblemKind::WrongSeq { stored: event.seq });
         }
@@ -84,11 +139,11 @@ impl Chain {
             return Err(ProblemKind::BrokenLink);
         }
         // One lookup: its stream's version, to be advanced in place if the event follows.
-        let version = self.versions.get_mut(&event.stream);
+        let version = self.versions.get_mut(event.stream());
         let expected = version.as_deref().map_or(0, |&v| v) + 1;
         if event.version != expected {
             return Err(ProblemKind::StreamVersionGap {
-                stream: event.stream.clone(),
+                stream: event.stream().clone(),
                 expected,
                 found: event.version,
             });
@@ -105,11 +160,14 @@ impl Chain {
         match version {
             Some(version) => *version = event.version,
             None => {
-                self.versions.insert(event.stream.clone(), event.version);
+                self.versions.insert(event.stream().clone(), event.version);
             }
         }
         self.last_recorded = Some(event.recorded_at);
-        self.head = event.head();
+        self.head = Head {
+            seq: event.seq,
+            hash: event.hash,
+        };
         Ok(())
     }
 }

@@ -5,9 +5,9 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::PROGRESS_EVERY;
-use crate::chain::{self, Chain};
+use crate::chain::{self, Chain, Link};
 use crate::error::{Error, Result};
-use crate::event::{Event, Head, StreamId};
+use crate::event::{Head, StreamId};
 use crate::hash::Hash;
 use crate::store::{Ledger, RunFrames, Stored};
 
@@ -258,17 +258,18 @@ impl Ledger {
                 Some(_) => (Vec::new(), None),
             });
             for ((seq, checked), (_, stored)) in checked.into_iter().zip(read) {
-                let followed =
-                    checked.and_then(|event| chain.follow_checked(&event).map(|()| event));
-                let event = match followed {
-                    Ok(event) => event,
+                let followed = checked.and_then(|link| chain.follow_checked(&link).map(|()| link));
+                let link = match followed {
+                    Ok(link) => link,
                     Err(kind) => {
                         problem = Some(Problem { seq, kind });
-                        runs.compare(self);
                         break 'read;
                     }
                 };
-                runs.add(seq, event.stream, stored);
+                // An event the chain passed was read whole.
+                if let Stored::Bytes(bytes) = &stored {
+                    runs.compare(self, seq, link.stream(), bytes);
+                }
                 let head = chain.head();
                 if published.is_some_and(|p| p.seq == head.seq) {
                     at_published = Some(head.hash);
@@ -279,7 +280,6 @@ impl Ledger {
                     }
                 }
             }
-            runs.compare(self);
             if let Some(error) = failed {
                 return Err(error);
             }
@@ -299,49 +299,31 @@ impl Ledger {
     }
 }
 
-/// The run file of the run being verified, compared with the events the chain has passed, a
-/// batch at a time.
+/// The run file of the run being verified, compared with each event as the chain passes it.
 #[derive(Default)]
 struct RunCheck {
     /// The run of the last event compared.
     last: Option<u64>,
     /// Its file's frames, if it is kept.
     frames: Option<RunFrames>,
-    /// The events of this batch the chain has passed: seq, stream, stored bytes.
-    passed: Vec<(u64, StreamId, Vec<u8>)>,
+    /// The bytes of the last run file compared, to read the next one into.
+    spare: Vec<u8>,
     damaged: Vec<u64>,
 }
 
 impl RunCheck {
-    /// Notes the event at `seq`, just followed (so read whole).
-    fn add(&mut self, seq: u64, stream: StreamId, stored: Stored) {
-        if let Stored::Bytes(bytes) = stored {
-            self.passed.push((seq, stream, bytes));
+    /// Compares the event at `seq` of `stream`, just followed, with its run's file; finishes
+    /// the run before it when it is the first of a run.
+    fn compare(&mut self, ledger: &Ledger, seq: u64, stream: &StreamId, stored: &[u8]) {
+        let run = ledger.run_of(seq);
+        if run != self.last {
+            self.finish(ledger);
+            self.last = run;
+            let spare = std::mem::take(&mut self.spare);
+            self.frames = run.and_then(|number| ledger.run_frames(number, spare));
         }
-    }
-
-    /// Compares the events passed since the last call with their runs' files; finishes each
-    /// run they leave.
-    fn compare(&mut self, ledger: &Ledger) {
-        let passed = std::mem::take(&mut self.passed);
-        let mut rest = &passed[..];
-        while let Some(&(seq, _, _)) = rest.first() {
-            let run = ledger.run_of(seq);
-            let len = rest.partition_point(|&(seq, _, _)| ledger.run_of(seq) == run);
-            let (these, after) = rest.split_at(len);
-            if run != self.last {
-                self.finish(ledger);
-                self.last = run;
-                self.frames = run.and_then(|number| ledger.run_frames(number));
-            }
-            if let Some(frames) = &mut self.frames {
-                let events: Vec<(&StreamId, &[u8])> = these
-                    .iter()
-                    .map(|(_, stream, bytes)| (stream, &bytes[..]))
-                    .collect();
-                frames.compare(&events);
-            }
-            rest = after;
+        if let Some(frames) = &mut self.frames {
+            frames.compare(stream, stored);
         }
     }
 
@@ -353,6 +335,7 @@ impl RunCheck {
                 ledger.run_found_damaged(frames.number());
                 self.damaged.push(frames.number());
             }
+            self.spare = frames.into_bytes();
         }
     }
 }
@@ -363,7 +346,7 @@ const CHECK_TOGETHER: usize = 8192;
 
 /// Stored events as the log yields them, and the checks of some of them.
 type Read = Vec<(u64, Stored)>;
-type Checked = Vec<(u64, std::result::Result<Event, ProblemKind>)>;
+type Checked = Vec<(u64, std::result::Result<Link<'static>, ProblemKind>)>;
 
 /// The next [`CHECK_TOGETHER`] stored events of `log` (fewer at its end), and the error that
 /// stopped the reading early, if one did.
@@ -384,10 +367,14 @@ fn read_run(log: &mut impl Iterator<Item = Result<(u64, Stored)>>) -> (Read, Opt
 /// Each stored event of `read` checked on its own ([`chain::check_stored`]), in order, and what
 /// `meanwhile` returns: a thread of its own checks the last three fifths while this one checks
 /// the rest and then calls `meanwhile` (this one checks everything if no thread can be started).
+/// Each event is kept as its [`Link`] only: the rest of it is dropped by the thread that decoded
+/// it.
 fn check_in_two<T>(read: &[(u64, Stored)], meanwhile: impl FnOnce() -> T) -> (Checked, T) {
-    fn check((seq, stored): &(u64, Stored)) -> (u64, std::result::Result<Event, ProblemKind>) {
+    fn check(
+        (seq, stored): &(u64, Stored),
+    ) -> (u64, std::result::Result<Link<'static>, ProblemKind>) {
         let checked = match stored {
-            Stored::Bytes(bytes) => chain::check_stored(bytes),
+            Stored::Bytes(bytes) => chain::check_stored(bytes).map(Link::owned),
             Stored::Unreadable(kind) => Err(kind.clone()),
         };
         (*seq, checked)

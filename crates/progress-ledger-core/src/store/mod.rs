@@ -709,10 +709,10 @@ impl Ledger {
         self.inner.runs.number_of(seq)
     }
 
-    /// Kept run file `number`'s frames, to compare with the log's events of its run; `None` if
-    /// it is not kept.
-    pub(crate) fn run_frames(&self, number: u64) -> Option<RunFrames> {
-        self.inner.runs.frames(number)
+    /// Kept run file `number`'s frames, read into `bytes`, to compare with the log's events of
+    /// its run; `None` if it is not kept.
+    pub(crate) fn run_frames(&self, number: u64, bytes: Vec<u8>) -> Option<RunFrames> {
+        self.inner.runs.frames(number, bytes)
     }
 
     /// Stops reading run file `number`, found not to hold the log's events, and, unless the

@@ -385,24 +385,26 @@ impl Runs {
         Some(events)
     }
 
-    /// Kept run file `number`'s frames, read whole, to be compared with the log's events of
-    /// its run; `None` if it is not kept. One that cannot be read is compared as empty.
-    pub(super) fn frames(&self, number: u64) -> Option<RunFrames> {
+    /// Kept run file `number`'s frames, read whole into `bytes`, to be compared with the log's
+    /// events of its run; `None` if it is not kept. One that cannot be read is compared as
+    /// empty.
+    pub(super) fn frames(&self, number: u64, mut bytes: Vec<u8>) -> Option<RunFrames> {
         let streams = Arc::clone(self.kept().get(&number)?);
         let end = streams
             .values()
             .map(|p| p.at.saturating_add(p.len))
             .max()
             .unwrap_or(0);
-        let bytes = usize::try_from(end)
-            .ok()
-            .and_then(|end| {
-                let file = self.files.open_read_only(&self.path(number)).ok()?;
-                let mut bytes = vec![0u8; end];
-                let read = log::read_full(&*file, 0, &mut bytes).ok()?;
-                (read == end).then_some(bytes)
-            })
-            .unwrap_or_default();
+        bytes.clear();
+        let read = usize::try_from(end).ok().and_then(|end| {
+            let file = self.files.open_read_only(&self.path(number)).ok()?;
+            bytes.resize(end, 0);
+            let read = log::read_full(&*file, 0, &mut bytes).ok()?;
+            (read == end).then_some(())
+        });
+        if read.is_none() {
+            bytes.clear();
+        }
         let cursors = streams
             .iter()
             .map(|(stream, place)| {
@@ -466,32 +468,31 @@ impl RunFrames {
         self.number
     }
 
-    /// Compares the log's next events of the run (each one's stream and stored bytes, in log
-    /// order) with the file: each must be the next frame of its stream, byte for byte. They
-    /// are compared a stream at a time, so that the file's bytes are read in order.
-    pub(crate) fn compare(&mut self, events: &[(&StreamId, &[u8])]) {
-        let mut by_stream: HashMap<&StreamId, Vec<&[u8]>> = HashMap::new();
-        for &(stream, stored) in events {
-            by_stream.entry(stream).or_default().push(stored);
+    /// Compares the log's next event of the run (its stream and stored bytes) with the file:
+    /// it must be the next frame of its stream, byte for byte.
+    pub(crate) fn compare(&mut self, stream: &StreamId, stored: &[u8]) {
+        self.compared += 1;
+        if !self.sound {
+            return;
         }
-        self.compared += events.len() as u64;
-        for (stream, stored) in by_stream {
-            let Some((at, end)) = self.cursors.get_mut(stream) else {
-                self.sound = false;
-                return;
-            };
-            for want in stored {
-                let frame = self.bytes.get(*at..*end).and_then(|rest| {
-                    let len = u32::from_le_bytes(*rest.first_chunk::<4>()?) as usize;
-                    rest.get(log::HEADER..log::HEADER.checked_add(len)?)
-                });
-                if frame != Some(want) {
-                    self.sound = false;
-                    return;
-                }
-                *at += log::HEADER + want.len();
-            }
+        let Some((at, end)) = self.cursors.get_mut(stream) else {
+            self.sound = false;
+            return;
+        };
+        let frame = self.bytes.get(*at..*end).and_then(|rest| {
+            let len = u32::from_le_bytes(*rest.first_chunk::<4>()?) as usize;
+            rest.get(log::HEADER..log::HEADER.checked_add(len)?)
+        });
+        if frame != Some(stored) {
+            self.sound = false;
+            return;
         }
+        *at += log::HEADER + stored.len();
+    }
+
+    /// The file's bytes, to read another run file into.
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        self.bytes
     }
 
     /// Whether the file held exactly the run's events: `None` until every one was compared.
