@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::math::{Completion, Schedule, elapsed_share};
 use super::refs::{Contributed, EventRef};
-use super::state::{IndicatorState, Update};
+use super::state::{Contribution, IndicatorState, Update};
 use super::trace::{Node, Role, Step, Subject, Trace};
 use super::view::{ProgressView, indicator_view, progress_view_traced};
 use super::{IndicatorDef, Projection};
@@ -466,7 +466,7 @@ impl Prepared {
         for (indicator, (state, roles)) in explanation.indicators.iter_mut().zip(folded) {
             let StreamRead {
                 mut events,
-                places,
+                links,
                 replay,
             } = read(&indicator.id, state.len())?;
             let empty = IndicatorState::default();
@@ -499,16 +499,16 @@ impl Prepared {
             // replayed state places each event's update by its version.
             let mut made_by: Vec<Option<usize>> = vec![None; state.len()];
             let mut voided_by: Vec<Option<usize>> = vec![None; state.len()];
-            for (at, event) in events.iter().enumerate() {
-                if let Some(made) = replayed
-                    .place_of(event.version)
-                    .and_then(|order| made_by.get_mut(order))
-                {
+            let order_of = |place: usize| {
+                let (version, _) = links.get(place)?;
+                replayed.place_of(*version)
+            };
+            for (at, &(_, corrected)) in links.iter().enumerate() {
+                if let Some(made) = order_of(at).and_then(|order| made_by.get_mut(order)) {
                     *made = Some(at);
                 }
-                let named = corrected_place(&events, places.as_ref(), event);
-                if let Some(voided) = named
-                    .and_then(|named| replayed.place_of(events[named].version))
+                if let Some(voided) = corrected
+                    .and_then(order_of)
                     .and_then(|order| voided_by.get_mut(order))
                 {
                     *voided = Some(at);
@@ -543,9 +543,10 @@ impl Prepared {
                     _ => (String::new(), false),
                 };
                 let voided_by = EventRef::of(correction);
+                let (event, contribution) = taken(&mut events[made], update.contribution);
                 indicator.voided.push(VoidedUpdate {
-                    event: taken(&mut events[made]),
-                    contribution: update.contribution.into(),
+                    event,
+                    contribution,
                     voided_by,
                     reason,
                     replaced,
@@ -570,10 +571,11 @@ impl Prepared {
                 };
                 let arrived_after_effective =
                     effective.is_some_and(|day| crate::plan_date(event.recorded_at) > day);
+                let (event, contribution) = taken(event, update.contribution);
                 indicator.counted.push(CountedUpdate {
-                    event: taken(event),
+                    event,
                     replaces,
-                    contribution: update.contribution.into(),
+                    contribution,
                     role,
                     arrived_after_effective,
                 });
@@ -587,9 +589,9 @@ impl Prepared {
 /// the way the projection folds them.
 pub(crate) struct StreamRead {
     events: Vec<Event>,
-    /// Each event's place in `events` by id, from the first correction on (an indicator that
-    /// was never corrected needs none).
-    places: Option<HashMap<Uuid, usize>>,
+    /// Per event of `events`: its stream version, and for a correction, the place of the event
+    /// it corrects. Kept apart so that placing the updates does not walk the events again.
+    links: Vec<(u64, Option<usize>)>,
     replay: Projection,
 }
 
@@ -602,6 +604,9 @@ impl StreamRead {
     ) -> Result<StreamRead> {
         // An indicator's stream is its updates and a few other events: sized once.
         let mut read: Vec<Event> = Vec::with_capacity(updates + 16);
+        let mut links = Vec::with_capacity(updates + 16);
+        // Each event's place in `read` by id, from the first correction on (an indicator that
+        // was never corrected needs none).
         let mut places: Option<HashMap<Uuid, usize>> = None;
         let mut replay = Projection::without_ids();
         events(&mut |event| {
@@ -615,12 +620,13 @@ impl StreamRead {
             if let Some(places) = &mut places {
                 places.insert(event.id, read.len());
             }
+            links.push((event.version, named));
             read.push(event);
             Ok(())
         })?;
         Ok(StreamRead {
             events: read,
-            places,
+            links,
             replay,
         })
     }
@@ -643,11 +649,34 @@ fn corrected_place(
         .then_some(place)
 }
 
-/// The reference to `event`, taking its actor rather than copying it.
-fn taken(event: &mut Event) -> EventRef {
+/// The reference to `event` and what its update contributes, taking its actor and the
+/// district its payload names rather than copying them (each event is taken once).
+fn taken(event: &mut Event, contribution: Contribution<'_>) -> (EventRef, Contributed) {
     let actor = std::mem::take(&mut event.actor);
-    EventRef {
+    let reference = EventRef {
         actor,
         ..EventRef::of(event)
-    }
+    };
+    let named = match &mut event.payload {
+        Payload::ProgressReported { district, .. } | Payload::MeasurementTaken { district, .. } => {
+            district
+        }
+        _ => &mut None,
+    };
+    let contributed = match contribution {
+        Contribution::Delta {
+            amount,
+            district: Some(wanted),
+        }
+        | Contribution::Measurement {
+            value: amount,
+            district: Some(wanted),
+        } if named.as_deref() == Some(wanted) => Contributed {
+            amount: Some(amount),
+            district: named.take(),
+            ..Contributed::default()
+        },
+        other => other.into(),
+    };
+    (reference, contributed)
 }
