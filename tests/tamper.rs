@@ -264,3 +264,58 @@ fn a_damaged_ledger_refuses_appends() {
         "{outcome:?}"
     );
 }
+
+/// Verification reads, checks and follows the log in batches of thousands of events, the
+/// three stages overlapping: a problem in any batch is still found at its seq, with every
+/// event before it counted and reported as progress, and nothing after it.
+#[test]
+fn a_problem_in_any_batch_of_a_long_log_is_found_where_it_is() {
+    const LONG: u64 = 30_000;
+    let dir = tempfile::tempdir().expect("temp dir");
+    {
+        let ledger = Ledger::open(dir.path()).expect("open");
+        for batch in 0..LONG / 1_000 {
+            let events = (0..1_000)
+                .map(|n| common::progress((n % 3) as usize, (batch * 1_000 + n + 1) as i64))
+                .collect();
+            ledger.append_batch(events).expect("append");
+        }
+        ledger.close().expect("close");
+    }
+    let (frames, pristine) = common::log_frames(dir.path());
+    assert_eq!(frames.len() as u64, LONG);
+    // The first event, either side of the first two batch boundaries, one in the third
+    // batch, the last.
+    for seq in [1, 8_192, 8_193, 16_385, 20_000, LONG] {
+        let mut file = pristine.clone();
+        let (at, stored) = &frames[seq as usize - 1];
+        // A byte of the stored event's hash (its last 32 bytes), the frame's checksum kept
+        // true to the changed bytes: only the chain can tell.
+        let mut changed = stored.clone();
+        let last = changed.len() - 1;
+        changed[last] ^= 1;
+        let frame = common::frame(&changed, pristine[at + 4]);
+        file[*at..*at + frame.len()].copy_from_slice(&frame);
+        std::fs::write(dir.path().join("events.log"), &file).expect("write the log");
+
+        let ledger = Ledger::open(dir.path()).expect("a damaged ledger opens");
+        let mut told = Vec::new();
+        let mut progress = |n: u64| told.push(n);
+        let report = ledger
+            .verify_with(progress_ledger::VerifyOptions {
+                progress: Some(&mut progress),
+                ..Default::default()
+            })
+            .expect("verify");
+        drop(ledger);
+        let problem = report.problem.expect("a problem");
+        assert_eq!(problem.seq, seq, "{problem}");
+        assert!(
+            matches!(problem.kind, ProblemKind::HashMismatch { .. }),
+            "{problem}"
+        );
+        assert_eq!(report.events, seq - 1);
+        let expected: Vec<u64> = (1..seq).filter(|n| n % 10_000 == 0).collect();
+        assert_eq!(told, expected, "progress before the problem at {seq}");
+    }
+}

@@ -241,50 +241,54 @@ impl Ledger {
     pub fn verify_with(&self, options: VerifyOptions<'_>) -> Result<VerifyReport> {
         let VerifyOptions {
             published,
-            mut progress,
+            progress,
         } = options;
-        let mut chain = Chain::new();
-        let mut problem = None;
-        // The hash of the event at the published head's seq, once the chain reaches it.
-        let mut at_published = None;
-        let mut runs = RunCheck::default();
+        let mut follower = Follower {
+            ledger: self,
+            chain: Chain::new(),
+            runs: RunCheck::default(),
+            problem: None,
+            published,
+            at_published: None,
+            progress,
+        };
         let mut log = self.raw_log();
-        let mut run = read_run(&mut log);
-        'read: while !run.0.is_empty() || run.1.is_some() {
-            let (read, failed) = run;
-            // The next run is read while the other thread checks the end of this one.
-            let (checked, next) = check_in_two(&read, || match failed {
-                None => read_run(&mut log),
-                Some(_) => (Vec::new(), None),
+        // Three stages: a batch is read, then checked, then followed. While the other thread
+        // checks a batch, this one reads the next and follows the one before.
+        let mut read_next = Some(read_run(&mut log));
+        let mut pending: Option<Batch> = None;
+        while read_next.is_some() || pending.is_some() {
+            let (read, failed) = read_next
+                .take()
+                .filter(|(read, failed)| !read.is_empty() || failed.is_some())
+                .unwrap_or_default();
+            let more = !read.is_empty() && failed.is_none();
+            let (checked, (next, went_on)) = check_in_two(&read, || {
+                let next = more.then(|| read_run(&mut log));
+                let went_on = pending
+                    .take()
+                    .map_or(Ok(true), |batch| follower.follow(batch));
+                (next, went_on)
             });
-            for ((seq, checked), (_, stored)) in checked.into_iter().zip(read) {
-                let followed = checked.and_then(|link| chain.follow_checked(&link).map(|()| link));
-                let link = match followed {
-                    Ok(link) => link,
-                    Err(kind) => {
-                        problem = Some(Problem { seq, kind });
-                        break 'read;
-                    }
-                };
-                // An event the chain passed was read whole.
-                if let Stored::Bytes(bytes) = &stored {
-                    runs.compare(self, seq, link.stream(), bytes);
-                }
-                let head = chain.head();
-                if published.is_some_and(|p| p.seq == head.seq) {
-                    at_published = Some(head.hash);
-                }
-                if head.seq % PROGRESS_EVERY == 0 {
-                    if let Some(progress) = progress.as_mut() {
-                        progress(head.seq);
-                    }
-                }
+            if !went_on? {
+                break;
             }
-            if let Some(error) = failed {
-                return Err(error);
+            if !read.is_empty() || failed.is_some() {
+                pending = Some(Batch {
+                    read,
+                    checked,
+                    failed,
+                });
             }
-            run = next;
+            read_next = next;
         }
+        let Follower {
+            chain,
+            mut runs,
+            problem,
+            at_published,
+            ..
+        } = follower;
         runs.finish(self);
         let mut report = VerifyReport {
             events: chain.head().seq,
@@ -296,6 +300,69 @@ impl Ledger {
             check_published(&mut report, published, at_published);
         }
         Ok(report)
+    }
+}
+
+/// Stored events read together and checked each on its own, to be followed in order.
+struct Batch {
+    read: Read,
+    checked: Checked,
+    /// The error that stopped the reading after these events, if one did.
+    failed: Option<Error>,
+}
+
+/// The chain as verification follows it, batch after batch, and what it found on the way.
+struct Follower<'l, 'p> {
+    ledger: &'l Ledger,
+    chain: Chain,
+    runs: RunCheck,
+    /// The first problem, where verification stopped.
+    problem: Option<Problem>,
+    published: Option<Head>,
+    /// The hash of the event at the published head's seq, once the chain reaches it.
+    at_published: Option<Hash>,
+    progress: Option<&'p mut dyn FnMut(u64)>,
+}
+
+impl Follower<'_, '_> {
+    /// Follows the events of `batch` in order: false once one does not follow (the problem
+    /// noted), the error that stopped the reading once they are all followed.
+    fn follow(&mut self, batch: Batch) -> Result<bool> {
+        let Batch {
+            read,
+            checked,
+            failed,
+        } = batch;
+        for ((seq, checked), (_, stored)) in checked.into_iter().zip(read) {
+            let followed = checked.and_then(|link| {
+                self.chain.follow_checked(&link)?;
+                Ok(link)
+            });
+            let link = match followed {
+                Ok(link) => link,
+                Err(kind) => {
+                    self.problem = Some(Problem { seq, kind });
+                    return Ok(false);
+                }
+            };
+            // An event the chain passed was read whole.
+            if let Stored::Bytes(bytes) = &stored {
+                self.runs.compare(self.ledger, seq, link.stream(), bytes);
+            }
+            let head = self.chain.head();
+            if self.published.is_some_and(|p| p.seq == head.seq) {
+                self.at_published = Some(head.hash);
+            }
+            if head.seq % PROGRESS_EVERY == 0 {
+                if let Some(progress) = self.progress.as_mut() {
+                    progress(head.seq);
+                }
+            }
+        }
+        match failed {
+            Some(error) => Err(error),
+            None => Ok(true),
+        }
     }
 }
 
@@ -365,7 +432,7 @@ fn read_run(log: &mut impl Iterator<Item = Result<(u64, Stored)>>) -> (Read, Opt
 }
 
 /// Each stored event of `read` checked on its own ([`chain::check_stored`]), in order, and what
-/// `meanwhile` returns: a thread of its own checks the last three fifths while this one checks
+/// `meanwhile` returns: a thread of its own checks the last three quarters while this one checks
 /// the rest and then calls `meanwhile` (this one checks everything if no thread can be started).
 /// Each event is kept as its [`Link`] only: the rest of it is dropped by the thread that decoded
 /// it.
@@ -379,7 +446,7 @@ fn check_in_two<T>(read: &[(u64, Stored)], meanwhile: impl FnOnce() -> T) -> (Ch
         };
         (*seq, checked)
     }
-    let (low, high) = read.split_at(read.len() * 2 / 5);
+    let (low, high) = read.split_at(read.len() / 4);
     std::thread::scope(|scope| {
         let other = std::thread::Builder::new()
             .name("verify".to_owned())
