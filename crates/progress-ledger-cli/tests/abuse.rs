@@ -3,8 +3,8 @@
 //! 200 live-feed clients that never read, 100 connections that send their headers one byte a
 //! second, and 20 clients asking for distinct `as_of` replays and verifications in a loop.
 //! Appends and progress reads keep working with a p99 latency within 3× of the baseline measured
-//! in the same run (before and after the abuse, pooled), and the server's thread count and memory stay bounded. It prints its figures
-//! (the server's README quotes them).
+//! in the same run (before and after the abuse, pooled) plus [`SLACK`], and the server's thread
+//! count and memory stay bounded. It prints its figures (the server's README quotes them).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -27,6 +27,10 @@ const COSTLY: usize = 20;
 const PHASE: Duration = Duration::from_secs(6);
 /// Pause of each writer and reader between requests: the same offered load in both phases.
 const PACE: Duration = Duration::from_millis(25);
+/// Latency the p99 beside the abusers may add to 3× the baseline's: a busy 2-core machine (CI runs
+/// the other tests beside this one) delays a request by tens of milliseconds now and then,
+/// while starvation delays it by seconds (the header and send timeouts are 2 s).
+const SLACK: Duration = Duration::from_millis(200);
 /// The server's header-read and send timeouts in this test, in seconds.
 const TIMEOUT_SECONDS: &str = "2";
 
@@ -380,8 +384,8 @@ async fn abusers_do_not_starve_appends_and_reads() {
             "{what}: too few requests to measure"
         );
         assert!(
-            *abused_p99 <= *base_p99 * 3,
-            "{what}: p99 {abused_p99:?} beside the abusers, over 3× the {base_p99:?} alone"
+            *abused_p99 <= *base_p99 * 3 + SLACK,
+            "{what}: p99 {abused_p99:?} beside the abusers, over 3× the {base_p99:?} alone + {SLACK:?}"
         );
     }
     assert!(
