@@ -60,7 +60,9 @@ fn later<V: Copy>(a: Option<Latest<V>>, b: Option<Latest<V>>) -> Option<Latest<V
     }
 }
 
-/// A sum of deltas, with as many terms, whose scale is that of the sum of the terms.
+/// A sum of deltas, with as many terms, shown at the largest scale of its terms whatever their
+/// order ("0" and "0.00" add up to "0.00", as "1.1" and "0.00" to "1.10"; rust_decimal alone
+/// ignores a zero term's scale).
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 pub struct Sum {
     value: Decimal,
@@ -99,14 +101,25 @@ impl Sum {
     }
 
     fn merge(&mut self, other: &Sum) {
-        let top = match self.value.scale().cmp(&other.value.scale()) {
+        let (mine, theirs) = (self.value.scale(), other.value.scale());
+        let top = match mine.cmp(&theirs) {
             Ordering::Greater => self.top,
             Ordering::Equal => self.top + other.top,
             Ordering::Less => other.top,
         };
         self.value += other.value;
+        self.set_scale(mine.max(theirs));
         self.terms += other.terms;
         self.top = top;
+    }
+
+    /// Shows the value at `scale`, the largest of its terms' (exact: a sum never has a smaller
+    /// one but where a term is zero), and a zero as positive.
+    fn set_scale(&mut self, scale: u32) {
+        self.value.rescale(scale);
+        if self.value.is_zero() {
+            self.value.set_sign_positive(true);
+        }
     }
 
     /// Takes `amount` out; false if the sum of the remaining terms cannot be told exactly
@@ -124,8 +137,9 @@ impl Sum {
             Ordering::Equal => self.top -= 1,
             Ordering::Less => {}
         }
-        // The difference keeps the larger scale, which is still the largest of the terms'.
+        // The largest of the terms' scales is still `scale`.
         self.value -= amount;
+        self.set_scale(scale);
         true
     }
 }

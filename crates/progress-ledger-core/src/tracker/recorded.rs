@@ -10,7 +10,7 @@ use crate::projection::Projection;
 
 /// Format byte of tally checkpoints (bump when their encoding changes; an unreadable one is
 /// not used, and opening stores it again).
-const TALLIES_FORMAT: u8 = 1;
+const TALLIES_FORMAT: u8 = 2;
 
 /// Events of one indicator read at a time when it is rebuilt from its stream.
 const STREAM_PAGE: usize = 4096;
