@@ -258,10 +258,7 @@ impl Ledger {
         let mut read_next = Some(read_run(&mut log));
         let mut pending: Option<Batch> = None;
         while read_next.is_some() || pending.is_some() {
-            let (read, failed) = read_next
-                .take()
-                .filter(|(read, failed)| !read.is_empty() || failed.is_some())
-                .unwrap_or_default();
+            let (read, failed) = read_next.take().unwrap_or_default();
             let more = !read.is_empty() && failed.is_none();
             let (checked, (next, went_on)) = check_in_two(&read, || {
                 let next = more.then(|| read_run(&mut log));

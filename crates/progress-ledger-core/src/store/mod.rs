@@ -17,7 +17,6 @@ mod migrate;
 pub(crate) mod open;
 mod recover;
 mod runs;
-pub(crate) use runs::RunFrames;
 mod snapshots;
 mod streams;
 mod subscribe;
@@ -39,6 +38,7 @@ use crate::hash::Hash;
 use crate::verify::{Problem, ProblemKind};
 
 use commit::GroupCommit;
+pub(crate) use runs::RunFrames;
 pub(crate) use snapshots::{PARTS_DIR, SnapshotFiles};
 pub use subscribe::Subscription;
 pub use write::{Appended, Pending};
