@@ -1,8 +1,9 @@
 //! The figures of a ledger at scale (10M events by default; `PL_BENCH_SCALE_SIZE` sets
 //! another size): open time and resident memory of a fresh process (and memory's growth per
 //! event from a ledger a tenth the size), progress now, as effective on a date, as recorded
-//! at mid-log, one indicator's history and explanation, and verify throughput, each beside its
-//! goal; then opening again after a child appending to the ledger was killed with SIGKILL.
+//! at mid-log, one indicator's history and explanation, each beside its goal; then verify
+//! throughput in a process of its own, as an auditor runs it; then opening again after a child
+//! appending to the ledger was killed with SIGKILL.
 //! Not a criterion bench: each answer is timed a few times and its median and worst printed.
 //! `scripts/bench.sh --scale` runs it; it is not part of the other modes (building the
 //! 10M-event ledger takes minutes, and it is cached in `target/bench-data` like the others).
@@ -339,7 +340,7 @@ fn measure(path: &Path, size: u64, baseline: Baseline) {
     // events): the save runs on a thread of its own, so the worst batch should not carry it
     // (a whole index.bin, 3.2 s at 10M, when the flush wrote it). After the answers timed
     // above, which a save under way slows (it writes and syncs the whole file); dropping the
-    // tracker below (the ledger's last handle) waits for it, before verify.
+    // tracker at the end (the ledger's last handle) waits for it.
     let batches: Vec<Duration> = (0..100)
         .map(|_| {
             let batch = (0..1_000).map(|_| updates.next_event()).collect();
@@ -364,17 +365,21 @@ fn measure(path: &Path, size: u64, baseline: Baseline) {
         None,
     );
 
-    // Verified as an auditor would: the ledger opened read-only (not timed), every event. The
-    // tracker closes first (a snapshot part at the head, the index saved), as a server does
-    // when it stops.
+    // Closed as a server closes when it stops (a snapshot part at the head, the index saved):
+    // the next child verifies it.
     tracker.close().expect("closes");
-    drop(tracker);
+}
+
+/// Verified as an auditor would, in a process of its own (as `progress-ledger verify` runs):
+/// the ledger opened read-only (not timed), every event.
+fn verify(path: &Path, size: u64) {
     let ledger = Ledger::open_read_only(path).expect("opens read-only");
     let started = Instant::now();
     let report = ledger.verify().expect("verify");
     let seconds = started.elapsed().as_secs_f64();
     assert!(report.ok(), "the chain verifies: {:?}", report.problem);
     let rate = report.events as f64 / seconds;
+    let label = common::label(size);
     common::figure(&format!("scale/verify_{label}"), rate, "events/s", None);
     goal(
         "verify ≥ 1M events/s",
@@ -524,6 +529,11 @@ fn main() {
         println!("{} {rss}", tracker.ledger().len());
         return;
     }
+    if let Some(at) = args.iter().position(|a| a == "--verify") {
+        let (path, size) = child_args(at);
+        verify(path, size);
+        return;
+    }
     if let Some(at) = args.iter().position(|a| a == "--append-until-killed") {
         let (path, size) = child_args(at);
         append_until_killed(path, size);
@@ -561,5 +571,9 @@ fn main() {
         .status()
         .expect("the measuring child runs");
     assert!(status.success(), "the measuring child failed");
+    let status = run_again("--verify", &path, size)
+        .status()
+        .expect("the verifying child runs");
+    assert!(status.success(), "the verifying child failed");
     open_after_sigkill(&path, size);
 }
