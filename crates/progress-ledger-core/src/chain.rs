@@ -74,28 +74,27 @@ impl Link<'static> {
     }
 }
 
+/// Each stream's last version.
+pub(crate) type Versions = HashMap<StreamId, u64, foldhash::fast::RandomState>;
+
 /// How far a chain has been followed: its head, the last recorded-at, and each stream's
 /// version. Each check either advances it by one event or leaves it unchanged.
 #[derive(Debug)]
 pub(crate) struct Chain {
     head: Head,
     last_recorded: Option<Timestamp>,
-    versions: HashMap<StreamId, u64>,
+    versions: Versions,
 }
 
 impl Chain {
     /// A chain with no event yet.
     pub(crate) fn new() -> Self {
-        Self::resume(Head::EMPTY, None, HashMap::new())
+        Self::resume(Head::EMPTY, None, Versions::default())
     }
 
     /// A chain that already holds the events up to `head`, the last of them recorded at
     /// `last_recorded`, with these stream versions.
-    pub(crate) fn resume(
-        head: Head,
-        last_recorded: Option<Timestamp>,
-        versions: HashMap<StreamId, u64>,
-    ) -> Self {
+    pub(crate) fn resume(head: Head, last_recorded: Option<Timestamp>, versions: Versions) -> Self {
         Self {
             head,
             last_recorded,

@@ -9,7 +9,7 @@ use crate::chain::{self, Chain, Link};
 use crate::error::{Error, Result};
 use crate::event::{Head, StreamId};
 use crate::hash::Hash;
-use crate::store::{Ledger, RunFrames, Stored};
+use crate::store::{Ledger, RawLog, RunFrames, Stored};
 
 /// What verification found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -255,22 +255,26 @@ impl Ledger {
         let mut log = self.raw_log();
         // Three stages: a batch is read, then checked, then followed. While the other thread
         // checks a batch, this one reads the next and follows the one before.
-        let mut read_next = Some(read_run(&mut log));
+        let mut read_next = Some(read_run(&mut log, Read::default()));
         let mut pending: Option<Batch> = None;
+        // The buffers of the last batch followed, to read the next one into.
+        let mut spare = Read::default();
         while read_next.is_some() || pending.is_some() {
             let (read, failed) = read_next.take().unwrap_or_default();
-            let more = !read.is_empty() && failed.is_none();
+            let more = !read.events.is_empty() && failed.is_none();
             let (checked, (next, went_on)) = check_in_two(&read, || {
-                let next = more.then(|| read_run(&mut log));
-                let went_on = pending
-                    .take()
-                    .map_or(Ok(true), |batch| follower.follow(batch));
+                let next = more.then(|| read_run(&mut log, std::mem::take(&mut spare)));
+                let went_on = pending.take().map_or(Ok(true), |batch| {
+                    let (went_on, read) = follower.follow(batch);
+                    spare = read;
+                    went_on
+                });
                 (next, went_on)
             });
             if !went_on? {
                 break;
             }
-            if !read.is_empty() || failed.is_some() {
+            if !read.events.is_empty() || failed.is_some() {
                 pending = Some(Batch {
                     read,
                     checked,
@@ -323,14 +327,26 @@ struct Follower<'l, 'p> {
 
 impl Follower<'_, '_> {
     /// Follows the events of `batch` in order: false once one does not follow (the problem
-    /// noted), the error that stopped the reading once they are all followed.
-    fn follow(&mut self, batch: Batch) -> Result<bool> {
+    /// noted), the error that stopped the reading once they are all followed; and the
+    /// batch's buffers.
+    fn follow(&mut self, batch: Batch) -> (Result<bool>, Read) {
         let Batch {
             read,
             checked,
             failed,
         } = batch;
-        for ((seq, checked), (_, stored)) in checked.into_iter().zip(read) {
+        let went_on = self.follow_checked(&read, checked, failed);
+        (went_on, read)
+    }
+
+    /// [`Follower::follow`] for the events of `read`, checked.
+    fn follow_checked(
+        &mut self,
+        read: &Read,
+        checked: Checked,
+        failed: Option<Error>,
+    ) -> Result<bool> {
+        for ((seq, checked), (_, stored)) in checked.into_iter().zip(&read.events) {
             let followed = checked.and_then(|link| {
                 self.chain.follow_checked(&link)?;
                 Ok(link)
@@ -343,8 +359,9 @@ impl Follower<'_, '_> {
                 }
             };
             // An event the chain passed was read whole.
-            if let Stored::Bytes(bytes) = &stored {
-                self.runs.compare(self.ledger, seq, link.stream(), bytes);
+            if let Stored::Bytes(at) = stored {
+                self.runs
+                    .compare(self.ledger, seq, link.stream(), &read.bytes[at.clone()]);
             }
             let head = self.chain.head();
             if self.published.is_some_and(|p| p.seq == head.seq) {
@@ -408,20 +425,27 @@ impl RunCheck {
 /// followed in order.
 const CHECK_TOGETHER: usize = 8192;
 
-/// Stored events as the log yields them, and the checks of some of them.
-type Read = Vec<(u64, Stored)>;
+/// Stored events as the log yields them: their bytes one after the other, and each position.
+#[derive(Default)]
+struct Read {
+    bytes: Vec<u8>,
+    events: Vec<(u64, Stored)>,
+}
+
+/// The checks of some stored events.
 type Checked = Vec<(u64, std::result::Result<Link<'static>, ProblemKind>)>;
 
-/// The next [`CHECK_TOGETHER`] stored events of `log` (fewer at its end), and the error that
-/// stopped the reading early, if one did.
-fn read_run(log: &mut impl Iterator<Item = Result<(u64, Stored)>>) -> (Read, Option<Error>) {
-    let mut read = Vec::with_capacity(CHECK_TOGETHER);
-    for entry in log.by_ref() {
+/// The next [`CHECK_TOGETHER`] stored events of `log` (fewer at its end), read into the
+/// buffers of `read`, and the error that stopped the reading early, if one did.
+fn read_run(log: &mut RawLog, mut read: Read) -> (Read, Option<Error>) {
+    read.bytes.clear();
+    read.events.clear();
+    while let Some(entry) = log.next_into(&mut read.bytes) {
         match entry {
-            Ok(entry) => read.push(entry),
+            Ok(entry) => read.events.push(entry),
             Err(error) => return (read, Some(error)),
         }
-        if read.len() == CHECK_TOGETHER {
+        if read.events.len() == CHECK_TOGETHER {
             break;
         }
     }
@@ -433,17 +457,15 @@ fn read_run(log: &mut impl Iterator<Item = Result<(u64, Stored)>>) -> (Read, Opt
 /// the rest and then calls `meanwhile` (this one checks everything if no thread can be started).
 /// Each event is kept as its [`Link`] only: the rest of it is dropped by the thread that decoded
 /// it.
-fn check_in_two<T>(read: &[(u64, Stored)], meanwhile: impl FnOnce() -> T) -> (Checked, T) {
-    fn check(
-        (seq, stored): &(u64, Stored),
-    ) -> (u64, std::result::Result<Link<'static>, ProblemKind>) {
+fn check_in_two<T>(read: &Read, meanwhile: impl FnOnce() -> T) -> (Checked, T) {
+    let check = |(seq, stored): &(u64, Stored)| {
         let checked = match stored {
-            Stored::Bytes(bytes) => chain::check_stored(bytes).map(Link::owned),
+            Stored::Bytes(at) => chain::check_stored(&read.bytes[at.clone()]).map(Link::owned),
             Stored::Unreadable(kind) => Err(kind.clone()),
         };
         (*seq, checked)
-    }
-    let (low, high) = read.split_at(read.len() / 4);
+    };
+    let (low, high) = read.events.split_at(read.events.len() / 4);
     std::thread::scope(|scope| {
         let other = std::thread::Builder::new()
             .name("verify".to_owned())

@@ -727,27 +727,17 @@ impl Ledger {
 
     /// The stored events of the log in order, for verification: every durable one, or, in a
     /// damaged ledger, every frame that can be read. Stops after the first unreadable frame.
-    pub(crate) fn raw_log(&self) -> impl Iterator<Item = Result<(u64, Stored)>> + use<> {
-        let durable = self.inner.commit.durable();
-        let limit = self.inner.durable_end.load(Ordering::Acquire);
-        let mut frames = log::Frames::new(Arc::clone(&self.inner.log), log::START, limit);
-        let mut seq = 0;
-        let mut done = false;
-        std::iter::from_fn(move || {
-            if done || seq >= durable {
-                return None;
-            }
-            seq += 1;
-            let entry = match frames.next_frame() {
-                Ok((_, stored)) => Ok((seq, Stored::Bytes(stored.to_vec()))),
-                Err(e) => e
-                    .problem()
-                    .map(|kind| (seq, Stored::Unreadable(kind)))
-                    .map_err(Error::from),
-            };
-            done = !matches!(entry, Ok((_, Stored::Bytes(_))));
-            Some(entry)
-        })
+    pub(crate) fn raw_log(&self) -> RawLog {
+        RawLog {
+            frames: log::Frames::new(
+                Arc::clone(&self.inner.log),
+                log::START,
+                self.inner.durable_end.load(Ordering::Acquire),
+            ),
+            seq: 0,
+            durable: self.inner.commit.durable(),
+            done: false,
+        }
     }
 
     /// Why the log did not match its index when the ledger was opened, if it did not.
@@ -758,10 +748,48 @@ impl Ledger {
 
 /// One position of the log, as read for verification.
 pub(crate) enum Stored {
-    /// The stored event's bytes.
-    Bytes(Vec<u8>),
+    /// Where the stored event's bytes were put.
+    Bytes(std::ops::Range<usize>),
     /// Its frame cannot be read: why.
     Unreadable(ProblemKind),
+}
+
+/// The stored events of the log in order, for verification (see [`Ledger::raw_log`]).
+pub(crate) struct RawLog {
+    frames: log::Frames,
+    /// The seq of the last position read.
+    seq: u64,
+    /// The last durable event's seq.
+    durable: u64,
+    /// Whether an unreadable frame was met.
+    done: bool,
+}
+
+impl RawLog {
+    /// The next position of the log, its stored bytes appended to `bytes`; `None` after the
+    /// last durable event or the first frame that cannot be read.
+    pub(crate) fn next_into(&mut self, bytes: &mut Vec<u8>) -> Option<Result<(u64, Stored)>> {
+        if self.done || self.seq >= self.durable {
+            return None;
+        }
+        self.seq += 1;
+        let seq = self.seq;
+        match self.frames.next_frame() {
+            Ok((_, stored)) => {
+                let from = bytes.len();
+                bytes.extend_from_slice(stored);
+                Some(Ok((seq, Stored::Bytes(from..bytes.len()))))
+            }
+            Err(e) => {
+                self.done = true;
+                Some(
+                    e.problem()
+                        .map(|kind| (seq, Stored::Unreadable(kind)))
+                        .map_err(Error::from),
+                )
+            }
+        }
+    }
 }
 
 /// Decodes events one after another from the log file.
