@@ -28,7 +28,7 @@ pub(crate) struct UpdateIndex {
     /// ids (a merge copies the vector if a copy of the index still holds it).
     sorted: Arc<Vec<Slot>>,
     /// Ids added since the last merge (they win over `sorted`).
-    recent: HashMap<Uuid, (u32, u32)>,
+    recent: HashMap<Uuid, (u32, u32), foldhash::fast::RandomState>,
 }
 
 impl UpdateIndex {

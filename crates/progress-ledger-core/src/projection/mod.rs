@@ -78,7 +78,7 @@ pub struct Projection {
     /// it) copies no update, and a fold then copies only the states it changes.
     states: Vec<(String, Arc<IndicatorState>)>,
     /// Position of each indicator in `states`.
-    positions: HashMap<String, u32>,
+    positions: Positions,
     /// Where each correctable update is: event id → (position in `states`, place in its
     /// updates); `None` in a projection without ids.
     updates: Option<index::UpdateIndex>,
@@ -88,6 +88,9 @@ pub struct Projection {
     /// only from the first question about an effective date: [`Projection::totals_only`]).
     dated: bool,
 }
+
+/// Each indicator's position in a projection's states, looked up for every event folded.
+type Positions = HashMap<String, u32, foldhash::fast::RandomState>;
 
 impl Default for Projection {
     /// The projection of an empty log, with an index of update ids.
@@ -193,7 +196,7 @@ impl Projection {
             recorded_at: None,
             catalog: Catalog::default(),
             states: Vec::new(),
-            positions: HashMap::new(),
+            positions: Positions::default(),
             updates: None,
             folded: snapshot::FoldedSince::default(),
             dated: true,

@@ -13,7 +13,6 @@
 //! - a zigzag varint: the date as `year << 9 | month << 5 | day`, minus the previous update's;
 //! - for deltas and measurements, a zigzag varint: the amount's mantissa.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use bincode::Options;
@@ -453,7 +452,7 @@ impl Projection {
             .rev()
             .find_map(|(_, header, _)| header.catalog.take())?;
         let (_, tip, _) = parsed.pop()?;
-        let positions: HashMap<String, u32> = states
+        let positions: super::Positions = states
             .iter()
             .enumerate()
             .map(|(position, (indicator, _))| {
@@ -640,7 +639,7 @@ mod tests {
             steps in prop::collection::vec(step(), 1..80),
         ) {
             let events = events(&steps);
-            let by_id: HashMap<Uuid, &Event> = events.iter().map(|e| (e.id, e)).collect();
+            let by_id: std::collections::HashMap<Uuid, &Event> = events.iter().map(|e| (e.id, e)).collect();
             let mut with_ids = Projection::default();
             let mut without = Projection::without_ids();
             for event in &events {

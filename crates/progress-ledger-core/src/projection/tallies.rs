@@ -11,7 +11,6 @@
 //! [`Projection::voids_unknown_update`] says so, and the caller rebuilds that indicator from
 //! its own events ([`Projection::adopt`]).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use bincode::Options;
@@ -81,7 +80,8 @@ impl Projection {
             .deserialize(bytes)
             .ok()?;
         let mut states = Vec::with_capacity(checkpoint.states.len());
-        let mut positions = HashMap::with_capacity(checkpoint.states.len());
+        let mut positions =
+            super::Positions::with_capacity_and_hasher(checkpoint.states.len(), Default::default());
         for (position, state) in checkpoint.states.into_iter().enumerate() {
             let count = usize::try_from(state.count).ok()?;
             positions.insert(state.indicator.clone(), u32::try_from(position).ok()?);
