@@ -1,6 +1,8 @@
 //! Verification: follow the hash chain from the first event (see [`crate::chain`]) and report
 //! the first problem.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -452,32 +454,67 @@ fn read_run(log: &mut RawLog, mut read: Read) -> (Read, Option<Error>) {
     (read, None)
 }
 
+/// Events checked together by one thread in [`check_in_two`].
+const CHECK_CHUNK: usize = 256;
+
 /// Each stored event of `read` checked on its own ([`chain::check_stored`]), in order, and what
-/// `meanwhile` returns: a thread of its own checks the last three quarters while this one checks
-/// the rest and then calls `meanwhile` (this one checks everything if no thread can be started).
-/// Each event is kept as its [`Link`] only: the rest of it is dropped by the thread that decoded
-/// it.
+/// `meanwhile` returns. A thread of its own checks chunks of events, in order, while this one
+/// calls `meanwhile` and then checks whatever chunks are left, so that neither waits long for
+/// the other (this one checks everything if no thread can be started). Each event is kept as
+/// its [`Link`] only: the rest of it is dropped by the thread that decoded it.
 fn check_in_two<T>(read: &Read, meanwhile: impl FnOnce() -> T) -> (Checked, T) {
-    let check = |(seq, stored): &(u64, Stored)| {
-        let checked = match stored {
-            Stored::Bytes(at) => chain::check_stored(&read.bytes[at.clone()]).map(Link::owned),
-            Stored::Unreadable(kind) => Err(kind.clone()),
-        };
-        (*seq, checked)
+    let chunks: Vec<&[(u64, Stored)]> = read.events.chunks(CHECK_CHUNK).collect();
+    let next = AtomicUsize::new(0);
+    // The chunks not yet taken, each checked, with its place.
+    let take_chunks = || {
+        let mut done = Vec::new();
+        loop {
+            let at = next.fetch_add(1, Ordering::Relaxed);
+            let Some(chunk) = chunks.get(at) else {
+                return done;
+            };
+            let checked: Checked = chunk.iter().map(|event| check(read, event)).collect();
+            done.push((at, checked));
+        }
     };
-    let (low, high) = read.events.split_at(read.events.len() / 4);
     std::thread::scope(|scope| {
         let other = std::thread::Builder::new()
             .name("verify".to_owned())
-            .spawn_scoped(scope, || high.iter().map(check).collect::<Vec<_>>());
-        let mut checked: Checked = low.iter().map(check).collect();
+            .spawn_scoped(scope, take_chunks);
         let also = meanwhile();
-        match other.ok().and_then(|other| other.join().ok()) {
-            Some(high) => checked.extend(high),
-            None => checked.extend(high.iter().map(check)),
+        let mut done = take_chunks();
+        if let Some(theirs) = other.ok().and_then(|other| other.join().ok()) {
+            done.extend(theirs);
         }
+        // A chunk the other thread took but could not give back (it panicked) is checked here.
+        let mut placed: Vec<Option<Checked>> = chunks.iter().map(|_| None).collect();
+        for (at, checked) in done {
+            if let Some(slot) = placed.get_mut(at) {
+                *slot = Some(checked);
+            }
+        }
+        let checked = placed
+            .into_iter()
+            .zip(&chunks)
+            .flat_map(|(checked, chunk)| {
+                checked.unwrap_or_else(|| chunk.iter().map(|event| check(read, event)).collect())
+            })
+            .collect();
         (checked, also)
     })
+}
+
+/// One stored event of `read` checked on its own ([`chain::check_stored`]) and kept as its
+/// [`Link`].
+fn check(
+    read: &Read,
+    (seq, stored): &(u64, Stored),
+) -> (u64, std::result::Result<Link<'static>, ProblemKind>) {
+    let checked = match stored {
+        Stored::Bytes(at) => chain::check_stored(&read.bytes[at.clone()]).map(Link::owned),
+        Stored::Unreadable(kind) => Err(kind.clone()),
+    };
+    (*seq, checked)
 }
 
 /// Adds a problem to `report` if the chain does not pass through `published`, unless it already
