@@ -316,6 +316,11 @@ mod tests {
         }
 
         #[test]
+        fn text_near_the_c1_controls_agrees_too(text in "[\\x00-\\u{ff}\\u{4e00}-\\u{4e0f}]{0,12}") {
+            prop_assert_eq!(has_control(&text), text.chars().any(char::is_control));
+        }
+
+        #[test]
         fn ascii_text_agrees_too(bytes in prop::collection::vec(0u8..0x80, 0..40)) {
             let text = String::from_utf8(bytes).expect("ASCII");
             prop_assert_eq!(has_control(&text), text.chars().any(char::is_control));
