@@ -9,7 +9,7 @@ mod common;
 
 use std::path::Path;
 
-use progress_ledger::{Head, Ledger, Problem, ProblemKind};
+use progress_ledger::{Head, Ledger, NewEvent, Problem, ProblemKind};
 use proptest::prelude::*;
 
 const EVENTS: u64 = 24;
@@ -272,21 +272,48 @@ fn a_damaged_ledger_refuses_appends() {
 fn a_problem_in_any_batch_of_a_long_log_is_found_where_it_is() {
     const LONG: u64 = 30_000;
     let dir = tempfile::tempdir().expect("temp dir");
-    {
-        let ledger = Ledger::open(dir.path()).expect("open");
-        for batch in 0..LONG / 1_000 {
-            let events = (0..1_000)
-                .map(|n| common::progress((n % 3) as usize, (batch * 1_000 + n + 1) as i64))
-                .collect();
-            ledger.append_batch(events).expect("append");
-        }
-        ledger.close().expect("close");
-    }
-    let (frames, pristine) = common::log_frames(dir.path());
-    assert_eq!(frames.len() as u64, LONG);
+    append_in_batches(dir.path(), LONG, |event| event);
     // The first event, either side of the first two batch boundaries, one in the third
     // batch, the last.
-    for seq in [1, 8_192, 8_193, 16_385, 20_000, LONG] {
+    each_changed_hash_is_found(dir.path(), LONG, &[1, 8_192, 8_193, 16_385, 20_000, LONG]);
+}
+
+/// A batch also ends once its events hold 8 MiB, so that a log of large events is checked in
+/// bounded memory: problems either side of those boundaries are found where they are too.
+#[test]
+fn a_problem_in_a_log_of_long_notes_is_found_where_it_is() {
+    const NOTED: u64 = 4_000;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // About 6 KB an event: some 1,400 events a batch.
+    let note = "注".repeat(progress_ledger::limits::MAX_NOTE_CHARS);
+    append_in_batches(dir.path(), NOTED, |event| event.with_note(note.clone()));
+    each_changed_hash_is_found(dir.path(), NOTED, &[1, 1_300, 1_400, 1_500, 2_800, NOTED]);
+}
+
+/// `events` progress events, of three streams, in batches of 1,000, each made by `make`.
+fn append_in_batches(dir: &Path, events: u64, make: impl Fn(NewEvent) -> NewEvent) {
+    let ledger = Ledger::open(dir).expect("open");
+    for batch in 0..events / 1_000 {
+        let events = (0..1_000)
+            .map(|n| {
+                make(common::progress(
+                    (n % 3) as usize,
+                    (batch * 1_000 + n + 1) as i64,
+                ))
+            })
+            .collect();
+        ledger.append_batch(events).expect("append");
+    }
+    ledger.close().expect("close");
+}
+
+/// For each of `seqs`, in the log of `events` events in `dir`: a byte of the stored event's
+/// hash changed (the frame's checksum kept true) is found by verify at that seq, with every
+/// event before it counted and reported as progress.
+fn each_changed_hash_is_found(dir: &Path, events: u64, seqs: &[u64]) {
+    let (frames, pristine) = common::log_frames(dir);
+    assert_eq!(frames.len() as u64, events);
+    for &seq in seqs {
         let mut file = pristine.clone();
         let (at, stored) = &frames[seq as usize - 1];
         // A byte of the stored event's hash (its last 32 bytes), the frame's checksum kept
@@ -296,9 +323,9 @@ fn a_problem_in_any_batch_of_a_long_log_is_found_where_it_is() {
         changed[last] ^= 1;
         let frame = common::frame(&changed, pristine[at + 4]);
         file[*at..*at + frame.len()].copy_from_slice(&frame);
-        std::fs::write(dir.path().join("events.log"), &file).expect("write the log");
+        std::fs::write(dir.join("events.log"), &file).expect("write the log");
 
-        let ledger = Ledger::open(dir.path()).expect("a damaged ledger opens");
+        let ledger = Ledger::open(dir).expect("a damaged ledger opens");
         let mut told = Vec::new();
         let mut progress = |n: u64| told.push(n);
         let report = ledger

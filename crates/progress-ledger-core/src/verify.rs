@@ -427,6 +427,11 @@ impl RunCheck {
 /// followed in order.
 const CHECK_TOGETHER: usize = 8192;
 
+/// Bytes of stored events after which a batch ends even if it has fewer than
+/// [`CHECK_TOGETHER`] events: three batches are in flight at once, so that a log of large events
+/// (up to 4 MiB each) does not ask for tens of gigabytes.
+const CHECK_BYTES: usize = 8 << 20;
+
 /// Stored events as the log yields them: their bytes one after the other, and each position.
 #[derive(Default)]
 struct Read {
@@ -437,8 +442,9 @@ struct Read {
 /// The checks of some stored events.
 type Checked = Vec<(u64, std::result::Result<Link<'static>, ProblemKind>)>;
 
-/// The next [`CHECK_TOGETHER`] stored events of `log` (fewer at its end), read into the
-/// buffers of `read`, and the error that stopped the reading early, if one did.
+/// The next [`CHECK_TOGETHER`] stored events of `log` (fewer at its end, or once they hold
+/// [`CHECK_BYTES`]), read into the buffers of `read`, and the error that stopped the reading
+/// early, if one did.
 fn read_run(log: &mut RawLog, mut read: Read) -> (Read, Option<Error>) {
     read.bytes.clear();
     read.events.clear();
@@ -447,7 +453,7 @@ fn read_run(log: &mut RawLog, mut read: Read) -> (Read, Option<Error>) {
             Ok(entry) => read.events.push(entry),
             Err(error) => return (read, Some(error)),
         }
-        if read.events.len() == CHECK_TOGETHER {
+        if read.events.len() == CHECK_TOGETHER || read.bytes.len() >= CHECK_BYTES {
             break;
         }
     }
