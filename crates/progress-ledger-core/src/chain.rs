@@ -11,7 +11,6 @@
 //! 5. its recorded-at is not before the previous event's.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use jiff::Timestamp;
 
@@ -75,7 +74,7 @@ impl Link<'static> {
 }
 
 /// Each stream's last version.
-pub(crate) type Versions = HashMap<StreamId, u64, foldhash::fast::RandomState>;
+pub(crate) type Versions = crate::FastMap<StreamId, u64>;
 
 /// How far a chain has been followed: its head, the last recorded-at, and each stream's
 /// version. Each check either advances it by one event or leaves it unchanged.

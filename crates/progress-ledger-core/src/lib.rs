@@ -58,3 +58,8 @@ pub use tracker::{
     TrackerConfig, TrailPage, TrailStep, end_of_day, plan_date, today,
 };
 pub use verify::{Problem, ProblemKind, VerifyOptions, VerifyReport};
+
+/// A hash map for the lookups made for every event folded or verified (by stream, indicator or
+/// event id): hashed with foldhash, randomly seeded and several times faster than SipHash on
+/// short keys.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;

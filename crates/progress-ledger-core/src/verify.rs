@@ -337,12 +337,12 @@ impl Follower<'_, '_> {
             checked,
             failed,
         } = batch;
-        let went_on = self.follow_checked(&read, checked, failed);
+        let went_on = self.follow_read(&read, checked, failed);
         (went_on, read)
     }
 
     /// [`Follower::follow`] for the events of `read`, checked.
-    fn follow_checked(
+    fn follow_read(
         &mut self,
         read: &Read,
         checked: Checked,

@@ -5,7 +5,6 @@
 //! is merged into the vector whenever it passes an eighth of it (each id moves about nine
 //! times in all, by plain copies).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use uuid::Uuid;
@@ -28,7 +27,7 @@ pub(crate) struct UpdateIndex {
     /// ids (a merge copies the vector if a copy of the index still holds it).
     sorted: Arc<Vec<Slot>>,
     /// Ids added since the last merge (they win over `sorted`).
-    recent: HashMap<Uuid, (u32, u32), foldhash::fast::RandomState>,
+    recent: crate::FastMap<Uuid, (u32, u32)>,
 }
 
 impl UpdateIndex {

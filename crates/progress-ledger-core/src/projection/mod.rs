@@ -90,7 +90,7 @@ pub struct Projection {
 }
 
 /// Each indicator's position in a projection's states, looked up for every event folded.
-type Positions = HashMap<String, u32, foldhash::fast::RandomState>;
+type Positions = crate::FastMap<String, u32>;
 
 impl Default for Projection {
     /// The projection of an empty log, with an index of update ids.

@@ -454,7 +454,7 @@ pub(crate) struct RunFrames {
     /// The file's frames (all of them, before its header).
     bytes: Vec<u8>,
     /// Each stream's next frame and the end of its frames in `bytes`.
-    cursors: HashMap<StreamId, (usize, usize), foldhash::fast::RandomState>,
+    cursors: crate::FastMap<StreamId, (usize, usize)>,
     /// Events of the run.
     events: u64,
     /// Events compared so far.
