@@ -24,6 +24,7 @@ use super::state::{Contribution, IndicatorState, Update};
 use super::trace::{Node, Role, Step, Subject, Trace};
 use super::view::{ProgressView, indicator_view, progress_view_traced};
 use super::{IndicatorDef, Projection};
+use crate::FastMap;
 use crate::error::{Error, Result};
 use crate::event::{Event, Head, Payload};
 use crate::plan::{Direction, IndicatorKind, Plan};
@@ -200,7 +201,8 @@ type Folded = (Arc<IndicatorState>, Vec<(usize, Role)>);
 struct Keeper {
     indicators: HashSet<String>,
     nodes: HashSet<Subject>,
-    roles: HashMap<String, Vec<(usize, Role)>>,
+    /// Looked up for every update of the indicators wanted.
+    roles: FastMap<String, Vec<(usize, Role)>>,
     steps: HashMap<Subject, Vec<Step>>,
 }
 
@@ -607,7 +609,7 @@ impl StreamRead {
         let mut links = Vec::with_capacity(updates + 16);
         // Each event's place in `read` by id, from the first correction on (an indicator that
         // was never corrected needs none).
-        let mut places: Option<HashMap<Uuid, usize>> = None;
+        let mut places: Option<FastMap<Uuid, usize>> = None;
         let mut replay = Projection::without_ids();
         events(&mut |event| {
             // Events are placed by id from the first correction on.
@@ -636,7 +638,7 @@ impl StreamRead {
 /// is a correction of one of them read before it.
 fn corrected_place(
     events: &[Event],
-    places: Option<&HashMap<Uuid, usize>>,
+    places: Option<&FastMap<Uuid, usize>>,
     event: &Event,
 ) -> Option<usize> {
     let Payload::Corrected { corrects, .. } = &event.payload else {
