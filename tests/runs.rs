@@ -7,8 +7,12 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use progress_ledger::{Event, Ledger, LedgerConfig, StreamId};
+use progress_ledger::projection::Scope;
+use progress_ledger::{
+    Event, Ledger, LedgerConfig, Payload, ProgressQuery, StreamId, Tracker, TrackerConfig,
+};
 use proptest::prelude::*;
+use rust_decimal::Decimal;
 
 /// Opens the ledger in `dir` with runs of `events_per_run` events.
 fn open(dir: &Path, events_per_run: u64) -> Ledger {
@@ -240,6 +244,75 @@ fn a_run_file_forged_with_sound_checksums_is_found_by_verify_and_never_read_agai
     assert_eq!(std::fs::read(&path).expect("written again"), sound);
     let again = ledger.verify().expect("verify");
     assert!(again.ok() && again.damaged_runs.is_empty());
+}
+
+/// The districts named by the updates in an indicator's history.
+fn districts_in_history(tracker: &Tracker, indicator: &str) -> Vec<String> {
+    let history = tracker.history(indicator).expect("history");
+    let districts = history
+        .into_iter()
+        .filter_map(|step| match step.event.payload {
+            Payload::ProgressReported { district, .. } => district,
+            _ => None,
+        });
+    districts.collect()
+}
+
+#[test]
+fn an_explanation_refuses_a_forged_run_file_that_a_history_read_believes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut ledger = LedgerConfig::new(dir.path());
+    ledger.events_per_run = 500;
+    let tracker = Tracker::open_with(TrackerConfig {
+        ledger,
+        snapshot_every: 10_000,
+        tallies_every: TrackerConfig::DEFAULT_TALLIES_EVERY,
+        rebuild_progress: None,
+    })
+    .expect("open");
+    tracker
+        .load_plan(&common::small_plan(), "loader")
+        .expect("plan");
+    let seats = |n: i64| {
+        common::update(
+            "seats",
+            jiff::civil::date(2023, 6, 30),
+            Payload::ProgressReported {
+                delta: Decimal::from(n),
+                district: Some("蜀山区".into()),
+            },
+        )
+    };
+    for chunk in 0..3 {
+        let batch = (0..400).map(|n| seats(chunk * 400 + n + 1)).collect();
+        tracker.record_batch(batch).expect("recorded");
+    }
+    wait_for_runs(tracker.ledger(), 2);
+    let scope = Scope::Indicator("seats".into());
+    let explained = |tracker: &Tracker| tracker.explain(&ProgressQuery::default(), &scope);
+    let sound = explained(&tracker).expect("explains").expect("in the plan");
+    assert!(!districts_in_history(&tracker, "seats").contains(&"包河区".to_owned()));
+
+    // Run 1 (events 501 to 1,000) holds only updates of `seats`: its first now names 包河区,
+    // checksums made to match.
+    forge(&run_file(dir.path(), 1));
+    assert!(
+        districts_in_history(&tracker, "seats").contains(&"包河区".to_owned()),
+        "a history read believes a run file whose checksums hold"
+    );
+    match explained(&tracker) {
+        Err(progress_ledger::Error::Damaged(why)) => assert!(why.contains("seats"), "{why}"),
+        Err(other) => panic!("not refused as damaged: {other}"),
+        Ok(_) => panic!("the forged update was explained"),
+    }
+
+    // Verify finds the forgery and sets it aside: both read the log's events again.
+    assert_eq!(
+        tracker.ledger().verify().expect("verify").damaged_runs,
+        vec![1]
+    );
+    assert!(!districts_in_history(&tracker, "seats").contains(&"包河区".to_owned()));
+    assert_eq!(explained(&tracker).expect("explains"), Some(sound));
 }
 
 #[test]
