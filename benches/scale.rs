@@ -370,9 +370,16 @@ fn measure(path: &Path, size: u64, baseline: Baseline) {
     tracker.close().expect("closes");
 }
 
-/// Verified as an auditor would, in a process of its own (as `progress-ledger verify` runs):
-/// the ledger opened read-only (not timed), every event.
+/// Verified as an auditor would, in a process of its own (as `progress-ledger verify` runs) on
+/// a ledger at rest: the measuring child's writes (its appends, the index it saved on closing,
+/// some 500 MB) are first written back (`sync`, not timed), so that the disk is not still
+/// taking them while verify reads; then the ledger is opened read-only (not timed) and every
+/// event checked.
 fn verify(path: &Path, size: u64) {
+    let synced = Command::new("sync").status().is_ok_and(|s| s.success());
+    if !synced {
+        eprintln!("`sync` did not run: verify may share the disk with earlier writes");
+    }
     let ledger = Ledger::open_read_only(path).expect("opens read-only");
     let started = Instant::now();
     let report = ledger.verify().expect("verify");
