@@ -177,9 +177,10 @@ fn a_deleted_cut_or_damaged_tree_file_is_rebuilt_with_the_same_root() {
 }
 
 #[test]
-fn a_tree_file_ahead_of_the_log_is_cut_back_to_it() {
-    // Another, longer ledger's tree file in place of this one's: more leaves than the log, the
-    // last leaf of the log's size not the log's.
+fn a_tree_file_ahead_of_the_log_is_damage_and_left_in_place() {
+    // Another, longer ledger's tree file in place of this one's: more leaves than the log. Its
+    // records are written only once their events are durable, so the ledger cannot tell this
+    // from a log that lost events: it opens damaged, says why, and keeps the file.
     let dir = tempfile::tempdir().expect("temp dir");
     let other = tempfile::tempdir().expect("temp dir");
     {
@@ -190,8 +191,20 @@ fn a_tree_file_ahead_of_the_log_is_cut_back_to_it() {
         append(&longer, 50);
         longer.close().expect("close");
     }
-    std::fs::copy(other.path().join("tree.bin"), dir.path().join("tree.bin")).expect("copy");
+    let tree = dir.path().join("tree.bin");
+    std::fs::copy(other.path().join("tree.bin"), &tree).expect("copy");
+    let foreign = std::fs::read(&tree).expect("tree.bin");
     let ledger = Ledger::open(dir.path()).expect("reopen");
+    let refusal = ledger.refusal().expect("appends refused");
+    assert!(refusal.contains("Merkle leaves of 50 events"), "{refusal}");
+    assert!(ledger.tree_problem().is_some());
+    drop(ledger);
+    assert_eq!(std::fs::read(&tree).expect("tree.bin"), foreign);
+
+    // Moved away by the operator, it is rebuilt from the log.
+    std::fs::remove_file(&tree).expect("remove");
+    let ledger = Ledger::open(dir.path()).expect("reopen");
+    assert!(ledger.refusal().is_none());
     assert!(ledger.tree_rebuilt().is_some());
     assert_eq!(
         ledger.tree_root(20).expect("root"),

@@ -7,7 +7,8 @@ mod common;
 
 use std::path::Path;
 
-use progress_ledger::{Head, Ledger};
+use progress_ledger::{Head, Ledger, Problem, ProblemKind};
+use proptest::prelude::*;
 
 /// A closed ledger with `n` events (single appends and one batch of three), and its head.
 fn build(dir: &Path, n: u64) -> Head {
@@ -84,9 +85,10 @@ fn the_first_frames_of_an_unfinished_batch_are_not_kept() {
     let flags = common::flags_at(&file, last);
     common::set_flags(&mut file, last, flags & !common::BATCH_END);
     std::fs::write(dir.path().join("events.log"), &file).expect("write");
-    // The saved index must not already know these events, as after a crash before they were
-    // durable.
+    // The saved index and the tree must not already know these events, as after a crash before
+    // they were durable (both are written only once they are).
     std::fs::remove_file(dir.path().join("index.bin")).expect("remove the saved index");
+    std::fs::remove_file(dir.path().join("tree.bin")).expect("remove the tree");
 
     let ledger = Ledger::open(dir.path()).expect("open");
     assert_eq!(ledger.len(), 7, "the unfinished batch of three is gone");
@@ -126,6 +128,94 @@ fn a_removed_index_is_rebuilt_from_the_log() {
     );
     assert!(ledger.verify().expect("verify").ok());
     assert!(ledger.torn_tail().is_none());
+}
+
+/// A closed ledger of `n` single appends with its saved index removed, so that `tree.bin` is
+/// the only file beside the log that knows how many events were made durable.
+fn single_appends_without_index(dir: &Path, n: u64) {
+    let ledger = Ledger::open(dir).expect("open");
+    for i in 0..n {
+        ledger
+            .append(common::progress((i % 3) as usize, 1))
+            .expect("append");
+    }
+    ledger.close().expect("close");
+    drop(ledger);
+    std::fs::remove_file(dir.join("index.bin")).expect("remove the saved index");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// The log cut after any of its events, or removed, while `tree.bin` holds the leaves of
+    /// all of them (it is written only once they are durable): the ledger opens damaged at the
+    /// first missing event, naming the loss, refuses appends, and leaves `tree.bin` and what
+    /// is left of the log as they were, on every opening.
+    #[test]
+    fn a_log_that_lost_events_the_tree_holds_opens_damaged(
+        n in 1u64..40,
+        cut in 0u64..40,
+        removed in any::<bool>(),
+    ) {
+        let cut = cut % n;
+        let dir = tempfile::tempdir().expect("temp dir");
+        single_appends_without_index(dir.path(), n);
+        let tree = std::fs::read(dir.path().join("tree.bin")).expect("tree.bin");
+        let log_path = dir.path().join("events.log");
+        if removed && cut == 0 {
+            std::fs::remove_file(&log_path).expect("remove the log");
+        } else {
+            let (frames, file) = common::log_frames(dir.path());
+            std::fs::write(&log_path, &file[..frames[cut as usize].0]).expect("cut the log");
+        }
+        let lost = Problem {
+            seq: cut + 1,
+            kind: ProblemKind::LostEvents { leaves: n },
+        };
+        for _ in 0..2 {
+            let log = std::fs::read(&log_path).ok();
+            let ledger = Ledger::open(dir.path()).expect("opens, damaged");
+            prop_assert_eq!(ledger.len(), cut);
+            prop_assert_eq!(ledger.verify().expect("verify").problem, Some(lost.clone()));
+            let refusal = ledger.refusal().unwrap_or_default();
+            prop_assert!(refusal.contains(&format!("Merkle leaves of {n} events")), "{}", refusal);
+            prop_assert!(ledger.append(common::progress(0, 1)).is_err());
+            ledger.close().expect("close");
+            drop(ledger);
+            prop_assert_eq!(&std::fs::read(dir.path().join("tree.bin")).expect("tree.bin"), &tree);
+            if let Some(log) = log {
+                prop_assert_eq!(std::fs::read(&log_path).expect("the log"), log);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_damaged_last_flush_that_tree_bin_holds_is_set_aside_and_named_as_lost() {
+    // The last flush's bytes damaged after it was durable (a bad sector, not a crash): nothing
+    // in the log says they were durable, so they are set aside as a torn tail; but tree.bin
+    // holds their leaves, so the opening also says that durable events were lost.
+    let dir = tempfile::tempdir().expect("temp dir");
+    single_appends_without_index(dir.path(), 12);
+    let (frames, mut file) = common::log_frames(dir.path());
+    let (last, _) = *frames.last().expect("frames");
+    file[last + common::FRAME_HEADER + 3] ^= 0x40;
+    std::fs::write(dir.path().join("events.log"), &file).expect("damage the last frame");
+
+    let ledger = Ledger::open(dir.path()).expect("opens, damaged");
+    assert_eq!(ledger.len(), 11);
+    assert!(
+        ledger.torn_tail().is_some(),
+        "the damaged frame is set aside"
+    );
+    assert_eq!(
+        ledger.verify().expect("verify").problem,
+        Some(Problem {
+            seq: 12,
+            kind: ProblemKind::LostEvents { leaves: 12 },
+        })
+    );
+    assert!(ledger.append(common::progress(0, 1)).is_err());
 }
 
 /// What a ledger answers through its index: every event, by seq and by id, and every stream's

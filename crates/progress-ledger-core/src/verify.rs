@@ -122,6 +122,12 @@ pub enum ProblemKind {
         /// The published head.
         published: Head,
     },
+    /// The log ends before events that were durable: `tree.bin`, whose records are written
+    /// only after the log's sync, holds the Merkle leaves of more events.
+    LostEvents {
+        /// Events whose leaves `tree.bin` holds.
+        leaves: u64,
+    },
 }
 
 impl ProblemKind {
@@ -141,6 +147,7 @@ impl ProblemKind {
             ProblemKind::ClockWentBack { .. } => "clock_went_back",
             ProblemKind::HeadMismatch { .. } => "head_mismatch",
             ProblemKind::PublishedHeadMismatch { .. } => "published_head_mismatch",
+            ProblemKind::LostEvents { .. } => "lost_events",
         }
     }
 }
@@ -195,6 +202,12 @@ impl std::fmt::Display for ProblemKind {
                 f,
                 "the published head seq {} hash {} does not match the log",
                 published.seq, published.hash
+            ),
+            ProblemKind::LostEvents { leaves } => write!(
+                f,
+                "the log ends before this event, but tree.bin holds the Merkle leaves of \
+                 {leaves} events, written once they were durable: the log lost events (it was \
+                 cut, removed or replaced), or tree.bin is another log's"
             ),
         }
     }

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::clock::MonotonicClock;
 use crate::error::{Error, Result};
+use crate::verify::{Problem, ProblemKind};
 
 /// How long to wait for a database's file lock held by a handle that is still closing.
 const LOCK_WAIT: Duration = Duration::from_secs(5);
@@ -86,9 +87,9 @@ impl Ledger {
     /// error saying so). The index is caught up with the log. Bytes after the last whole batch
     /// that are not damage (an append a crash cut short) are moved to
     /// `torn-tail-at-<offset>.bin` beside the log and reported by [`Ledger::torn_tail`]. A log
-    /// that does not match its saved index, or with a damaged frame that was durable, opens for
-    /// reading, so that it can be verified and exported, but refuses appends; nothing of it is
-    /// truncated.
+    /// that does not match its saved index, that ends before events whose Merkle leaves
+    /// `tree.bin` holds, or with a damaged frame that was durable, opens for reading, so that
+    /// it can be verified and exported, but refuses appends; nothing of it is truncated.
     pub fn open_with(config: LedgerConfig) -> Result<Ledger> {
         let files = Arc::clone(&config.files);
         let save_index_every = config.save_index_every.max(1);
@@ -154,6 +155,12 @@ impl Ledger {
             config.read_only,
         )
         .unwrap_or_else(|e| tree::unavailable(format!("{}: {e}", tree::FILE_NAME)));
+        if let tree::TreeOpened::AheadOfLog { leaves } = tree_opened {
+            opened.damage = Some(Problem {
+                seq: head.seq + 1,
+                kind: ProblemKind::LostEvents { leaves },
+            });
+        }
         let save_now = !config.read_only
             && opened.damage.is_none()
             && opened.caught_up >= save_index_every

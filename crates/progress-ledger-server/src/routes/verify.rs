@@ -76,7 +76,8 @@ pub struct ProblemDto {
     /// Sequence number of the problem.
     pub seq: u64,
     /// What kind: missing, truncated, bad_frame, undecodable, hash_mismatch, wrong_seq,
-    /// broken_link, stream_version_gap, clock_went_back, head_mismatch, published_head_mismatch.
+    /// broken_link, stream_version_gap, clock_went_back, head_mismatch, published_head_mismatch,
+    /// lost_events.
     pub kind: String,
     /// What is wrong, for people.
     pub message: String,
@@ -324,6 +325,7 @@ mod tests {
             },
             ProblemKind::HeadMismatch { recorded: head },
             ProblemKind::PublishedHeadMismatch { published: head },
+            ProblemKind::LostEvents { leaves: 3 },
         ];
         for kind in kinds {
             let tagged = serde_json::to_value(&kind).expect("serialises");

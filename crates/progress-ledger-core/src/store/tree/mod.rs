@@ -322,12 +322,24 @@ pub(super) enum TreeOpened {
     },
     /// The tree is not available in this opening: why.
     Unavailable(String),
+    /// `tree.bin` holds whole records of more leaves than the log has durable events: the log
+    /// lost events that were durable (see [`open`]). The file is left as it is.
+    AheadOfLog {
+        /// Leaves the file holds.
+        leaves: u64,
+    },
 }
 
 /// Opens `tree.bin` for a log whose durable events are `1..=head.seq` (indexed in `index`):
 /// keeps the prefix of whole records whose last leaf matches the log, and stores the leaves of
 /// the rest from the log. A damaged log gets no tree; a read-only opening uses the file only
 /// if it covers the whole log.
+///
+/// Records are written only after the log's sync, so whole records of more leaves than the
+/// log has durable events mean that the log lost events that were durable (it was cut,
+/// removed or replaced since), or that the file is another log's: that is
+/// [`TreeOpened::AheadOfLog`], the tree unavailable and the file untouched, so that the
+/// ledger opens as damaged.
 pub(super) fn open(
     files: &dyn Files,
     dir: &Path,
@@ -356,8 +368,17 @@ pub(super) fn open(
         files.open(&path)?
     };
     let (good, bad) = scan(&*file)?;
-    // The largest tree whose stored hashes are all whole, no larger than the log.
-    let mut leaves = leaves_within(good).min(head.seq);
+    let whole = leaves_within(good);
+    if whole > head.seq {
+        let reason = format!(
+            "{FILE_NAME} holds the leaves of {whole} events and the log {}",
+            head.seq
+        );
+        let (file, writer, _) = unavailable(reason);
+        return Ok((file, writer, TreeOpened::AheadOfLog { leaves: whole }));
+    }
+    // The largest tree whose stored hashes are all whole (no larger than the log).
+    let mut leaves = whole;
     let mut reason = bad;
     if leaves > 0 {
         let stored = read_record(&*file, stored_hash_index(0, leaves - 1))?;
