@@ -157,13 +157,21 @@ proptest! {
         cut in 0u64..40,
         removed in any::<bool>(),
     ) {
-        let cut = cut % n;
+        // Removed: nothing of the log is left.
+        let cut = if removed { 0 } else { cut % n };
         let dir = tempfile::tempdir().expect("temp dir");
         single_appends_without_index(dir.path(), n);
         let tree = std::fs::read(dir.path().join("tree.bin")).expect("tree.bin");
         let log_path = dir.path().join("events.log");
-        if removed && cut == 0 {
+        if removed {
             std::fs::remove_file(&log_path).expect("remove the log");
+            // Read-only (as `progress-ledger verify` opens it): refused, saying what is missing,
+            // and nothing is created.
+            match Ledger::open_read_only(dir.path()) {
+                Err(e) => prop_assert!(e.to_string().contains("has no events.log"), "{}", e),
+                Ok(_) => prop_assert!(false, "a ledger without its log opened read-only"),
+            }
+            prop_assert!(!log_path.exists());
         } else {
             let (frames, file) = common::log_frames(dir.path());
             std::fs::write(&log_path, &file[..frames[cut as usize].0]).expect("cut the log");
