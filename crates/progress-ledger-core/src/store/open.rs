@@ -95,17 +95,20 @@ impl Ledger {
         let save_index_every = config.save_index_every.max(1);
         let log_path = config.path.join(log::FILE_NAME);
         if config.read_only {
-            let derived = [super::index::FILE_NAME, tree::FILE_NAME]
-                .into_iter()
-                .filter(|name| config.path.join(name).exists())
-                .collect::<Vec<_>>();
-            if !log_path.exists() && !derived.is_empty() {
-                return Err(Error::Damaged(format!(
-                    "{} has no {} but holds {}, derived from one: the log was removed or moved",
-                    config.path.display(),
-                    log::FILE_NAME,
-                    derived.join(" and ")
-                )));
+            if !log_path.exists() {
+                let derived = [super::index::FILE_NAME, tree::FILE_NAME]
+                    .into_iter()
+                    .filter(|name| config.path.join(name).exists())
+                    .collect::<Vec<_>>();
+                if !derived.is_empty() {
+                    return Err(Error::Damaged(format!(
+                        "{} has no {} but holds {}, derived from one: the log was removed or \
+                         moved",
+                        config.path.display(),
+                        log::FILE_NAME,
+                        derived.join(" and ")
+                    )));
+                }
             }
             if !log_path.exists() || log::layout_of(&*files, &log_path)? != Layout::Three {
                 return Err(Error::Damaged(format!(
